@@ -1,0 +1,52 @@
+# One command does everything: `make run` and `make test` set the project up first.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+DATA    ?= data/seeds
+STAMP   := $(VENV)/.installed
+UV      := $(BIN)/uv pip
+
+.PHONY: run test lint bench eval lock seeds clean browsers
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "uv>=0.5,<1"
+
+# Reinstall only when the lock changes.
+$(STAMP): requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(UV) sync --python $(BIN)/python --quiet requirements-dev.txt
+	$(UV) install --python $(BIN)/python --quiet --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+# The seed dataset is rebuilt when the seeds or the pipeline change (unchanged articles are reused).
+$(DATA)/manifest.json: $(STAMP) $(wildcard seeds/*) $(wildcard pipeline/*.py)
+	$(BIN)/python -m pipeline build seeds --out $(DATA)
+
+seeds: $(DATA)/manifest.json
+
+run: seeds
+	$(BIN)/streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy pipeline
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+eval: seeds
+	$(BIN)/python -m pipeline eval $(DATA)
+
+# Regenerate the pinned locks from pyproject.toml (needs the package index).
+lock: | $(BIN)/python
+	$(UV) compile pyproject.toml --python-version 3.11 --quiet -o requirements.txt
+	$(UV) compile pyproject.toml --group dev --python-version 3.11 --quiet -o requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,162 @@
+"""Command line: a thin layer over `pipeline.build` and friends. The only place that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline import schema, store
+from pipeline.annotate import DEFAULT_MODELS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline", description="Revue: build and inspect press-review datasets."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="turn a corpus into a dataset directory")
+    b.add_argument("inputs", nargs="+", type=Path,
+                   help="files, folders (recursive) or .zip archives of articles")
+    b.add_argument("--out", type=Path, required=True, help="dataset directory to write")
+    b.add_argument("--metadata", type=Path, default=None,
+                   help="CSV with columns file,title,source,published,url")
+    b.add_argument("--language", default=None,
+                   help="force the language of every article (e.g. fr, en) instead of detecting it")
+    b.add_argument("--model", action="append", default=[], metavar="NAME",
+                   help="spaCy model to use for its language, e.g. fr_core_news_sm (repeatable)")
+    b.add_argument("--workers", type=int, default=1, help="spaCy worker processes (default 1)")
+    b.add_argument("--max-file-mb", type=float, default=20.0,
+                   help="skip (and report) files larger than this (default 20)")
+
+    s = sub.add_parser("schema", help="print the table schemas as Markdown")
+    s.set_defaults(inputs=None)
+
+    e = sub.add_parser("entities", help="list the entities of a dataset")
+    e.add_argument("dataset", type=Path)
+    e.add_argument("--suggest", action="store_true",
+                   help="list candidate merges the automatic rules did not dare to make")
+    e.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+
+    v = sub.add_parser("eval", help="score a dataset of the seeds against the project's gold files")
+    v.add_argument("dataset", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status. Errors are one line, never a traceback."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "schema":
+            print(schema.markdown())
+            return 0
+        if args.command == "entities":
+            return _entities(args)
+        if args.command == "eval":
+            return _eval(args)
+    except (store.DatasetError, OSError, ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the previous dataset (if any) is untouched", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pipeline.build import BuildError, BuildOptions, build
+    from pipeline.ingest import Limits
+
+    models = dict(DEFAULT_MODELS)
+    for name in args.model:
+        models[name.split("_", 1)[0]] = name
+    options = BuildOptions(
+        models=models, language=args.language, workers=max(1, args.workers),
+        metadata=args.metadata,
+        limits=Limits(max_file_bytes=int(args.max_file_mb * 1_000_000)),
+    )
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    bar = _progress_bar()
+    try:
+        result = build(args.inputs, args.out, options=options, progress=bar.update if bar else None)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if bar:
+            bar.close()
+    print(summary(result.tables, result.seconds, result.reused, result.path))
+    return 0
+
+
+class _Bar:
+    """tqdm on a terminal; nothing when piped (CI logs stay readable)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="article", desc="annotating", file=sys.stderr)
+
+    def update(self, done: int, total: int) -> None:
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress_bar() -> _Bar | None:
+    return _Bar() if sys.stderr.isatty() else None
+
+
+def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
+    """Return the one-screen summary printed at the end of a build."""
+    counts = {name: len(frame) for name, frame in tables.items()}
+    words = int(tables["articles"]["n_words"].sum())
+    lines = [
+        f"Built {path}",
+        f"  articles   {counts['articles']:>8,}   ({reused:,} reused from the previous build)",
+        f"  sentences  {counts['sentences']:>8,}",
+        f"  mentions   {counts['mentions']:>8,}",
+        f"  entities   {counts['entities']:>8,}",
+        f"  events     {counts['events']:>8,}",
+        f"  quotes     {counts['quotes']:>8,}",
+        f"  skipped    {counts['report']:>8,}   (see {path / store.REPORT_FILE})",
+    ]
+    if counts["report"]:
+        top = tables["report"]["reason"].str.replace(r":.*", "", regex=True).value_counts()
+        lines += [f"     {n:>5} × {reason}" for reason, n in top.head(5).items()]
+    rate = words / seconds if seconds else 0
+    lines.append(f"  time       {seconds:>8.1f} s   ({words:,} words, {rate:,.0f} words/s)")
+    return "\n".join(lines)
+
+
+def _entities(args: argparse.Namespace) -> int:
+    from pipeline.dataset import open_dataset
+    from pipeline.resolve import suggest_merges
+
+    dataset = open_dataset(args.dataset)
+    for problem in dataset.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.suggest:
+        frame = suggest_merges(dataset["entities"], dataset["aliases"], limit=args.limit)
+    else:
+        frame = dataset["entities"].sort_values("n_mentions", ascending=False).head(args.limit)
+        frame = frame[["entity_id", "name", "label", "n_mentions", "n_articles", "aliases"]]
+    print(frame.to_string(index=False, max_colwidth=60) if len(frame) else "(none)")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import evaluate
+
+    print(evaluate(args.dataset))
+    return 0
