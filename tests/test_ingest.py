@@ -1,0 +1,623 @@
+"""Ingest: every bad input lands in the report with a reason a person understands, every good one
+in `articles` with the right text, and the two together account for every input."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import schema
+from pipeline.ingest import (
+    Ingested,
+    Limits,
+    UnreadableInput,
+    article_id,
+    clean_text,
+    decode_bytes,
+    drop_duplicates,
+    ingest,
+    is_furniture,
+    parse_csv,
+    same_title,
+    split_title,
+    strip_boilerplate,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+ARTICLE_FR = (
+    "Le gouvernement a présenté mercredi un projet de loi très attendu sur l’école.\n"
+    "Les élèves découvriront à la rentrée prochaine un emploi du temps allégé, "
+    "a précisé la ministre devant l’Assemblée nationale.\n"
+    "Les syndicats d’enseignants ont salué une « avancée », tout en réclamant des moyens "
+    "supplémentaires pour les établissements les plus fragiles."
+)
+ARTICLE_DE = (
+    "Die Bundesregierung hat am Montag in Berlin neue Maßnahmen für die Bürger beschlossen.\n"
+    "Der Kanzler sagte, die Entlastungen würden schon im nächsten Monat wirksam, und die "
+    "Opposition kritisierte, dass die Pläne für viele Familien nicht ausreichen würden."
+)
+
+
+def run(*inputs: Path | str, **options: object) -> Ingested:
+    """Ingest and check both tables against the contract, as every caller may rely on it."""
+    result = ingest(list(inputs), **options)  # type: ignore[arg-type]
+    schema.check("articles", result.articles)
+    schema.check("report", result.report)
+    return result
+
+
+def reasons(result: Ingested) -> dict[str, str]:
+    return dict(zip(result.report["origin"], result.report["reason"], strict=True))
+
+
+def only_article(result: Ingested) -> pd.Series:
+    assert len(result.articles) == 1, reasons(result)
+    return result.articles.iloc[0]
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+# -- the seeds ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Ingested:
+    return run(SEEDS)
+
+
+def test_seeds_give_five_articles_with_metadata_titles_and_dates(seeds: Ingested) -> None:
+    meta = pd.read_csv(SEEDS / "metadata.csv")
+    articles = seeds.articles.set_index("origin")
+    assert len(articles) == 5 and seeds.report.empty
+    for row in meta.itertuples():
+        article = articles.loc[str(Path(SEEDS) / row.file)]
+        assert article["title"] == row.title
+        assert article["published"] == pd.Timestamp(row.published)
+        assert article["date_source"] == "metadata"
+        assert article["language"] == "fr"
+    techcrunch = articles.loc[str(SEEDS / "004_9585bdbffce7883b.txt")]
+    assert techcrunch["source"] == "TechCrunch"
+    assert techcrunch["published"] == pd.Timestamp("2024-08-09")
+
+
+def test_seeds_lose_their_page_furniture(seeds: Ingested) -> None:
+    for text in seeds.articles["text"]:
+        for furniture in ("Laisser un commentaire", "Partagez cet article",
+                          "Lire plus d'articles", "article précédent", "Generated with DALL·E"):
+            assert furniture not in text
+        assert "\n\n\n" not in text
+    techcrunch = seeds.articles[seeds.articles["source"] == "TechCrunch"].iloc[0]
+    assert "article suivant" in techcrunch["boilerplate"]
+    assert techcrunch["text"].rstrip().endswith("véritable épreuve.")
+    assert techcrunch["n_words"] == len(techcrunch["text"].split())
+    assert techcrunch["article_id"] == article_id(techcrunch["text"])
+
+
+def test_seed_bodies_do_not_start_with_their_title(seeds: Ingested) -> None:
+    for origin, text in zip(seeds.articles["origin"], seeds.articles["text"], strict=True):
+        first_line = Path(origin).read_text(encoding="utf-8").split("\n", 1)[0].strip()
+        assert not text.startswith(first_line)
+        assert text == text.strip() and text
+
+
+def test_seed_text_is_the_file_minus_title_and_furniture(seeds: Ingested) -> None:
+    article = seeds.articles[seeds.articles["origin"].str.contains("000_")].iloc[0]
+    raw = (SEEDS / "000_27e3266790d29534.txt").read_text(encoding="utf-8")
+    assert article["text"] == raw.split("\n", 1)[1].strip()
+    assert pd.isna(article["boilerplate"])
+
+
+# -- one test per bad input -----------------------------------------------------------------------
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "empty.txt", b"")
+    assert reasons(run(path)) == {str(path): "empty file"}
+
+
+def test_whitespace_only_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "blank.md", " \n\t\r\n  \n")
+    assert reasons(run(path)) == {str(path): "empty file"}
+
+
+def test_binary_junk(tmp_path: Path) -> None:
+    junk = random.Random(1).randbytes(5000)
+    path = write(tmp_path / "junk.txt", junk)
+    assert reasons(run(path)) == {str(path): "binary file, not text"}
+
+
+def test_rare_nul_bytes_are_dropped(tmp_path: Path) -> None:
+    data = ARTICLE_FR.encode().replace(b"projet", b"pro\x00jet")
+    data = data.replace(b"ministre", b"\x00ministre")
+    path = write(tmp_path / "nul.txt", data)
+    text = only_article(run(path))["text"]
+    assert "\x00" not in text
+    assert "la ministre devant" in text
+
+
+def test_invalid_utf8_keeps_the_good_text(tmp_path: Path) -> None:
+    data = ARTICLE_FR.encode().replace(b"mercredi", b"mercr\xffedi")
+    article = only_article(run(write(tmp_path / "broken.txt", data)))
+    assert article["title"].startswith("Le gouvernement a présenté")
+    assert "Les élèves découvriront" in article["text"]
+    assert "« avancée »" in article["text"]
+
+
+def test_windows_1252(tmp_path: Path) -> None:
+    text = "Au café\nLe café est très bon, dit l’élève : « c’est l’été » — 5 €."
+    article = only_article(run(write(tmp_path / "cp.txt", text.encode("cp1252"))))
+    assert article["title"] == "Au café"
+    assert article["text"] == "Le café est très bon, dit l’élève : « c’est l’été » — 5 €."
+
+
+def test_short_windows_1252(tmp_path: Path) -> None:
+    assert decode_bytes("café".encode("cp1252")) == "café"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_byte_order_marks(tmp_path: Path, encoding: str) -> None:
+    data = ARTICLE_FR.encode(encoding)
+    if encoding == "utf-16-le":
+        data = b"\xff\xfe" + data  # with its byte-order mark
+    article = only_article(run(write(tmp_path / "u.txt", data)))
+    assert article["text"] == ARTICLE_FR.split("\n", 1)[1]
+    assert not article["title"].startswith("\ufeff")
+
+
+def test_utf16_without_bom(tmp_path: Path) -> None:
+    article = only_article(run(write(tmp_path / "u.txt", ARTICLE_FR.encode("utf-16-le"))))
+    assert "Les élèves découvriront" in article["text"]
+
+
+def test_mojibake_is_repaired_and_quotes_kept(tmp_path: Path) -> None:
+    text = "CafÃ© rÃ©sumÃ©\nLe cafÃ© ‘estâ€™ bon, a dit l’Ã©lÃ¨ve : “oui” et « non »."
+    article = only_article(run(write(tmp_path / "moji.txt", text)))
+    assert article["title"] == "Café résumé"
+    assert article["text"] == "Le café ‘est’ bon, a dit l’élève : “oui” et « non »."
+
+
+def test_fifty_megabyte_file_is_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50_000_000)  # sparse: nothing is written
+    assert reasons(run(path)) == {
+        str(path): "file too large: 50.0 MB > 20 MB limit (--max-file-mb)"
+    }
+
+
+def test_single_one_megabyte_line_is_an_article(tmp_path: Path) -> None:
+    sentence = "Le gouvernement a présenté une réforme très attendue des retraites. "
+    line = (sentence * 15_000)[:1_000_000]
+    article = only_article(run(write(tmp_path / "long.txt", line)))
+    assert article["text"] == line.strip()
+    assert len(article["title"]) <= 121 and article["title"].endswith("…")
+    assert article["language"] == "fr"
+
+
+def test_html_main_text_without_scripts_or_menus(tmp_path: Path) -> None:
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in ARTICLE_FR.split("\n"))
+    html = f"""<!doctype html><html><head><meta charset="utf-8">
+    <title>Réforme de l’école | Le Quotidien</title>
+    <script>var tracker = "SECRET_TRACKER_CODE"; function menu() {{}}</script>
+    <style>body {{ color: red }}</style></head>
+    <body><nav><ul><li><a href="/">Accueil</a></li><li><a href="/politique">MenuPolitique</a>
+    </li><li><a href="/sport">MenuSport</a></li></ul></nav>
+    <article><h1>Réforme de l’école</h1>{paragraphs}
+    <p>Le texte sera examiné au Sénat en février, après une consultation des parents d’élèves
+    et des collectivités locales chargées des bâtiments scolaires.</p></article>
+    <footer><a href="/mentions">FooterMentionsLegales</a></footer>
+    <script>document.write("SCRIPT_WRITE")</script></body></html>"""
+    article = only_article(run(write(tmp_path / "page.html", html)))
+    for junk in ("SECRET_TRACKER", "SCRIPT_WRITE", "MenuPolitique", "FooterMentions", "color"):
+        assert junk not in article["text"]
+    assert "Les élèves découvriront à la rentrée" in article["text"]
+    assert article["title"].startswith("Réforme de l’école")
+    assert not article["text"].startswith("Réforme de l’école")
+
+
+def test_html_without_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "empty.htm", "<html><head><script>x()</script></head><body></body>")
+    assert reasons(run(path)) == {str(path): "no article text found in the HTML page"}
+
+
+def test_csv_without_text_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "a,b\n1,2\n")
+    assert reasons(run(path)) == {str(path): "no 'text' column (columns: a, b)"}
+
+
+def test_csv_rows_become_articles(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", (
+        "\ufeffTitle;TEXT;Published;Source;Lang\n"  # as Excel saves it: BOM and semicolons
+        f'Un;"{ARTICLE_FR}";20/11/2023;Le Monde;fr-FR\n'
+        "Deux;;2023-11-21;X;fr\n"
+    ))
+    result = run(path)
+    article = only_article(result)
+    assert article["origin"] == f"{path}#row=1"
+    assert article["text"] == ARTICLE_FR  # tables hold the body: no title line is taken off
+    assert (article["title"], article["source"], article["language"]) == ("Un", "Le Monde", "fr")
+    assert article["published"] == pd.Timestamp("2023-11-20")
+    assert reasons(result) == {f"{path}#row=2": "empty text"}
+
+
+def test_csv_with_only_a_header(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "title,text\n")
+    assert reasons(run(path)) == {str(path): "table has no rows"}
+
+
+def test_a_metadata_csv_without_file_column_is_an_article_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "metadata.csv", f'texte,titre\n"{ARTICLE_FR}",Un\n')
+    article = only_article(run(tmp_path))
+    assert (article["origin"], article["title"]) == (f"{path}#row=1", "Un")
+
+
+def test_csv_with_broken_quote_keeps_the_good_rows(tmp_path: Path) -> None:
+    path = write(tmp_path / "q.csv", (
+        "title,text\n"
+        'Un,"Premier article, bien formé."\n'
+        'Deux,"Le guillemet "mal" placé casse cette ligne.\n'
+        "Trois,Troisième article sans guillemets.\n"
+        'Quatre,"Quatrième article, sur\ndeux lignes."\n'
+    ))
+    result = run(path)
+    assert list(result.articles["title"]) == ["Un", "Trois", "Quatre"]
+    assert result.articles["text"].iloc[2] == "Quatrième article, sur\ndeux lignes."
+    assert list(result.report["origin"]) == [f"{path}#row=2"]
+    assert "broken quote" in result.report["reason"].iloc[0]
+
+
+def test_csv_with_unclosed_quote(tmp_path: Path) -> None:
+    path = write(tmp_path / "q.csv", 'title,text\nUn,Bon texte.\nDeux,"jamais fermé\nTrois,Bon.\n')
+    result = run(path)
+    assert list(result.articles["title"]) == ["Un", "Trois"]
+    assert reasons(result) == {f"{path}#row=2": "malformed CSV row: a quote mark is never closed"}
+
+
+def test_jsonl_with_one_corrupt_line(tmp_path: Path) -> None:
+    lines = [json.dumps({"title": "Un", "text": ARTICLE_FR}), '{"title": "Deux", "text": ',
+             json.dumps({"Title": "Trois", "Text": ARTICLE_DE, "published": "2024-01-02"})]
+    path = write(tmp_path / "a.jsonl", "\n".join(lines) + "\n")
+    result = run(path)
+    assert list(result.articles["origin"]) == [f"{path}#row=1", f"{path}#row=3"]
+    assert list(result.articles["title"]) == ["Un", "Trois"]
+    assert list(result.report["origin"]) == [f"{path}#row=2"]
+    assert result.report["reason"].iloc[0].startswith("invalid JSON: ")
+
+
+def test_parquet_rows(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    pd.DataFrame({"content": [ARTICLE_FR, None], "url": ["https://x.fr/a", None]}).to_parquet(path)
+    result = run(path)
+    article = only_article(result)
+    assert (article["text"], article["url"]) == (ARTICLE_FR, "https://x.fr/a")
+    assert article["title"].startswith("Le gouvernement")  # no title column: the first line
+    assert reasons(result) == {f"{path}#row=2": "empty text"}
+
+
+@pytest.mark.parametrize("name", ["doc.pdf", "doc.docx", "img.PNG", "README"])
+def test_unknown_file_type(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, b"%PDF-1.4 whatever")
+    reason = reasons(run(path))[str(path)]
+    suffix = Path(name).suffix.lower()
+    assert reason.startswith(f"unsupported file type '{suffix}'" if suffix else
+                             "unsupported file type: no extension")
+    assert "(supported: .txt, .md" in reason
+
+
+def test_zip_members_are_read_in_memory(tmp_path: Path) -> None:
+    archive = tmp_path / "corpus.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a/un.txt", "Titre officiel | Le Monde\n" + ARTICLE_FR)
+        zf.writestr("a/rows.jsonl", json.dumps({"text": ARTICLE_DE}) + "\n")
+        zf.writestr("a/metadata.csv", "file,title,source\nun.txt,Titre officiel,Le Monde\n")
+        zf.writestr("inner.zip", b"PK")
+        zf.writestr("__MACOSX/a/._un.txt", b"\x00\x05")
+    before = set(tmp_path.rglob("*"))
+    result = run(archive)
+    assert set(tmp_path.rglob("*")) == before
+    articles = result.articles.set_index("origin")
+    assert articles.loc[f"{archive}!a/un.txt", "title"] == "Titre officiel"
+    assert articles.loc[f"{archive}!a/un.txt", "source"] == "Le Monde"
+    assert articles.loc[f"{archive}!a/un.txt", "text"] == ARTICLE_FR
+    assert articles.loc[f"{archive}!a/rows.jsonl#row=1", "language"] == "de"
+    assert reasons(result) == {
+        f"{archive}!inner.zip": "archive inside an archive: not supported (unzip it first)",
+        f"{archive}!__MACOSX/a/._un.txt": "hidden file skipped",
+    }
+
+
+def test_zip_with_unsafe_path_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    archive = corpus / "evil.zip"
+    corpus.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../evil.txt", "Evil\n" + ARTICLE_FR)
+        zf.writestr("/abs/evil2.txt", "Evil\n" + ARTICLE_DE)
+        zf.writestr("good.txt", "Good\n" + ARTICLE_FR)
+    before = set(tmp_path.rglob("*"))
+    result = run(archive)
+    assert set(tmp_path.rglob("*")) == before
+    assert not (tmp_path / "evil.txt").exists()
+    assert list(result.articles["origin"]) == [f"{archive}!good.txt"]
+    assert reasons(result) == {
+        f"{archive}!../evil.txt": "unsafe path in archive, refused",
+        f"{archive}!/abs/evil2.txt": "unsafe path in archive, refused",
+    }
+
+
+def test_zip_bomb_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with (
+        zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+        zf.open("zeros.txt", "w", force_zip64=True) as member,
+    ):
+        chunk = bytes(1 << 20)
+        for _ in range(200):  # 200 MB of zeros, streamed: the zip is about 200 KB
+            member.write(chunk)
+    assert archive.stat().st_size < 1_000_000
+    reason = reasons(run(archive))[str(archive)]
+    assert reason.startswith("archive refused: looks like a zip bomb (")
+    assert "> 200:1 limit" in reason
+
+
+def test_zip_with_too_many_members_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(5):
+            zf.writestr(f"{i}.txt", f"Titre {i}\nTexte {i}.")
+    result = run(archive, limits=Limits(max_archive_members=3))
+    assert reasons(result) == {
+        str(archive): "archive refused: looks like a zip bomb (5 members > 3 limit)"
+    }
+
+
+def test_corrupt_zip(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.zip", b"PK\x03\x04 not really a zip")
+    assert reasons(run(path))[str(path)].startswith("not a readable zip archive")
+
+
+def test_directory_symlink_loop(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "sub" / "a.txt", "Titre\n" + ARTICLE_FR)
+    (corpus / "sub" / "loop").symlink_to(corpus, target_is_directory=True)
+    result = run(corpus)
+    assert list(result.articles["origin"]) == [str(corpus / "sub" / "a.txt")]
+    assert reasons(result) == {str(corpus / "sub" / "loop"): "directory loop (symlink) skipped"}
+
+
+def test_symlinked_folder_is_followed(tmp_path: Path) -> None:
+    write(tmp_path / "elsewhere" / "b.txt", "Titre\n" + ARTICLE_DE)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert list(run(corpus).articles["origin"]) == [str(corpus / "link" / "b.txt")]
+
+
+def test_relative_origins_stay_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "corpus" / "a.txt", "Titre\n" + ARTICLE_FR)
+    monkeypatch.chdir(tmp_path)
+    assert list(run("corpus").articles["origin"]) == [os.path.join("corpus", "a.txt")]
+
+
+def test_german_article_is_reported_as_german(tmp_path: Path) -> None:
+    path = write(tmp_path / "de.txt", "Neue Maßnahmen\n" + ARTICLE_DE)
+    assert only_article(run(path))["language"] == "de"
+
+
+def test_language_can_be_forced(tmp_path: Path) -> None:
+    path = write(tmp_path / "de.txt", "Neue Maßnahmen\n" + ARTICLE_DE)
+    assert only_article(run(path, language="fr"))["language"] == "fr"
+
+
+def test_duplicates_are_kept_once(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.txt", "Titre\n" + ARTICLE_FR)
+    shouted = ARTICLE_FR.upper().replace("\n", "\n\n")  # same text once normalised
+    second = write(tmp_path / "b.md", "# Autre titre\n\n" + shouted)
+    result = run(tmp_path)
+    assert list(result.articles["origin"]) == [str(first)]
+    assert reasons(result) == {str(second): f"duplicate of {first}"}
+
+
+def test_hidden_files_and_folders_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / ".DS_Store", b"\x00\x00\x00\x01Bud1")
+    write(tmp_path / ".git" / "HEAD", "ref: refs/heads/main")
+    write(tmp_path / "a.txt", "Titre\n" + ARTICLE_FR)
+    assert reasons(run(tmp_path)) == {
+        str(tmp_path / ".DS_Store"): "hidden file skipped",
+        str(tmp_path / ".git"): "hidden folder skipped",
+    }
+
+
+def test_missing_input(tmp_path: Path) -> None:
+    assert reasons(run(tmp_path / "nope")) == {str(tmp_path / "nope"): "no such file or folder"}
+
+
+# -- metadata -------------------------------------------------------------------------------------
+
+
+def test_metadata_sidecar_naming_a_missing_file(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "Titre du fichier\n" + ARTICLE_FR)
+    write(tmp_path / "metadata.csv", (
+        "file,title,source,published,url,notes\n"
+        "a.txt,Titre officiel,Le Monde,2023-11-20,https://lemonde.fr/a,x\n"
+        "ghost.txt,Fantôme,,,,\n"
+    ))
+    result = run(tmp_path)
+    article = only_article(result)
+    assert (article["title"], article["source"], article["url"]) == (
+        "Titre officiel", "Le Monde", "https://lemonde.fr/a")
+    assert article["text"].startswith("Titre du fichier\n")  # not the title: kept in the body
+    assert reasons(result) == {
+        f"{tmp_path / 'metadata.csv'}#row=2": "metadata.csv: no such file 'ghost.txt'"
+    }
+
+
+def test_explicit_metadata_matches_by_name_or_relative_path(tmp_path: Path) -> None:
+    write(tmp_path / "corpus" / "x" / "a.txt", "Titre A | Site\n" + ARTICLE_FR)
+    write(tmp_path / "corpus" / "y" / "b.txt", "Titre B\n" + ARTICLE_DE)
+    meta = write(tmp_path / "meta.csv", (
+        "file,title,published\n"
+        "a.txt,Titre A,2023-11-20T23:30:00+01:00\n"
+        "corpus/y/b.txt,Titre B,2024-02-01\n"
+    ))
+    result = run(tmp_path / "corpus", metadata=meta)
+    assert result.report.empty
+    articles = result.articles.set_index("title")
+    assert articles.loc["Titre A", "published"] == pd.Timestamp("2023-11-20")
+    assert articles.loc["Titre A", "text"] == ARTICLE_FR  # "Titre A | Site" is the title line
+    assert articles.loc["Titre B", "published"] == pd.Timestamp("2024-02-01")
+    assert articles.loc["Titre B", "text"] == ARTICLE_DE
+
+
+def test_files_without_dates_have_unknown_date_source(tmp_path: Path) -> None:
+    article = only_article(run(write(tmp_path / "a.txt", "Titre\n" + ARTICLE_FR)))
+    assert pd.isna(article["published"]) and article["date_source"] == "unknown"
+
+
+# -- contract and accounting ----------------------------------------------------------------------
+
+
+def test_empty_folder_gives_empty_tables_with_the_right_dtypes(tmp_path: Path) -> None:
+    result = run(tmp_path)
+    assert result.articles.empty and result.report.empty
+    assert result.articles.dtypes.equals(schema.empty("articles").dtypes)
+    assert result.report.dtypes.equals(schema.empty("report").dtypes)
+
+
+_contents = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=200),
+    st.sampled_from([ARTICLE_FR, ARTICLE_DE, "Titre\nLaisser un commentaire", "\x00\x01\x02"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.lists(st.tuples(st.sampled_from([".txt", ".md", ".pdf"]), _contents),
+                      max_size=6))
+def test_every_input_file_is_accounted_for(files: list[tuple[str, str | bytes]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for i, (suffix, content) in enumerate(files):
+            write(Path(folder) / f"{i}{suffix}", content)
+        result = run(folder)
+        origins = list(result.articles["origin"]) + list(result.report["origin"])
+        assert sorted(origins) == sorted(str(Path(folder) / f"{i}{s}")
+                                         for i, (s, _) in enumerate(files))
+
+
+# -- the pure text functions ----------------------------------------------------------------------
+
+
+@given(st.binary(max_size=400))
+def test_decode_bytes_returns_text_or_a_reason(data: bytes) -> None:
+    try:
+        text = decode_bytes(data)
+    except UnreadableInput as exc:
+        assert exc.reason == "binary file, not text"
+    else:
+        assert "\x00" not in text
+
+
+@given(st.text(max_size=300))
+def test_clean_text_is_idempotent(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert "\r" not in once and "\n\n\n" not in once
+
+
+def test_article_id_ignores_case_spacing_and_composition() -> None:
+    assert article_id("Café  au\nlait") == article_id("cafe\u0301 AU lait")
+    assert article_id("a b") != article_id("ab")
+    assert len(article_id("x")) == 16
+
+
+def test_split_title() -> None:
+    assert split_title("\n# Titre #1\n\nCorps.\n", markdown=True) == ("Titre #1", "Corps.")
+    assert split_title("Titre\n=====\nCorps.", markdown=True) == ("Titre", "Corps.")
+    assert split_title("# Seul", markdown=True) == ("Seul", "Seul")
+    title, body = split_title("Une seule ligne.", markdown=False)
+    assert (title, body) == ("Une seule ligne.", "Une seule ligne.")
+
+
+def test_same_title() -> None:
+    assert same_title("Cette semaine dans l'IA | TechCrunch", "Cette semaine dans l’IA")
+    assert not same_title("Cette semaine dans l'IAG", "Cette semaine dans l’IA et ailleurs")
+
+
+@pytest.mark.parametrize("line", [
+    "Laisser un commentaire", "Partagez cet article", "Lire plus d'articles", "Leave a comment",
+    "Share this article", "Read more", "En savoir plus : notre dossier sur l’IA",
+    "Generated with DALL·E 3", "Votre adresse e-mail ne sera pas publiée.", "Lire aussi :",
+])
+def test_furniture_lines(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Pour en savoir plus, il faudra attendre les conclusions de l’enquête.",
+    "Il a décidé de partager cet article avec ses collègues du conseil d’administration.",
+    "Laisser un commentaire sur ce sujet relève du courage politique, estime-t-il.",
+])
+def test_sentences_are_not_furniture(line: str) -> None:
+    assert not is_furniture(line)
+
+
+def _frame(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"origin": [f"{i}.txt" for i in range(len(texts))], "text": list(texts)})
+
+
+def test_repeated_short_lines_are_stripped_but_quoted_sentences_kept() -> None:
+    quote = "« Nous ne reculerons pas », a déclaré la ministre."
+    out = strip_boilerplate(_frame(
+        f"Premier texte.\n{quote}\nLundi 20 novembre 2023\nNewsletter du matin",
+        f"Deuxième texte.\n{quote}\nLundi 20 novembre 2023\nNewsletter du matin",
+        "Troisième texte.",
+    ))
+    assert list(out["text"]) == [f"Premier texte.\n{quote}\nLundi 20 novembre 2023",
+                                 f"Deuxième texte.\n{quote}\nLundi 20 novembre 2023",
+                                 "Troisième texte."]
+    assert list(out["boilerplate"].fillna("")) == ["Newsletter du matin"] * 2 + [""]
+
+
+def test_trailing_navigation_block_is_cut_only_at_the_end() -> None:
+    body = "\n\n".join(["Un long paragraphe de contenu réel, écrit pour le test."] * 4)
+    out = strip_boilerplate(_frame(
+        f"{body}\n\n← Article précédent\n\nAutre titre\n\nArticle suivant →\n\nEncore un titre",
+        f"Article suivant\n\n{body}",
+    ), min_repeats=3)
+    assert out["text"].iloc[0] == body
+    assert out["boilerplate"].iloc[0].startswith("← Article précédent\nAutre titre")
+    assert out["text"].iloc[1] == f"Article suivant\n\n{body}"
+
+
+def test_drop_duplicates_keeps_the_first_and_its_missing_metadata() -> None:
+    frame = _frame("Même texte.", "MÊME   texte.", "Autre.").assign(source=[None, "Le Monde", None])
+    kept, report = drop_duplicates(frame)
+    assert list(kept["origin"]) == ["0.txt", "2.txt"]
+    assert kept["source"].iloc[0] == "Le Monde"
+    assert report.to_dict("records") == [{"origin": "1.txt", "reason": "duplicate of 0.txt"}]
+
+
+def test_parse_csv_reports_rows_with_the_wrong_field_count() -> None:
+    header, rows = parse_csv("a,text\n1,un\n2,deux,trois\n\n3,quatre\n")
+    assert header == ["a", "text"]
+    assert rows == [(1, {"a": "1", "text": "un"}),
+                    (2, "malformed CSV row: expected 2 fields, found 3"),
+                    (3, {"a": "3", "text": "quatre"})]
+
