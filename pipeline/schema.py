@@ -81,8 +81,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("start", "int64", "offset in `articles.text`"),
         ("end", "int64", "offset just past the expression"),
         ("expression", "str", "the date expression as written"),
-        ("date", "datetime64[us]", "resolved date (first day of the month/year when coarser)"),
-        ("granularity", "str", "`day`, `month` or `year`"),
+        ("date", "datetime64[us]", "resolved date (first day of the week/month/year when coarser)"),
+        ("granularity", "str", "`day`, `week` (its Monday), `month` or `year`"),
         ("how", "str", "`absolute`, or `relative` to the article's publication date"),
     ),
     "quotes": _cols(

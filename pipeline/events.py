@@ -1,0 +1,435 @@
+"""Dated events: every date expression in the text, resolved to a calendar date.
+
+Candidates are found first with anchored regular expressions, one per kind of expression (a full
+date, "17 novembre", "en juin", "en 2019", "vendredi", "hier", "la semaine dernière", "il y a
+deux ans", and their English equivalents); only then is the matched expression handed to
+dateparser. Running dateparser's `search_dates` over raw French text is unusable ("Sam" → samedi,
+"je" → jeudi, "$50" → 1950), and a pattern per kind also says *how* each date was resolved.
+
+Relative expressions are resolved against the article's `published` date with news conventions:
+a weekday is the most recent such day on or before publication ("vendredi" in a Monday paper is
+three days earlier), a day or month without a year takes the year that puts it closest to the
+publication date ("28 décembre" in a paper of 3 January is the previous year). Expressions that
+need a publication date the article does not have are skipped, never guessed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import pandas as pd
+
+from pipeline import schema
+
+DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
+ABSOLUTE, RELATIVE = "absolute", "relative"
+
+_WS = r"[^\S\n]+"  # whitespace that does not cross a line
+_B = r"(?<![\w\-/.])"  # start of a word, not inside "GPT-4" or "3.20"
+_E = r"(?![\w/])"
+
+_MONTHS_FR = ("janvier février fevrier mars avril mai juin juillet août aout septembre octobre "
+              "novembre décembre decembre")
+_MONTH_ABBR_FR = r"janv\.?|févr\.?|fevr\.?|fév\.?|avr\.?|juil\.?|sept\.?|oct\.?|nov\.?|déc\.?|dec\."
+_MONTHS_EN = "January February March April May June July August September October November December"
+_MONTH_ABBR_EN = r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\."
+_WEEKDAYS_FR = "lundi mardi mercredi jeudi vendredi samedi dimanche"
+_WEEKDAYS_EN = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+_WEEKDAYS = {"fr": _WEEKDAYS_FR.split(), "en": _WEEKDAYS_EN.split()}
+_NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6,
+            "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15,
+            "vingt": 20, "trente": 30, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3,
+            "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+            "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30}
+_YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
+# "en 2000 exemplaires", "en 2019 %": a count, not a year
+_NOT_COUNT = (r"(?![^\S\n]*(?:%|€|\$|euros?|dollars?|millions?|milliards?|personnes|employés|"
+              r"salariés|exemplaires|habitants|mètres|km|kilos?|voix|people|employees|copies))")
+_BOILERPLATE_LINE = re.compile(r"©|\(c\)\s*\d{4}|copyright|tous droits réservés|"
+                               r"all rights reserved", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    day: date
+    granularity: str
+    how: str
+
+
+Resolver = Callable[["re.Match[str]", date | None, str], tuple[date, str, str] | None]
+
+
+def _alt(words: str) -> str:
+    return "|".join(sorted(words.split(), key=len, reverse=True))
+
+
+def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
+    """The candidate patterns of `language`, most specific first (earlier ones win overlaps)."""
+    if language == "fr":
+        month = _alt(_MONTHS_FR)
+        any_month = rf"{month}|{_MONTH_ABBR_FR}"
+        weekday = "|".join(_WEEKDAYS["fr"])
+        day = r"(?P<day>1er|[12]\d|3[01]|0?[1-9])"
+        ci = re.IGNORECASE
+        number = r"(?P<n>\d{1,3}|" + _alt("un une deux trois quatre cinq six sept huit neuf dix "
+                                          "onze douze quinze vingt trente") + ")"
+        specs: list[tuple[str, int, Resolver]] = [
+            (rf"{_B}(?:(?:{weekday}){_WS})?{day}{_WS}(?P<month>{any_month})(?:,?{_WS}){_YEAR}{_E}",
+             ci, _full),
+            (rf"{_B}(?P<day>\d{{1,2}})/(?P<m>\d{{1,2}})/{_YEAR}{_E}", 0, _numeric),
+            (rf"{_B}{_YEAR}-(?P<m>\d\d)-(?P<day>\d\d){_E}", 0, _numeric),
+            (rf"{_B}(?:(?:{weekday}){_WS})?{day}{_WS}(?P<month>{any_month})"
+             rf"(?!(?:{_WS})?\d){_E}", ci, _day_month),
+            (rf"{_B}(?:(?:début|fin|mi-?)(?:{_WS})?)?(?P<month>{month})(?:{_WS}de)?{_WS}{_YEAR}{_E}",
+             ci, _month_year),
+            (rf"{_B}(?:en|au{_WS}mois{_WS}de|au{_WS}mois{_WS}d'|au{_WS}mois{_WS}d’|(?:au{_WS})?"
+             rf"début|(?:à{_WS}la{_WS})?fin|mi-|courant|depuis|dès|d'ici|d’ici|jusqu'en|"
+             rf"jusqu’en)(?:{_WS})?(?P<month>{month})(?!(?:{_WS})?\d){_E}", ci, _month_alone),
+            (rf"{_B}(?:en|depuis|dès|d'ici|d’ici|avant|après|à{_WS}partir{_WS}de|jusqu'en|"
+             rf"jusqu’en|fin|début|courant|l'année|l’année|l'an|l’an){_WS}{_YEAR}{_E}{_NOT_COUNT}",
+             ci, _year),
+            (rf"{_B}il{_WS}y{_WS}a{_WS}{number}{_WS}(?P<unit>jours?|semaines?|mois|ans?|années?)"
+             rf"{_E}", ci, _ago),
+            # "le monde d'aujourd'hui / de demain" means nowadays / the future, not a day
+            (rf"{_B}(?<![dD]['’])(?<!de )(?P<word>avant-hier|après-demain|hier|demain|"
+             rf"aujourd['’]hui)"
+             rf"(?:{_WS}(?:matin|midi|soir|après-midi))?{_E}", ci, _word),
+            (rf"{_B}(?P<word>ce{_WS}matin|ce{_WS}soir|cet{_WS}après-midi|cette{_WS}nuit|"
+             rf"cette{_WS}semaine|la{_WS}semaine{_WS}(?:dernière|passée|prochaine)|"
+             rf"ce{_WS}mois-ci|le{_WS}mois{_WS}(?:dernier|passé|prochain)|"
+             rf"(?:au{_WS})?début{_WS}du{_WS}mois|(?:à{_WS}la{_WS})?fin{_WS}du{_WS}mois|"
+             rf"cette{_WS}année(?!-là)|l['’]année{_WS}(?:dernière|passée|prochaine)|"
+             rf"l['’]an{_WS}(?:dernier|passé|prochain))(?![\w-])", ci, _word),
+            (rf"{_B}(?P<word>ce{_WS}week-end|le{_WS}week-end{_WS}(?:dernier|passé|prochain)|"
+             rf"(?:tout{_WS})?au{_WS}long{_WS}du{_WS}week-end|au{_WS}cours{_WS}du{_WS}week-end|"
+             rf"(?:pendant|durant){_WS}le{_WS}week-end)(?![\w-])", ci, _weekend),
+            (rf"{_B}(?P<word>(?:la{_WS})?fin|(?:le{_WS})?début){_WS}(?:de{_WS}l['’]année|"
+             rf"d['’]année)(?![\w-])", ci, _this_year),
+            (rf"{_B}(?P<weekday>{weekday})(?:{_WS}(?P<mod>dernier|prochain|passé|matin|midi|soir|"
+             rf"après-midi))?(?![\w/-])", ci, _weekday),
+        ]
+    else:
+        month = _alt(_MONTHS_EN)
+        any_month = rf"{month}|{_MONTH_ABBR_EN}"
+        weekday = "|".join(_WEEKDAYS["en"])
+        day = r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+        number = r"(?P<n>\d{1,3}|" + _alt("a an one two three four five six seven eight nine ten "
+                                          "eleven twelve fifteen twenty thirty") + ")"
+        specs = [
+            (rf"{_B}(?:(?:{weekday}),?{_WS})?(?P<month>{any_month}){_WS}{day},?{_WS}{_YEAR}{_E}",
+             0, _full),
+            (rf"{_B}(?:(?:{weekday}),?{_WS})?{day}{_WS}(?:of{_WS})?(?P<month>{any_month}),?{_WS}"
+             rf"{_YEAR}{_E}", 0, _full),
+            (rf"{_B}(?P<m>\d{{1,2}})/(?P<day>\d{{1,2}})/{_YEAR}{_E}", 0, _numeric),
+            (rf"{_B}{_YEAR}-(?P<m>\d\d)-(?P<day>\d\d){_E}", 0, _numeric),
+            (rf"{_B}(?:(?:{weekday}),?{_WS})?(?P<month>{any_month}){_WS}{day}(?!(?:{_WS})?\d){_E}",
+             0, _day_month),
+            (rf"{_B}(?:(?:{weekday}),?{_WS})?{day}{_WS}(?:of{_WS})?(?P<month>{any_month})"
+             rf"(?!(?:{_WS})?\d){_E}", 0, _day_month),
+            (rf"{_B}(?:(?i:early|late|mid-?)(?:{_WS})?)?(?P<month>{month}),?{_WS}{_YEAR}{_E}", 0,
+             _month_year),
+            (rf"{_B}(?i:in|since|by|until|early|late|mid-|last|next|this)(?:{_WS})?(?P<month>{month})"
+             rf"(?!(?:{_WS})?\d){_E}", 0, _month_alone),
+            (rf"{_B}(?i:in|since|by|until|before|after|from|early|late){_WS}{_YEAR}{_E}"
+             rf"{_NOT_COUNT}", 0, _year),
+            (rf"{_B}{number}{_WS}(?P<unit>days?|weeks?|months?|years?){_WS}ago{_E}",
+             re.IGNORECASE, _ago),
+            (rf"{_B}(?P<word>yesterday|today|tomorrow|tonight|this{_WS}morning|this{_WS}evening|"
+             rf"this{_WS}afternoon|this{_WS}week|last{_WS}week|next{_WS}week|this{_WS}month|"
+             rf"last{_WS}month|next{_WS}month|this{_WS}year|last{_WS}year|next{_WS}year)"
+             rf"(?![\w-])", re.IGNORECASE, _word),
+            (rf"{_B}(?P<word>this{_WS}weekend|last{_WS}weekend|next{_WS}weekend)(?![\w-])",
+             re.IGNORECASE, _weekend),
+            (rf"{_B}(?:(?P<mod>(?i:last|next|this|on)){_WS})?(?P<weekday>{weekday})"
+             rf"(?:{_WS}(?:morning|afternoon|evening|night))?(?![\w/-])", 0, _weekday),
+        ]
+    return [(re.compile(p, flags), resolve) for p, flags, resolve in specs]
+
+
+_COMPILED: dict[str, list[tuple[re.Pattern[str], Resolver]]] = {}
+
+
+def _compiled(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
+    if language not in _COMPILED:
+        _COMPILED[language] = _patterns(language)
+    return _COMPILED[language]
+
+
+# ---- resolution ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _parse(expression: str, language: str) -> date | None:
+    """dateparser on an isolated expression; a leap year base so that "29 février" parses."""
+    import dateparser
+
+    parsed = dateparser.parse(
+        expression, languages=[language],
+        settings={"RELATIVE_BASE": datetime(2000, 1, 1), "PREFER_DAY_OF_MONTH": "first",
+                  "DATE_ORDER": "DMY" if language == "fr" else "MDY",
+                  "PREFER_DATES_FROM": "current_period"})
+    return parsed.date() if parsed else None
+
+
+def _month_number(name: str, language: str) -> int | None:
+    parsed = _parse(f"1 {name} 2000" if language == "fr" else f"{name} 1, 2000", language)
+    return parsed.month if parsed else None
+
+
+def _closest_year(month: int, day: int, published: date) -> date | None:
+    """The date with this month and day nearest to `published` (ties go to the past)."""
+    best: date | None = None
+    for year in (published.year - 1, published.year, published.year + 1):
+        if day > calendar.monthrange(year, month)[1]:
+            continue
+        candidate = date(year, month, day)
+        if best is None or (abs((candidate - published).days), candidate > published) < (
+                abs((best - published).days), best > published):
+            best = candidate
+    return best
+
+
+def _full(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str] | None:
+    day = 1 if m["day"].lower() == "1er" else int(m["day"])
+    month = _month_number(m["month"], language)
+    if month is None or day > calendar.monthrange(int(m["year"]), month)[1]:
+        return None
+    return date(int(m["year"]), month, day), DAY, ABSOLUTE
+
+
+def _numeric(m: re.Match[str], published: date | None, language: str
+             ) -> tuple[date, str, str] | None:
+    year, month, day = int(m["year"]), int(m["m"]), int(m["day"])
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, day), DAY, ABSOLUTE
+
+
+def _day_month(m: re.Match[str], published: date | None, language: str
+               ) -> tuple[date, str, str] | None:
+    month = _month_number(m["month"], language)
+    if published is None or month is None:
+        return None
+    day = 1 if m["day"].lower() == "1er" else int(m["day"])
+    found = _closest_year(month, day, published)
+    return (found, DAY, RELATIVE) if found else None
+
+
+def _month_year(m: re.Match[str], published: date | None, language: str
+                ) -> tuple[date, str, str] | None:
+    month = _month_number(m["month"], language)
+    return (date(int(m["year"]), month, 1), MONTH, ABSOLUTE) if month else None
+
+
+def _month_alone(m: re.Match[str], published: date | None, language: str
+                 ) -> tuple[date, str, str] | None:
+    month = _month_number(m["month"], language)
+    if published is None or month is None:
+        return None
+    found = _closest_year(month, 1, published.replace(day=1))
+    return (found, MONTH, RELATIVE) if found else None
+
+
+def _year(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str]:
+    return date(int(m["year"]), 1, 1), YEAR, ABSOLUTE
+
+
+def _ago(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str] | None:
+    if published is None:
+        return None
+    raw = m["n"].lower()
+    n = int(raw) if raw.isdigit() else _NUMBERS.get(raw)
+    if not n:
+        return None
+    unit = m["unit"].lower()
+    if unit.startswith(("jour", "day")):
+        return published - timedelta(days=n), DAY, RELATIVE
+    if unit.startswith(("semaine", "week")):
+        return _monday(published - timedelta(weeks=n)), WEEK, RELATIVE
+    months = n if unit.startswith(("mois", "month")) else 12 * n
+    return _add_months(published.replace(day=1), -months), MONTH, RELATIVE
+
+
+_WORD_OFFSETS: dict[str, tuple[str, int]] = {
+    "avant-hier": (DAY, -2), "hier": (DAY, -1), "aujourd'hui": (DAY, 0), "demain": (DAY, 1),
+    "après-demain": (DAY, 2), "ce matin": (DAY, 0), "ce soir": (DAY, 0),
+    "cet après-midi": (DAY, 0), "cette nuit": (DAY, 0),
+    "cette semaine": (WEEK, 0), "la semaine dernière": (WEEK, -1),
+    "la semaine passée": (WEEK, -1), "la semaine prochaine": (WEEK, 1),
+    "ce mois-ci": (MONTH, 0), "le mois dernier": (MONTH, -1), "le mois passé": (MONTH, -1),
+    "le mois prochain": (MONTH, 1), "début du mois": (MONTH, 0), "au début du mois": (MONTH, 0),
+    "fin du mois": (MONTH, 0), "à la fin du mois": (MONTH, 0),
+    "cette année": (YEAR, 0), "l'année dernière": (YEAR, -1), "l'année passée": (YEAR, -1),
+    "l'année prochaine": (YEAR, 1), "l'an dernier": (YEAR, -1), "l'an passé": (YEAR, -1),
+    "l'an prochain": (YEAR, 1),
+    "yesterday": (DAY, -1), "today": (DAY, 0), "tomorrow": (DAY, 1), "tonight": (DAY, 0),
+    "this morning": (DAY, 0), "this evening": (DAY, 0), "this afternoon": (DAY, 0),
+    "this week": (WEEK, 0), "last week": (WEEK, -1), "next week": (WEEK, 1),
+    "this month": (MONTH, 0), "last month": (MONTH, -1), "next month": (MONTH, 1),
+    "this year": (YEAR, 0), "last year": (YEAR, -1), "next year": (YEAR, 1),
+}
+
+
+def _word(m: re.Match[str], published: date | None, language: str
+          ) -> tuple[date, str, str] | None:
+    if published is None:
+        return None
+    key = re.sub(r"\s+", " ", m["word"].lower().replace("’", "'"))
+    if key not in _WORD_OFFSETS:
+        return None
+    unit, offset = _WORD_OFFSETS[key]
+    if unit == DAY:
+        return published + timedelta(days=offset), DAY, RELATIVE
+    if unit == WEEK:
+        return _monday(published) + timedelta(weeks=offset), WEEK, RELATIVE
+    if unit == MONTH:
+        return _add_months(published.replace(day=1), offset), MONTH, RELATIVE
+    return date(published.year + offset, 1, 1), YEAR, RELATIVE
+
+
+def _this_year(m: re.Match[str], published: date | None, language: str
+               ) -> tuple[date, str, str] | None:
+    """"la fin de l'année": the publication year."""
+    return (date(published.year, 1, 1), YEAR, RELATIVE) if published else None
+
+
+def _weekday(m: re.Match[str], published: date | None, language: str
+             ) -> tuple[date, str, str] | None:
+    if published is None:
+        return None
+    names = [w.lower() for w in _WEEKDAYS[language]]
+    target = names.index(m["weekday"].lower())
+    mod = (m["mod"] or "").lower()
+    if mod in ("prochain", "next"):
+        ahead = (target - published.weekday()) % 7 or 7
+        return published + timedelta(days=ahead), DAY, RELATIVE
+    back = (published.weekday() - target) % 7
+    if mod in ("dernier", "passé", "last") and back == 0:
+        back = 7
+    return published - timedelta(days=back), DAY, RELATIVE
+
+
+def _weekend(m: re.Match[str], published: date | None, language: str
+             ) -> tuple[date, str, str] | None:
+    """The week of the weekend meant: "ce week-end" on a Monday is the one just past, on a
+    Thursday the one ahead."""
+    if published is None:
+        return None
+    word = m["word"].lower()
+    if any(w in word for w in ("dernier", "passé", "last")):
+        saturday = published - timedelta(days=(published.weekday() - 5) % 7 or 7)
+    elif any(w in word for w in ("prochain", "next")):
+        saturday = published + timedelta(days=(5 - published.weekday()) % 7 or 7)
+    elif published.weekday() <= 1:  # Monday, Tuesday: the weekend just past
+        saturday = published - timedelta(days=published.weekday() + 2)
+    else:  # from Wednesday on: the coming (or current) weekend
+        saturday = published + timedelta(days=5 - published.weekday())
+    return _monday(saturday), WEEK, RELATIVE
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# ---- the stage -------------------------------------------------------------------------------
+
+def find_dates(text: str, *, published: date | None, language: str = "fr") -> Iterator[Found]:
+    """Yield the resolvable date expressions of `text`, in order, without overlaps."""
+    if language not in ("fr", "en"):
+        return
+    taken: list[tuple[int, int]] = []
+    found: list[Found] = []
+    for pattern, resolve in _compiled(language):
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            if _BOILERPLATE_LINE.search(text[line_start : line_end if line_end >= 0 else None]):
+                continue
+            resolved = resolve(m, published, language)
+            if resolved is None:
+                continue
+            taken.append((start, end))
+            found.append(Found(start, end, *resolved))
+    yield from sorted(found, key=lambda f: f.start)
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def extract_events(articles: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per date expression (schema "events"), linked to its sentence.
+
+    An expression outside every sentence (a title line the splitter dropped) has no sentence to
+    show it in and is left out, as are relative expressions of an undated article.
+    """
+    by_article: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    ordered = sentences.sort_values(["article_id", "start"])
+    for aid, group in ordered.groupby("article_id", sort=False):
+        by_article[str(aid)] = (group["start"].astype(int).tolist(),
+                                group["end"].astype(int).tolist(),
+                                group["sentence_id"].astype(int).tolist())
+    langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
+    rows = []
+    for aid, text, published, language in zip(articles["article_id"], articles["text"],
+                                              articles["published"], langs, strict=True):
+        if aid not in by_article or not isinstance(text, str):
+            continue
+        starts, ends, ids = by_article[aid]
+        for f in find_dates(text, published=_as_date(published), language=str(language)):
+            k = bisect.bisect_right(starts, f.start) - 1
+            if k < 0 or f.start >= ends[k]:
+                continue
+            rows.append({"article_id": aid, "sentence_id": ids[k], "start": f.start,
+                         "end": f.end, "expression": text[f.start : f.end],
+                         "date": pd.Timestamp(f.day), "granularity": f.granularity,
+                         "how": f.how})
+    if not rows:
+        return schema.empty("events")
+    return schema.conform("events", pd.DataFrame(rows))
+
+
+def infer_publication_dates(articles: pd.DataFrame, events: pd.DataFrame, *,
+                            not_after: date | None = None) -> pd.DataFrame:
+    """Return `articles` where each undated one takes the latest absolute date of its text.
+
+    Only `date_source == 'unknown'` rows change, to `inferred`: a news text rarely mentions a day
+    after it was written, so its latest full date is a lower bound close to the truth, not a
+    certainty. Day-precise dates are preferred, then months; bare years ("depuis 2019") are too
+    coarse to date an article and never used. Dates after `not_after` (default: today) are
+    announcements, not history, and are ignored.
+    """
+    out = articles.copy()
+    limit = pd.Timestamp(not_after or date.today())
+    usable = events[(events["how"] == ABSOLUTE) & events["granularity"].isin([DAY, MONTH])
+                    & (events["date"] <= limit)]
+    unknown = out["date_source"] == "unknown"
+    candidates = usable[usable["article_id"].isin(out.loc[unknown, "article_id"])]
+    best: dict[str, pd.Timestamp] = {}
+    for aid, group in candidates.groupby("article_id"):
+        days = group[group["granularity"] == DAY]
+        best[str(aid)] = (days if len(days) else group)["date"].max()
+    inferred = unknown & out["article_id"].isin(list(best))
+    if inferred.any():
+        published = pd.to_datetime(out["published"]).astype("datetime64[us]")
+        published = published.mask(inferred, out["article_id"].map(best))
+        out["published"] = published
+        out["date_source"] = out["date_source"].mask(inferred, "inferred")
+    return schema.conform("articles", out)

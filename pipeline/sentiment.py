@@ -1,0 +1,370 @@
+"""Sentiment: a transparent lexicon scorer for sentences, then articles and entities.
+
+Why a lexicon and not a model: the dashboard has to *show why* a sentence is negative (the
+words that moved the score, in `sentences.sentiment_terms`), it must run offline on a laptop over
+thousands of articles, and it must read French first. The scorer follows VADER (Hutto & Gilbert,
+2014): word valences in [-4, 4] from VADER's English lexicon and VADER-FR's hand-translated French
+lexicon (both MIT, copied into `pipeline/data/` so that no GPL dependency comes along), a few
+news-domain corrections (`pipeline/data/sentiment_overrides.tsv`), negation scopes ("ne … pas",
+"jamais", "sans", "not", "n't"), intensifiers ("très", "profondément", "very"), contrast ("mais",
+"but") and VADER's normalisation `s / sqrt(s² + 15)` into [-1, 1]. docs/sentiment.md compares it
+with the packaged alternatives on labelled seed sentences.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import schema
+
+DATA = Path(__file__).resolve().parent / "data"
+LANGUAGES = ("fr", "en")
+
+# VADER's empirical constants.
+B_INCR, B_DECR = 0.293, -0.293
+N_SCALAR = -0.74  # a negated word keeps 74% of its strength, with the opposite sign
+LESS_SCALAR = -0.5  # "moins bon", "less useful": weaker than a negation
+ALPHA = 15.0  # normalisation: s / sqrt(s² + ALPHA)
+BEFORE_CONTRAST, AFTER_CONTRAST = 0.5, 1.5  # "X, mais Y": Y is what the writer means
+
+# Intensifiers and dampeners (VADER's English list, VADER-FR's French list, trimmed of words
+# that are mostly something else in news: "ainsi", "tant", "juste", "quelque", "fort").
+_BOOST_FR = """absolument archi beaucoup bigrement carrément complètement considérablement
+davantage diablement drôlement entièrement exceptionnellement excessivement extrêmement
+fabuleusement grandement hyper incroyablement infiniment particulièrement prodigieusement
+profondément rudement sacrément spécialement super superbement tellement terriblement
+totalement trop très ultra vachement vraiment énormément immensément fortement"""
+_DAMP_FR = """approximativement assez difficilement guère insuffisamment légèrement peu plutôt
+presque quasi quasiment rarement vaguement relativement"""
+_BOOST_EN = """absolutely amazingly awfully completely considerably decidedly deeply
+enormously entirely especially exceptionally extremely fabulously greatly highly hugely
+incredibly intensely majorly more most particularly purely quite really remarkably so
+substantially thoroughly totally tremendously uber unbelievably unusually utterly very"""
+_DAMP_EN = """almost barely hardly marginally occasionally partly scarcely slightly somewhat
+sort kind kinda"""
+BOOSTERS: dict[str, dict[str, float]] = {
+    "fr": {**dict.fromkeys(_BOOST_FR.split(), B_INCR), **dict.fromkeys(_DAMP_FR.split(), B_DECR)},
+    "en": {**dict.fromkeys(_BOOST_EN.split(), B_INCR), **dict.fromkeys(_DAMP_EN.split(), B_DECR)},
+}
+# French adverbs follow the verb ("je regrette profondément"): look after the word too.
+BOOST_AFTER = {"fr": 2, "en": 1}
+
+# A second particle makes "ne" a negation; "ne" alone is expletive ("à moins qu'il ne parte")
+# or restrictive ("ne … que").
+_NE_PARTICLES = {"pas", "jamais", "plus", "rien", "guère", "aucun", "aucune", "nullement",
+                 "point", "personne", "ni", "nulle"}
+_BARE_NEG = {"fr": {"pas", "jamais", "sans", "aucun", "aucune", "nullement", "guère", "ni",
+                    "non"},
+             "en": {"not", "no", "never", "without", "nor", "none", "nobody", "nothing",
+                    "neither", "cannot", "nowhere", "hardly"}}
+# Multi-word negators, and phrases that look negative but are not ("sans doute" = probably).
+Phrases = dict[str, list[tuple[str, ...]]]
+_NEG_PHRASES: Phrases = {"fr": [("loin", "d'", "être"), ("loin", "de")], "en": [("far", "from")]}
+_NOT_NEG: Phrases = {"fr": [("pas", "seulement"), ("non", "seulement"), ("pas", "que"),
+                            ("sans", "doute"), ("sans", "aucun", "doute")],
+                     "en": [("not", "only"), ("not", "just"), ("no", "doubt"),
+                            ("without", "doubt")]}
+_LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
+_LESS_NOT = {"fr": {("au", "moins"), ("à", "moins"), ("du", "moins")}, "en": {("at", "least")}}
+_CONTRAST = {"fr": {"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
+             "en": {"but", "however", "yet", "nevertheless"}}
+NEG_WINDOW = 6  # words a negation reaches, within its clause
+CLAUSE_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "«", "»", "“", "”", '"', "–", "—",
+                "…", "et", "mais", "car", "or", "and", "but", "because", "que", "qui", "which",
+                "who", "that"}
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'"})
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?|[^\w\s]", re.UNICODE)
+_ELIDED = re.compile(r"^((?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)')(.+)$")
+_KEEP_WHOLE = {"aujourd'hui", "quelqu'un", "presqu'île", "prud'homme", "entr'acte"}
+# French inflection → lexicon form, tried in order when the form itself is missing.
+_FR_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("euses", "eux"), ("euse", "eux"), ("ives", "if"), ("ive", "if"), ("aux", "al"),
+    ("elles", "el"), ("elle", "el"), ("ées", "er"), ("ée", "er"), ("és", "er"), ("é", "er"),
+    ("aient", "er"), ("ait", "er"), ("ais", "er"), ("ant", "er"), ("ent", "er"), ("era", "er"),
+    ("erait", "er"), ("eront", "er"), ("ons", "er"), ("ez", "er"), ("es", "er"), ("e", "er"),
+    ("issaient", "ir"), ("issait", "ir"), ("issant", "ir"), ("issent", "ir"), ("it", "ir"),
+    ("ies", "ir"), ("ie", "ir"), ("is", "ir"), ("i", "ir"),
+    ("es", ""), ("s", ""), ("e", ""), ("x", ""),
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    norm: str  # lower case, straight apostrophe
+    lemma: str | None = None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: dict[str, float]
+    phrases: dict[tuple[str, ...], float]  # multi-word entries, longest match wins
+    longest: int
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float  # in [-1, 1]
+    terms: list[tuple[str, float]]  # (word as written, its contribution on the [-1, 1] scale)
+
+    @property
+    def terms_text(self) -> str | None:
+        """`chaos:-0.68; soutien:+0.18`, or None when no word carried sentiment."""
+        return "; ".join(f"{w}:{v:+.2f}" for w, v in self.terms) or None
+
+
+@cache
+def load_lexicon(language: str, *, overrides: bool = True) -> Lexicon:
+    """Return the packaged lexicon of `language`, with the news-domain overrides unless told not.
+
+    `overrides=False` exists so that docs/sentiment.md can measure what the corrections buy.
+    """
+    words: dict[str, float] = {}
+    for line in (DATA / f"sentiment_{language}.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, value = line.split("\t")
+            words[word] = float(value)
+    extra = (DATA / "sentiment_overrides.tsv").read_text(encoding="utf-8") if overrides else ""
+    for line in extra.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        lang, word, value, *_ = line.split("\t")
+        if lang == language:
+            words[word] = float(value)
+    phrases: dict[tuple[str, ...], float] = {}
+    for word in [w for w in words if " " in w]:
+        phrases[tuple(_split_words(word, language))] = words.pop(word)
+    # zero-valued entries stay: they block the suffix fallback and the words of a neutral phrase
+    return Lexicon(words, phrases, max((len(k) for k in phrases), default=1))
+
+
+def _split_words(text: str, language: str) -> list[str]:
+    return [t.norm for t in tokenize(text, language=language)]
+
+
+def tokenize(text: str, *, language: str = "fr") -> list[Token]:
+    """Split into words and punctuation; French elisions ("n'ai", "d'OpenAI") become two words."""
+    out: list[Token] = []
+    for raw in _TOKEN.findall(text.translate(_APOSTROPHES)):
+        norm = raw.lower()
+        if language == "fr" and norm not in _KEEP_WHOLE:
+            m = _ELIDED.match(norm)
+            if m:
+                cut = len(m.group(1))
+                out.append(Token(raw[:cut], m.group(1)))
+                raw, norm = raw[cut:], norm[cut:]
+        out.append(Token(raw, norm))
+    return out
+
+
+def _lookup(tok: Token, lex: Lexicon, language: str) -> float | None:
+    if len(tok.norm) < 2 or not tok.norm[0].isalpha():
+        return None
+    if tok.norm in lex.words:
+        return lex.words[tok.norm]
+    if tok.lemma is not None and tok.lemma.lower() in lex.words:
+        return lex.words[tok.lemma.lower()]
+    return _by_suffix(tok.norm, language) if language == "fr" else None
+
+
+@lru_cache(maxsize=100_000)
+def _by_suffix(norm: str, language: str) -> float | None:
+    """A French inflected form looked up by its lexicon form; cached, the scan is the slow part."""
+    words = load_lexicon(language).words
+    for suffix, repl in _FR_SUFFIXES:
+        stem = norm[: -len(suffix)]
+        if norm.endswith(suffix) and len(stem) >= 3 and stem + repl in words:
+            return words[stem + repl]
+    return None
+
+
+def _match(words: Sequence[str], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
+    """Length of the first of `phrases` found at position i, else 0."""
+    for phrase in phrases:
+        if tuple(words[i : i + len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+def _negated(words: Sequence[str], language: str) -> list[float]:
+    """Per word, the factor negation (or "moins") applies to it: 1.0 when none."""
+    factor = [1.0] * len(words)
+
+    def reach(start: int, extra: int = 0) -> None:
+        j, seen = start, 0
+        while j < len(words) and seen < NEG_WINDOW + extra and words[j] not in CLAUSE_BREAK:
+            factor[j] = N_SCALAR
+            j += 1
+            seen += 1
+
+    i = 0
+    while i < len(words):
+        w = words[i]
+        skip = _match(words, i, _NOT_NEG[language])
+        if skip:
+            i += skip
+            continue
+        if language == "fr" and w in ("ne", "n'"):
+            window = words[i + 1 : i + 6]
+            particle = next((k for k, x in enumerate(window) if x in _NE_PARTICLES), None)
+            if (particle is not None and not any(x in CLAUSE_BREAK for x in window[:particle])
+                    and not _match(words, i + 1 + particle, _NOT_NEG[language])):
+                # the verb sits between "ne" and the particle: "ne fonctionne pas"
+                reach(i + 1, extra=particle + 1)
+                i += particle + 2
+                continue
+        n = _match(words, i, _NEG_PHRASES[language])
+        if n:
+            reach(i + n)
+            i += n
+            continue
+        if w in _BARE_NEG[language] or (language == "en" and w.endswith("n't")):
+            reach(i + 1)
+        elif w in _LESS[language] and (i == 0 or (words[i - 1], w) not in _LESS_NOT[language]):
+            for j in range(i + 1, min(i + 3, len(words))):
+                if words[j] in CLAUSE_BREAK:
+                    break
+                factor[j] = LESS_SCALAR
+        i += 1
+    return factor
+
+
+def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
+    """VADER-style score of one sentence, with the words that moved it."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no sentiment lexicon for language {language!r}")
+    lex = load_lexicon(language)
+    words = [t.norm for t in tokens]
+    neg = _negated(words, language)
+    boosters = BOOSTERS[language]
+    contrast = next((i for i, w in enumerate(words) if w in _CONTRAST[language] and i > 0), None)
+    hits: list[tuple[int, str, float]] = []
+    i = 0
+    while i < len(tokens):
+        n, valence = 0, None
+        for size in range(min(lex.longest, len(words) - i), 1, -1):
+            phrase = tuple(words[i : i + size])
+            if phrase in lex.phrases:
+                n, valence = size, lex.phrases[phrase]
+                break
+        if valence is None:
+            n, valence = 1, _lookup(tokens[i], lex, language)
+        if valence and words[i] not in boosters:
+            text = " ".join(t.text for t in tokens[i : i + n])
+            hits.append((i, text, _modified(valence, i, n, words, neg, boosters, language)))
+        i += n
+    terms: list[tuple[str, float]] = []
+    total = 0.0
+    for i, text, value in hits:
+        if contrast is not None:
+            value *= BEFORE_CONTRAST if i < contrast else AFTER_CONTRAST
+        total += value
+        terms.append((text, max(-1.0, min(1.0, value / 4))))
+    score = total / math.sqrt(total * total + ALPHA) if total else 0.0
+    return Scored(round(score, 4), [(w, v) for w, v in terms if round(v, 2)])
+
+
+def _modified(valence: float, i: int, n: int, words: Sequence[str], neg: Sequence[float],
+              boosters: dict[str, float], language: str) -> float:
+    """The word's valence after the intensifiers around it and the negation over it."""
+    sign = 1.0 if valence > 0 else -1.0
+    for distance, j in enumerate(range(i - 1, max(i - 4, -1), -1)):
+        if words[j] in CLAUSE_BREAK:
+            break
+        if words[j] in boosters:
+            valence += sign * boosters[words[j]] * (1.0, 0.95, 0.9)[distance]
+    for j in range(i + n, min(i + n + BOOST_AFTER[language], len(words))):
+        if words[j] in CLAUSE_BREAK:
+            break
+        if words[j] in boosters:
+            valence += sign * boosters[words[j]]
+            break
+    if valence * sign < 0:  # a dampener on a weak word softens it to nothing, never flips it
+        valence = 0.0
+    return valence * neg[i]
+
+
+def score_text(text: str, *, language: str = "fr") -> Scored:
+    """Score one piece of text (a sentence) without spaCy: the fast path."""
+    return score_tokens(tokenize(text, language=language), language=language)
+
+
+def _spacy_scorer(nlp: Any) -> Callable[[list[str]], list[list[Token]]]:
+    def run(texts: list[str]) -> list[list[Token]]:
+        return [[Token(t.text, t.text.translate(_APOSTROPHES).lower(), t.lemma_ or None)
+                 for t in doc] for doc in nlp.pipe(texts, batch_size=256)]
+    return run
+
+
+def score_sentences(sentences: pd.DataFrame, articles: pd.DataFrame, *, nlp: Any = None
+                    ) -> pd.DataFrame:
+    """Return `sentences` with `sentiment` in [-1, 1] and the `sentiment_terms` behind it.
+
+    Sentences of articles in a language without a lexicon get nulls, not a fake 0. With `nlp`
+    (a spaCy pipeline with a lemmatizer, for the articles in its language), words missing from the
+    lexicon are looked up by lemma; without it a small French suffix table does that job, at a
+    fraction of the cost.
+    """
+    out = sentences.copy()
+    meta = _article_texts(articles)
+    scores: list[float | None] = [None] * len(out)
+    terms: list[str | None] = [None] * len(out)
+    pending: dict[str, list[tuple[int, str]]] = {}
+    for k, (aid, start, end) in enumerate(
+            zip(out["article_id"], out["start"], out["end"], strict=True)):
+        text, language = meta.get(aid, ("", None))
+        if language in LANGUAGES:
+            pending.setdefault(language, []).append((k, text[int(start) : int(end)]))
+    for language, items in pending.items():
+        if nlp is not None and getattr(nlp, "lang", None) == language:
+            tokenised = _spacy_scorer(nlp)([t for _, t in items])
+        else:
+            tokenised = [tokenize(t, language=language) for _, t in items]
+        for (k, _), toks in zip(items, tokenised, strict=True):
+            result = score_tokens(toks, language=language)
+            scores[k], terms[k] = result.score, result.terms_text
+    out["sentiment"] = pd.Series(scores, index=out.index, dtype="float64")
+    out["sentiment_terms"] = pd.Series(terms, index=out.index, dtype="str")
+    return schema.conform("sentences", out)
+
+
+def _article_texts(articles: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
+    langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
+    return {aid: (text if isinstance(text, str) else "", lang if isinstance(lang, str) else None)
+            for aid, text, lang in zip(articles["article_id"], articles["text"], langs,
+                                       strict=True)}
+
+
+def score_articles(articles: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """Return `articles` with `sentiment` = mean of its scored sentences (null when none is)."""
+    out = articles.copy()
+    means = sentences.dropna(subset=["sentiment"]).groupby("article_id")["sentiment"].mean()
+    out["sentiment"] = out["article_id"].map(means).astype("float64")
+    return schema.conform("articles", out)
+
+
+def score_entities(entities: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.DataFrame, *,
+                   weight_by_mentions: bool = False) -> pd.DataFrame:
+    """Return `entities` with `sentiment` = mean score of the sentences that mention each one.
+
+    By default each sentence counts once per entity, so a sentence that names someone three times
+    does not outweigh three sentences; `weight_by_mentions=True` counts every mention instead.
+    """
+    out = entities.copy()
+    keys = ["article_id", "sentence_id"]
+    pairs = mentions[["entity_id", *keys]]
+    if not weight_by_mentions:
+        pairs = pairs.drop_duplicates()
+    scored = pairs.merge(sentences[[*keys, "sentiment"]].dropna(subset=["sentiment"]), on=keys)
+    means = scored.groupby("entity_id")["sentiment"].mean()
+    out["sentiment"] = out["entity_id"].map(means).astype("float64")
+    return schema.conform("entities", out)

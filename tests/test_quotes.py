@@ -1,0 +1,183 @@
+"""Quotations: one hand-written example per cue, attribution to entities, the tables, the seeds."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline import schema
+from pipeline.quotes import Mention, extract_quotes, find_quoted, quotes_in
+
+
+def mentions_of(text: str, *people: str, orgs: tuple[str, ...] = ()) -> list[Mention]:
+    """Every occurrence of the given names, as a recogniser would return them."""
+    out = []
+    for names, label in ((people, "PER"), (orgs, "ORG")):
+        for name in names:
+            for m in re.finditer(re.escape(name), text):
+                entity = f"{label.lower()}:{name.split()[-1].lower()}"
+                out.append(Mention(m.start(), m.end(), name, label, entity))
+    return sorted(out, key=lambda m: m.start)
+
+
+def attributed(text: str, *people: str, language: str = "fr", orgs: tuple[str, ...] = ()
+               ) -> list[tuple[str, str | None, str | None, str | None]]:
+    found = quotes_in(text, mentions_of(text, *people, orgs=orgs), language=language)
+    return [(text[q.start:q.end], q.speaker, q.speaker_id, q.cue) for q in found]
+
+
+def test_quote_marks_and_offsets():
+    text = 'Il a dit « un vrai changement ici » puis “encore trois mots” et "enfin la fin".'
+    spans = [text[q.start:q.end] for q in find_quoted(text)]
+    assert spans == ["un vrai changement ici", "encore trois mots", "enfin la fin"]
+
+
+def test_scare_quotes_and_lone_marks_are_not_quotes():
+    text = 'Un "coup d\'État", dit-on. Il mesure 6" de haut'
+    assert list(find_quoted(text)) == []
+
+
+def test_unclosed_guillemet_runs_to_the_end_of_the_paragraph():
+    text = "« Je n'ai jamais eu l'intention de nuire.\nAutre paragraphe."
+    assert [text[q.start:q.end] for q in find_quoted(text)] == [
+        "Je n'ai jamais eu l'intention de nuire."]
+
+
+@pytest.mark.parametrize("text, speaker, cue", [
+    ("« Nous allons continuer le travail », a déclaré Satya Nadella.", "Satya Nadella",
+     "a déclaré"),
+    ("Satya Nadella a écrit : « Nous allons continuer le travail. »", "Satya Nadella",
+     "a écrit"),
+    ("« Nous allons continuer le travail », a tweeté Satya Nadella lundi.", "Satya Nadella",
+     "a tweeté"),
+    ("Selon Satya Nadella, « le travail va continuer demain ».", "Satya Nadella", "Selon"),
+    ("D'après Satya Nadella, « le travail va continuer demain ».", "Satya Nadella", "D'après"),
+    ("« Nous allons continuer le travail », déclare Satya Nadella.", "Satya Nadella",
+     "déclare"),
+    ("“Je regrette profondément ma participation”, Ilya Sutskever, le Brutus de l'histoire, a "
+     "tweeté.", "Ilya Sutskever", "a tweeté"),
+    ("Le PDG de Microsoft, Satya Nadella, a déclaré : « Le partenariat continue bien. »",
+     "Satya Nadella", "a déclaré"),
+])
+def test_french_cues(text, speaker, cue):
+    (quote,) = attributed(text, "Satya Nadella", "Ilya Sutskever", orgs=("Microsoft",))
+    assert quote[1:] == (speaker, f"per:{speaker.split()[-1].lower()}", cue)
+
+
+@pytest.mark.parametrize("text, speaker, cue", [
+    ('"We will keep working on it," said Satya Nadella.', "Satya Nadella", "said"),
+    ('"We will keep working on it," Satya Nadella said.', "Satya Nadella", "said"),
+    ('Satya Nadella said: "We will keep working on it."', "Satya Nadella", "said"),
+    ('According to Satya Nadella, "the work will go on".', "Satya Nadella", "According to"),
+    ("“We will keep working on it,” Satya Nadella wrote on X.", "Satya Nadella", "wrote"),
+])
+def test_english_cues(text, speaker, cue):
+    (quote,) = attributed(text, "Satya Nadella", language="en")
+    assert quote[1:] == (speaker, "per:nadella", cue)
+
+
+def test_pronoun_cue_goes_to_the_last_person_named_as_subject():
+    text = ("Emmett Shear a quitté Twitch. Il a évoqué l'éviction de Sam Altman. "
+            "« Je ne suis pas assez fou pour accepter », a-t-il écrit.")
+    (quote,) = attributed(text, "Emmett Shear", "Sam Altman")
+    assert quote[1:] == ("Emmett Shear", "per:shear", "a-t-il écrit")
+    english = 'Emmett Shear left Twitch. "I am not crazy enough to accept," he said.'
+    assert attributed(english, "Emmett Shear", language="en")[0][1] == "Emmett Shear"
+
+
+def test_second_quote_of_a_paragraph_continues_the_first():
+    text = ("“Satya et moi restons très engagés”, a écrit Sam Altman lundi. "
+            "“Nous assurons la continuité des opérations.”")
+    assert [q[1] for q in attributed(text, "Sam Altman")] == ["Sam Altman", "Sam Altman"]
+    other = ("“Satya et moi restons très engagés”, a écrit Sam Altman lundi. Greg Brockman "
+             "est parti. “Nous assurons la continuité des opérations.”")
+    assert [q[1] for q in attributed(other, "Sam Altman", "Greg Brockman")] == [
+        "Sam Altman", None]
+
+
+def test_embedded_post_signature_attributes_the_paragraph_above():
+    text = ("Il s'est exprimé sur X.\n"
+            "Je regrette profondément d'avoir participé aux actions du conseil.\n"
+            "- Ilya Sutskever (@ilyasut) 20 novembre 2023\n"
+            "La suite.")
+    (quote,) = attributed(text, "Ilya Sutskever")
+    assert quote == ("Je regrette profondément d'avoir participé aux actions du conseil.",
+                     "Ilya Sutskever", "per:sutskever", "tweet")
+
+
+def test_unattributed_quotes_are_kept_with_a_null_speaker():
+    text = "La lettre dit en ces termes : « vous n'avez jamais fourni de preuves écrites »."
+    (quote,) = attributed(text)
+    assert quote[1] is None and quote[2] is None
+
+
+def test_a_complement_is_not_the_speaker():
+    text = "« Le partenariat reste solide et durable », a déclaré le porte-parole de Microsoft."
+    (quote,) = attributed(text, orgs=("Microsoft",))
+    assert quote[1] is None
+
+
+def test_name_without_recognised_mention_keeps_the_name_without_an_id():
+    text = "« Le partenariat reste solide et durable », a écrit Altman lundi."
+    assert attributed(text) == [("Le partenariat reste solide et durable", "Altman", None,
+                                 "a écrit")]
+
+
+def test_speaker_id_comes_from_the_person_of_the_same_surname():
+    text = "Sam Altman est parti. « Nous restons très engagés ici », a écrit Altman lundi."
+    mentions = [Mention(0, 10, "Sam Altman", "PER", "per:sam-altman"),
+                Mention(62, 74, "Altman lundi", "MISC", "misc:altman-lundi")]
+    (quote,) = quotes_in(text, mentions)
+    assert (quote.speaker, quote.speaker_id) == ("Altman", "per:sam-altman")
+
+
+def _tables(text: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    articles = schema.conform("articles", pd.DataFrame({
+        "article_id": ["a"], "origin": ["a.txt"], "published": ["2023-11-20"],
+        "date_source": ["metadata"], "language": ["fr"], "text": [text],
+        "n_words": [len(text.split())]}))
+    cut = text.index(". ") + 1
+    sentences = schema.conform("sentences", pd.DataFrame({
+        "article_id": ["a", "a"], "sentence_id": [0, 1], "start": [0, cut + 1],
+        "end": [cut, len(text)]}))
+    rows = [{"article_id": "a", "sentence_id": 0 if m.start < cut else 1, "start": m.start,
+             "end": m.end, "surface": m.surface, "label": m.label, "entity_id": m.entity_id}
+            for m in mentions_of(text, "Satya Nadella")]
+    return articles, sentences, schema.conform(
+        "mentions", pd.DataFrame(rows, columns=schema.columns("mentions")))
+
+
+def test_extract_quotes_table():
+    text = ("Satya Nadella est confiant. « Le partenariat continue comme avant », a déclaré "
+            "Satya Nadella.")
+    articles, sentences, mentions = _tables(text)
+    before = [f.copy() for f in (articles, sentences, mentions)]
+    quotes = extract_quotes(articles, sentences, mentions)
+    schema.check("quotes", quotes)
+    for frame, old in zip((articles, sentences, mentions), before, strict=True):
+        pd.testing.assert_frame_equal(frame, old)
+    row = quotes.iloc[0]
+    assert (row["sentence_id"], row["speaker"], row["speaker_id"], row["cue"]) == (
+        1, "Satya Nadella", "per:nadella", "a déclaré")
+    assert text[row["start"]:row["end"]] == row["quote"] == "Le partenariat continue comme avant"
+
+
+def test_quotes_empty_in_empty_out():
+    quotes = extract_quotes(schema.empty("articles"), schema.empty("sentences"),
+                            schema.empty("mentions"))
+    schema.check("quotes", quotes)
+    assert quotes.empty
+    articles, sentences, mentions = _tables("Pas de citation. Rien ici.")
+    assert extract_quotes(articles, sentences, mentions).empty
+
+
+def test_seed_regret_is_attributed_to_sutskever(seed_tables):
+    quotes = seed_tables["quotes"]
+    regret = quotes[quotes["quote"].str.startswith("Je regrette profondément")]
+    assert len(regret) == 2  # the embedded tweet (001) and the translated quote (003)
+    assert regret["speaker"].str.contains("Sutskever").all()
+    assert regret["speaker_id"].str.contains("sutskever").all()
+    entities = seed_tables["entities"].set_index("entity_id")
+    assert (entities.loc[regret["speaker_id"], "label"] == "PER").all()

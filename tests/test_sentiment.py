@@ -1,0 +1,227 @@
+"""Sentiment: one small hand-written example per rule, the table functions, and the seeds."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import schema
+from pipeline.evaluate_enrich import evaluate_sentiment, format_sentiment
+from pipeline.sentiment import (
+    load_lexicon,
+    score_articles,
+    score_entities,
+    score_sentences,
+    score_text,
+    tokenize,
+)
+
+TERMS = re.compile(r"^[^:;]+:[+-]\d\.\d\d(?:; [^:;]+:[+-]\d\.\d\d)*$")
+
+
+def fr(text: str) -> float:
+    return score_text(text, language="fr").score
+
+
+def en(text: str) -> float:
+    return score_text(text, language="en").score
+
+
+def test_french_elisions_split_and_aujourdhui_stays_whole():
+    words = [t.norm for t in tokenize("Je n’ai jamais nui à l'entreprise d’aujourd'hui")]
+    assert words == ["je", "n'", "ai", "jamais", "nui", "à", "l'", "entreprise", "d'",
+                     "aujourd'hui"]
+
+
+def test_lexicon_words_carry_their_sign():
+    assert fr("Le résultat est excellent.") > 0.3
+    assert fr("Le chaos s'installe.") < -0.3
+    assert fr("Le conseil se réunit mardi.") == 0.0
+    assert en("The result is excellent.") > 0.3
+    assert en("A disaster.") < -0.3
+
+
+@pytest.mark.parametrize("positive, negated", [
+    ("Le résultat est bon.", "Le résultat n'est pas bon."),
+    ("Il aime ce projet.", "Il n'aime plus ce projet."),
+    ("C'est un succès.", "Ce n'est jamais un succès."),
+    ("Un accord honnête.", "Un accord loin d'être honnête."),
+])
+def test_french_negation_flips_the_sign(positive, negated):
+    assert fr(positive) > 0 > fr(negated)
+
+
+def test_negating_a_negative_word_is_positive():
+    """The seed sentence vadersentiment-fr gets wrong."""
+    assert fr("Je n'ai jamais eu l'intention de nuire à OpenAI.") > 0
+    assert fr("Ce n'est pas un échec.") > 0
+    assert fr("Pas de problème.") > 0
+    assert fr("Une transition sans difficulté.") > 0
+
+
+def test_expletive_ne_and_not_only_are_not_negations():
+    # "à moins qu'il ne démissionne": the resignation is not denied
+    assert fr("à moins que le conseil ne démissionne") == fr("à moins que le conseil démissionne")
+    assert fr("Il n'y a pas seulement des problèmes.") < 0
+    assert fr("C'est sans doute un succès.") > 0
+
+
+@pytest.mark.parametrize("positive, negated", [
+    ("The deal is good.", "The deal is not good."),
+    ("The deal is good.", "The deal isn't good."),
+    ("It was a success.", "It was never a success."),
+    ("The plan has support.", "The plan is without support."),
+])
+def test_english_negation_flips_the_sign(positive, negated):
+    assert en(positive) > 0 > en(negated)
+
+
+def test_intensifiers_strengthen_and_dampeners_soften():
+    assert fr("Le résultat est très bon.") > fr("Le résultat est bon.")
+    assert fr("Le résultat est extrêmement mauvais.") < fr("Le résultat est mauvais.")
+    assert fr("Le résultat est légèrement mauvais.") > fr("Le résultat est mauvais.")
+    # French adverbs follow the verb
+    assert fr("Je regrette profondément.") < fr("Je regrette.") < 0
+    assert en("The deal is very good.") > en("The deal is good.")
+    assert en("The deal is slightly bad.") > en("The deal is bad.")
+
+
+def test_contrast_weights_what_follows_but():
+    assert fr("Un début difficile, mais une fin excellente.") > 0
+    assert en("A great start, but a terrible finish.") < 0
+
+
+def test_less_weakens_and_reverses():
+    assert fr("des conditions moins avantageuses") < 0
+    assert fr("au moins un accord honnête") > 0  # "au moins" is "at least"
+
+
+def test_news_overrides_neutralise_translation_artefacts():
+    assert fr("Microsoft veut plus de ressources pour l'intelligence artificielle.") == 0.0
+    assert fr("Le partenariat se poursuit.") == 0.0
+    # "plus" would otherwise reach "plu" (pleased, +1.8) through the suffix table
+    assert load_lexicon("fr").words["plus"] == 0
+    assert "plus" not in load_lexicon("fr", overrides=False).words
+
+
+def test_terms_explain_the_score():
+    result = score_text("Le chaos règne, mais le soutien est formidable.", language="fr")
+    assert result.terms_text is not None and TERMS.match(result.terms_text)
+    words = [w for w, _ in result.terms]
+    assert words == ["chaos", "soutien", "formidable"]
+    assert dict(result.terms)["chaos"] < 0 < dict(result.terms)["formidable"]
+    assert score_text("Le conseil se réunit.", language="fr").terms_text is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["pas", "très", "bon", "chaos", "mais", "ne", "n'", "jamais", "not", "good", "very", "bad",
+     "sans", "moins", "excellent", ",", ".", "x", "l'", "loin", "d'", "être"]), max_size=60),
+       st.sampled_from(["fr", "en"]))
+def test_scores_stay_in_range(words, language):
+    result = score_text(" ".join(words), language=language)
+    assert -1.0 <= result.score <= 1.0
+    assert all(-1.0 <= v <= 1.0 for _, v in result.terms)
+
+
+def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    texts = {"a1": "Le chaos règne. Un succès formidable.", "a2": "The deal is good.",
+             "a3": "Das ist gut.", "a4": "Rien à signaler."}
+    languages = {"a1": "fr", "a2": "en", "a3": "de", "a4": "fr"}
+    articles = pd.DataFrame({"article_id": list(texts), "text": list(texts.values()),
+                             "language": list(languages.values())})
+    sentences = pd.DataFrame({
+        "article_id": ["a1", "a1", "a2", "a3", "a4"], "sentence_id": [0, 1, 0, 0, 0],
+        "start": [0, 16, 0, 0, 0], "end": [15, 37, 17, 12, 16]})
+    return articles, schema.conform("sentences", sentences)
+
+
+def test_score_sentences_fills_both_columns_and_leaves_input_alone():
+    articles, sentences = _frames()
+    before = sentences.copy()
+    out = score_sentences(sentences, articles)
+    schema.check("sentences", out)
+    pd.testing.assert_frame_equal(sentences, before)
+    by = out.set_index(["article_id", "sentence_id"])
+    assert by.loc[("a1", 0), "sentiment"] < 0 < by.loc[("a1", 1), "sentiment"]
+    assert by.loc[("a1", 0), "sentiment_terms"].startswith("chaos:-")
+    assert by.loc[("a2", 0), "sentiment"] > 0
+    assert pd.isna(by.loc[("a3", 0), "sentiment"])  # no German lexicon: unknown, not neutral
+    assert by.loc[("a4", 0), "sentiment"] == 0.0 and pd.isna(by.loc[("a4", 0), "sentiment_terms"])
+
+
+def test_score_sentences_with_a_spacy_pipeline():
+    import spacy
+
+    articles, sentences = _frames()
+    out = score_sentences(sentences, articles, nlp=spacy.blank("fr"))
+    plain = score_sentences(sentences, articles)
+    pd.testing.assert_series_equal(out["sentiment"], plain["sentiment"])
+
+
+def test_score_articles_is_the_mean_of_scored_sentences():
+    articles, sentences = _frames()
+    scored = score_sentences(sentences, articles)
+    out = score_articles(schema.conform("articles", _article_table(articles)), scored)
+    schema.check("articles", out)
+    means = out.set_index("article_id")["sentiment"]
+    a1 = scored[scored["article_id"] == "a1"]["sentiment"].mean()
+    assert means["a1"] == pytest.approx(a1)
+    assert pd.isna(means["a3"])
+
+
+def _article_table(articles: pd.DataFrame) -> pd.DataFrame:
+    return articles.assign(origin=articles["article_id"], date_source="unknown",
+                           n_words=articles["text"].str.split().str.len())
+
+
+def test_score_entities_counts_a_sentence_once_unless_told():
+    sentences = schema.conform("sentences", pd.DataFrame({
+        "article_id": ["a", "a"], "sentence_id": [0, 1], "start": [0, 10], "end": [9, 20],
+        "sentiment": [0.8, -0.4]}))
+    mentions = pd.DataFrame({
+        "article_id": ["a", "a", "a", "a"], "sentence_id": [0, 0, 0, 1],
+        "start": [0, 3, 6, 10], "end": [2, 5, 8, 12], "surface": ["X", "X", "X", "X"],
+        "label": ["PER"] * 4, "entity_id": ["per:x"] * 3 + ["per:x"]})
+    entities = schema.conform("entities", pd.DataFrame({
+        "entity_id": ["per:x", "per:y"], "name": ["X", "Y"], "label": ["PER", "PER"],
+        "aliases": ["X", "Y"], "n_mentions": [4, 0], "n_articles": [1, 0]}))
+    out = score_entities(entities, mentions, sentences)
+    schema.check("entities", out)
+    by = out.set_index("entity_id")["sentiment"]
+    assert by["per:x"] == pytest.approx(0.2)
+    assert pd.isna(by["per:y"])
+    weighted = score_entities(entities, mentions, sentences, weight_by_mentions=True)
+    assert weighted.set_index("entity_id")["sentiment"]["per:x"] == pytest.approx(0.5)
+
+
+def test_empty_in_empty_out():
+    out = score_sentences(schema.empty("sentences"), schema.empty("articles"))
+    schema.check("sentences", out)
+    assert out.empty
+    schema.check("articles", score_articles(schema.empty("articles"), out))
+    entities = score_entities(schema.empty("entities"), schema.empty("mentions"), out)
+    schema.check("entities", entities)
+    assert entities.empty
+
+
+def test_gold_seed_sentences():
+    """A regression guard on eval/gold_sentiment.csv (docs/sentiment.md has the comparison)."""
+    scores = evaluate_sentiment()
+    assert scores.n >= 30
+    assert scores.accuracy >= 0.8, format_sentiment(scores)
+    assert scores.sign_agreement >= 0.9, format_sentiment(scores)
+
+
+def test_every_seed_article_has_a_sentiment_explained_by_words(seed_tables):
+    articles, sentences = seed_tables["articles"], seed_tables["sentences"]
+    assert articles["sentiment"].notna().all()
+    assert articles["sentiment"].between(-1, 1).all()
+    explained = sentences.dropna(subset=["sentiment_terms"])
+    assert set(explained["article_id"]) == set(articles["article_id"])
+    assert explained["sentiment_terms"].str.match(TERMS).all()
+    assert (explained["sentiment"] != 0).all()
