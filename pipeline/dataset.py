@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import store
-from pipeline.curation import apply_curation, read_curation
+from pipeline.curation import curate, read_curation
 from pipeline.sentiment import score_entities
 
 
@@ -20,11 +20,16 @@ def open_dataset(path: str | Path) -> store.Dataset:
         return dataset
     curation, problems = read_curation(curation_path)
     tables = dataset.tables
-    mentions, entities, aliases = apply_curation(
-        tables["mentions"], tables["entities"], tables["aliases"], curation
-    )
+    result = curate(tables["mentions"], tables["entities"], tables["aliases"], curation,
+                    articles=tables["articles"])
     # Merged or split entities need their sentiment recomputed from their (new) sentences.
-    entities = score_entities(entities, mentions, tables["sentences"])
-    dataset.tables = {**tables, "mentions": mentions, "entities": entities, "aliases": aliases}
-    dataset.problems = problems
+    entities = score_entities(result.entities, result.mentions, tables["sentences"])
+    # Quotes name their speaker by id: follow merges, drop excluded speakers' ids.
+    quotes = tables["quotes"].copy()
+    quotes["speaker_id"] = quotes["speaker_id"].map(
+        lambda eid: result.moved.get(eid) if eid in result.moved else eid)
+    quotes["speaker_id"] = quotes["speaker_id"].astype("str").where(quotes["speaker_id"].notna())
+    dataset.tables = {**tables, "mentions": result.mentions, "entities": entities,
+                      "aliases": result.aliases, "quotes": quotes}
+    dataset.problems = problems + result.problems
     return dataset

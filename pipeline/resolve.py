@@ -1,0 +1,861 @@
+"""Resolve: raw entity spans → canonical entities (`mentions`, `entities`, `aliases` tables).
+
+Analysts judge the tool by whether "Altman", "Sam Altman", "M. Altman" and a typo like "Sam Altam"
+land on one person, and "OpenAI", "Openai" and "OpenAl" on one organisation — without ever merging
+two different people. The rules, in the order they run (each merged surface records its rule in
+the `aliases` table):
+
+1. `split`: a coordinated span ("Microsoft et OpenAI", "Altman and Brockman", "Microsoft-OpenAI")
+   becomes one mention per part, but only when every part is a name known elsewhere in the corpus.
+2. `same-name`: spans with the same matching key (`normalise_name`: case, accents, apostrophes,
+   titles such as "M." or "le PDG", elisions such as "d'", possessive 's) are one entity, whatever
+   label spaCy gave each of them (OpenAI is MISC in one sentence and ORG in the next).
+3. `fuzzy`: a rare spelling one edit away from a more frequent name ("OpenAl", "Sam Altam") joins
+   it — never for names shorter than 6 characters, never across different numbers ("Orca 2" /
+   "Orca 3") or first letters ("Gambie" / "Zambie"), never between two full names of people with
+   different first names ("John Smith" / "Jane Smith"), never between two frequent names. In one
+   article, a person's full name two edits from another with the same first name is a typo too
+   ("Sam Altam" beside "Sam Altman": an article does not name two people that alike).
+4. `surname`, `first-name`, `acronym`, within an article: "Altman" or "Satya" links to the only
+   full name of a person in the same article that ends or starts with it; an acronym links to the
+   expansion the article defines ("Organisation mondiale de la santé (OMS)").
+5. The same, across the corpus, for what step 4 left alone: a bare surname links to a full name
+   only if exactly one person in the corpus has that surname; an acronym only if the corpus
+   defines it one way. Otherwise the bare name stays an entity of its own, and `suggest_merges`
+   lists it for the analyst.
+
+The entity's label is the majority over its mentions (the raw labels stay in `mentions.label` as
+evidence); its name is the most frequent form of its most complete name; its id is
+`<label>:<slug of the name>` (e.g. `per:sam-altman`), made unique with `-2`, `-3`...
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict, deque
+from collections.abc import Collection, Hashable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from pipeline import schema
+
+LABELS = ("PER", "ORG", "LOC", "MISC")  # also the tie-break order: MISC is spaCy's catch-all
+RULES = ("same-name", "surname", "first-name", "acronym", "fuzzy", "split", "curation")
+SPAN_COLUMNS = ["article_id", "sentence_id", "start", "end", "surface", "label"]
+FUZZY_MIN_LENGTH = 6  # below this one edit is another word: "Bayer"/"Bauer", "AFP"/"AFD"
+SUGGEST_MAX_ENTITIES = 5000  # suggest_merges compares the most mentioned entities only
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation: the matching key of a name
+
+
+_SAME_CHARS = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'", "\u2032": "'",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " ", "\n": " ", "\r": " ",
+})
+_EDGE = " \"'«»“”„‟‹›()[]{},;:!?*•–—-"
+_ELISIONS = {
+    "fr": r"(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)",
+    "it": r"(?:l|d|dell|dall|nell|sull|all|un|quell)",
+    "ca": r"(?:l|d|s|m|n|t)",
+}
+_ELISION_RES = {lang: re.compile(rf"^{pattern}'(?=\w)", re.IGNORECASE)
+                for lang, pattern in _ELISIONS.items()}
+# Titles dropped before a capitalised name. Deliberately short: "General Motors", "Lady Gaga" or
+# "Miss France" must keep their first word.
+_TITLES = (
+    "mme", "mmes", "mlle", "mlles", "me", "mgr", "dr", "pr", "prof", "monsieur", "madame",
+    "mademoiselle", "docteur", "professeur", "maître", "maitre", "mr", "mrs", "ms", "mx", "sir",
+    "professor", "pdg", "ceo", "cto", "cfo", "coo", "président", "présidente", "president",
+    "ministre", "minister", "sénateur", "sénatrice", "senator", "député", "députée",
+)
+_TITLE = re.compile(
+    r"^(?:(?:le|la|les|the)\s+|l')?(?:(?:m|mm)\.\s*|(?:" + "|".join(_TITLES) + r")(?:\.\s*|\s+))",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
+_TRAILING_PARENS = re.compile(r"^(.*?\w.*?)\s*\([^()]*\)$")
+_SEPARATORS = re.compile(r"[\-‐‑‒–—―·•_/\\]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _strip_edges(text: str) -> str:
+    text = text.strip(_EDGE)
+    if text.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", text):  # "Co." but not "U.S."
+        text = text[:-1].strip(_EDGE)
+    return text
+
+
+def _clean(text: str, language: str) -> str:
+    """Return the name as written minus what is not the name: quotes, elision, title, 's."""
+    text = _SPACES.sub(" ", text.translate(_SAME_CHARS))
+    elision_re = _ELISION_RES.get(language)
+    for _ in range(5):  # "M. le président d'..." peels one layer per pass
+        before = text
+        parens = _TRAILING_PARENS.match(text.strip())
+        if parens:
+            text = parens.group(1)
+        text = _strip_edges(text)
+        if elision_re:
+            text = elision_re.sub("", text)
+        title = _TITLE.match(text)
+        if title and title.end() < len(text) and text[title.end()].isupper():
+            text = text[title.end():]
+        text = _POSSESSIVE.sub("", text)
+        if text == before:
+            break
+    return text.strip()
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _SEPARATORS.sub(" ", text.replace(".", "")).strip(_EDGE)
+    return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=200_000)
+def normalise_name(text: str, *, language: str = "fr") -> str:
+    """Return the matching key of a name: "d'OpenAI" → "openai", "M. Altman" → "altman".
+
+    Case, accents, apostrophe and quote styles, dashes, dots and spacing are folded; titles
+    ("M.", "Mme", "Dr", "le PDG", "Mr", "CEO"...) are dropped before a capitalised word, and so
+    are elisions ("d'", "l'", "qu'": French, Italian and Catalan only, so "D'Souza" survives in
+    English) and a possessive "'s". Only a key: display names keep the text as written.
+    """
+    key = _fold(_clean(text, language))
+    for _ in range(3):  # a folded dash can expose an elision: "-d'x"
+        again = _fold(_clean(key, language))
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def display_name(text: str, *, language: str = "fr") -> str:
+    """Return the name as written, without quotes, elision or title: "d'OpenAI" → "OpenAI"."""
+    return _clean(text, language) or text.strip()
+
+
+def slug(key: str) -> str:
+    """Return the readable, URL-safe part of an entity id: "sam altman" → "sam-altman"."""
+    return re.sub(r"[\W_]+", "-", key).strip("-") or "unnamed"
+
+
+def make_entity_id(label: str, name: str, taken: Collection[str] = ()) -> str:
+    """Return `<label>:<slug of the normalised name>`, suffixed `-2`, `-3`... if already taken."""
+    base = f"{label.lower()}:{slug(normalise_name(name))}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def majority_label(labels: Iterable[str]) -> str:
+    """Return the most frequent label; ties go to PER, then ORG, LOC, MISC."""
+    counts = Counter(labels)
+    if not counts:
+        return "MISC"
+    order = {label: i for i, label in enumerate(LABELS)}
+    return min(counts, key=lambda lab: (-counts[lab], order.get(lab, len(order)), lab))
+
+
+# ---------------------------------------------------------------------------------------------
+# Public result
+
+
+@dataclass(frozen=True)
+class Resolved:
+    mentions: pd.DataFrame  # schema "mentions"
+    entities: pd.DataFrame  # schema "entities" (sentiment null)
+    aliases: pd.DataFrame  # schema "aliases"
+
+
+def _empty() -> Resolved:
+    return Resolved(schema.empty("mentions"), schema.empty("entities"), schema.empty("aliases"))
+
+
+def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
+    """Return mentions with their entity, the entities and their aliases (see the module doc).
+
+    `spans` has the columns of `pipeline.annotate.SPAN_COLUMNS`; `articles` gives each article's
+    `language` (for elisions) and `published` date (for `first_seen`/`last_seen`). Every span is
+    kept: a coordinated span is replaced by its parts, each with its own offsets.
+    """
+    spans = spans[SPAN_COLUMNS].drop_duplicates(["article_id", "start", "end"])
+    if spans.empty:
+        return _empty()
+    languages = _article_map(articles, "language", "fr")
+    texts = _article_map(articles, "text", "")
+    frame = pd.DataFrame({
+        "article_id": spans["article_id"].astype("str").to_list(),
+        "sentence_id": spans["sentence_id"].astype("int64").to_list(),
+        "start": spans["start"].astype("int64").to_list(),
+        "end": spans["end"].astype("int64").to_list(),
+        "surface": spans["surface"].astype("str").to_list(),
+        "label": spans["label"].astype("str").to_list(),
+    })
+    frame["key"] = _keys(frame, languages)
+    frame = _split_coordinations(frame, languages)
+    links = _link(frame, texts, languages)
+    frame["cluster"] = [links.cluster[n] for n in links.nodes]
+    frame["head"] = [links.head[links.cluster[n]] for n in links.nodes]
+    frame["rule"] = [
+        "split" if split and rule == "same-name" else rule
+        for split, rule in zip(frame["split"], (links.rule[n] for n in links.nodes), strict=True)
+    ]
+    return _tables(frame, articles, languages)
+
+
+def _article_map(articles: pd.DataFrame, column: str, default: str) -> dict[str, str]:
+    if column not in articles.columns or "article_id" not in articles.columns:
+        return {}
+    values = articles[column].astype("object").where(articles[column].notna(), default)
+    return dict(zip(articles["article_id"].astype("str"), values.astype("str"), strict=True))
+
+
+def _keys(frame: pd.DataFrame, languages: dict[str, str]) -> list[str]:
+    keys = []
+    for aid, surface in zip(frame["article_id"], frame["surface"], strict=True):
+        key = normalise_name(surface, language=languages.get(aid, "fr"))
+        # Junk with no name-like character ("«»") keeps a key of its own, so it merges nothing.
+        keys.append(key or "#" + _SPACES.sub(" ", surface.strip().casefold()))
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule 1: coordinated spans
+
+_COORDINATION = re.compile(r"\s*[,/]\s*|\s+(?:et|and|ou|or|&)\s+")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])[-‐‑](?=[^\W\d_])")
+
+
+def _split_coordinations(frame: pd.DataFrame, languages: dict[str, str]) -> pd.DataFrame:
+    """Replace each coordinated span whose parts are all known names by one row per part."""
+    frame = frame.assign(split=False)
+    candidates = frame["surface"].str.contains(_COORDINATION) | frame["surface"].str.contains(
+        _HYPHEN)
+    if not candidates.any():
+        return frame
+    known = set(frame.loc[~candidates, "key"])
+    # Hyphens join first names ("Jean-Pierre") and place names ("États-Unis"): split them only
+    # into parts known as organisations, places or things ("le partenariat Microsoft-OpenAI").
+    not_person = {
+        key for key, labels in frame.loc[~candidates].groupby("key")["label"]
+        if majority_label(labels) != "PER"
+    }
+    for key, labels in frame.groupby("key")["label"]:
+        tokens = key.split()
+        if len(tokens) >= 2 and (labels == "PER").any():
+            known.update((tokens[0], tokens[-1]))
+    rows = []
+    for row in frame[candidates].itertuples(index=False):
+        language = languages.get(row.article_id, "fr")
+        parts = _parts(row.surface, _COORDINATION) or _parts(row.surface, _HYPHEN)
+        is_hyphen = bool(parts) and not _COORDINATION.search(row.surface)
+        keys = [normalise_name(row.surface[a:b], language=language) for a, b in parts]
+        pool = not_person if is_hyphen else known
+        if (len(parts) >= 2 and all(len(k) >= 2 and k in pool for k in keys)
+                and len(set(keys)) == len(keys)):
+            rows += [
+                {**row._asdict(), "start": row.start + a, "end": row.start + b,
+                 "surface": row.surface[a:b], "key": key, "split": True}
+                for (a, b), key in zip(parts, keys, strict=True)
+            ]
+        else:
+            rows.append({**row._asdict(), "split": False})
+    whole = frame[~candidates]
+    parts_frame = pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes.to_dict())
+    return pd.concat([whole, parts_frame], ignore_index=True)
+
+
+def _parts(surface: str, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) of each part between separators, trimmed; [] if one is empty."""
+    bounds, start = [], 0
+    for match in separator.finditer(surface):
+        bounds.append((start, match.start()))
+        start = match.end()
+    if not bounds:
+        return []
+    bounds.append((start, len(surface)))
+    trimmed = []
+    for a, b in bounds:
+        while a < b and surface[a] in _EDGE:
+            a += 1
+        while b > a and surface[b - 1] in _EDGE:
+            b -= 1
+        if a >= b:
+            return []
+        trimmed.append((a, b))
+    return trimmed
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules 2-5: linking names into clusters
+
+Node = tuple[Hashable, ...]
+
+
+class _UnionFind:
+    """Clusters of nodes that also remember which rule joined each pair (for the aliases)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Node, Node] = {}
+        self.edges: dict[Node, list[tuple[Node, str]]] = defaultdict(list)
+
+    def add(self, node: Node) -> None:
+        self.parent.setdefault(node, node)
+
+    def find(self, node: Node) -> Node:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def union(self, a: Node, b: Node, rule: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        self.parent[ra] = rb
+        self.edges[a].append((b, rule))
+        self.edges[b].append((a, rule))
+
+
+@dataclass
+class _Name:
+    """What the corpus says about one matching key."""
+
+    count: int
+    labels: Counter[str]
+
+    @property
+    def label(self) -> str:
+        return majority_label(self.labels.elements())
+
+    @property
+    def is_person(self) -> bool:
+        return self.labels["PER"] > 0 and 2 * self.labels["PER"] >= self.count
+
+
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "di", "da", "del",
+              "y", "e", "bin", "ibn", "al", "el", "jr", "sr", "ii", "iii"}
+
+
+def _short_forms(full_names: Iterable[str]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Return {surname: full names ending with it}, {first name: full names starting with it}."""
+    surnames: dict[str, set[str]] = defaultdict(set)
+    first_names: dict[str, set[str]] = defaultdict(set)
+    for name in full_names:
+        tokens = name.split()
+        if len(tokens[0]) >= 2 and tokens[0] not in _PARTICLES:
+            first_names[tokens[0]].add(name)
+        for i in range(1, len(tokens)):
+            suffix = tokens[i:]
+            if len(" ".join(suffix)) >= 2 and not set(suffix) <= _PARTICLES:
+                surnames[" ".join(suffix)].add(name)
+    return surnames, first_names
+
+
+@dataclass(frozen=True)
+class _Links:
+    nodes: list[Node]  # per row: ("n", key), or ("s", article_id, key) for a short form
+    cluster: dict[Node, Node]  # node → its cluster
+    head: dict[Node, str]  # cluster → the key its name comes from
+    rule: dict[Node, str]  # node → the rule that joined it to its cluster's head
+
+
+def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str]) -> _Links:
+    """Return each row's node, each node's cluster and rule, and each cluster's head key."""
+    names: dict[str, _Name] = {}
+    for key, labels in frame.groupby("key")["label"]:
+        names[str(key)] = _Name(len(labels), Counter(labels))
+
+    # Full names of people; a full name that is itself the tail of a longer one ("Le Pen" in
+    # "Marine Le Pen") is a short form, not a target.
+    people = {k for k, n in names.items() if len(k.split()) >= 2 and n.is_person
+              and not k.startswith("#")}
+    tails, heads = _short_forms(people)
+    targets = people - set(tails) - set(heads)
+    surnames, first_names = _short_forms(targets)
+    acronyms = _acronym_definitions(frame, texts, languages, names)
+    scoped = (set(surnames) | set(first_names) | {acro for _, acro, _ in acronyms}) - targets
+
+    nodes: list[Node] = [
+        ("s", aid, key) if key in scoped else ("n", key)
+        for aid, key in zip(frame["article_id"], frame["key"], strict=True)
+    ]
+    uf = _UnionFind()
+    for node in nodes:
+        uf.add(node)
+
+    for rare, target in _fuzzy_pairs({k: n for k, n in names.items() if k not in scoped}):
+        uf.union(("n", rare), ("n", target), "fuzzy")
+    for rare, target in _fuzzy_people(frame, names, people - scoped):
+        uf.union(("n", rare), ("n", target), "fuzzy")
+
+    _link_short_forms(frame, nodes, uf, names, targets, surnames, first_names, acronyms)
+    return _heads_and_rules(uf, nodes, names)
+
+
+def _link_short_forms(
+    frame: pd.DataFrame,
+    nodes: list[Node],
+    uf: _UnionFind,
+    names: dict[str, _Name],
+    targets: set[str],
+    surnames: dict[str, set[str]],
+    first_names: dict[str, set[str]],
+    acronyms: list[tuple[str, str, str]],
+) -> None:
+    """Rules 4 and 5: bare surnames, first names and acronyms, in the article then the corpus."""
+    present: dict[str, set[str]] = defaultdict(set)
+    for aid, key in zip(frame["article_id"], frame["key"], strict=True):
+        if key in targets:
+            present[aid].add(key)
+    local_acronyms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    corpus_acronyms: dict[str, set[str]] = defaultdict(set)
+    for aid, acro, expansion in acronyms:
+        local_acronyms[(aid, acro)].add(expansion)
+        corpus_acronyms[acro].add(expansion)
+
+    scoped_labels: dict[Node, list[str]] = defaultdict(list)
+    for node, label in zip(nodes, frame["label"], strict=True):
+        if node[0] == "s":
+            scoped_labels[node].append(label)
+
+    def best(keys: set[str]) -> dict[Node, tuple[str, int]]:
+        """Root → the most mentioned of `keys` in that cluster."""
+        out: dict[Node, tuple[str, int]] = {}
+        for key in keys:
+            root = uf.find(("n", key))
+            if root not in out or names[key].count > out[root][1]:
+                out[root] = (key, names[key].count)
+        return out
+
+    unresolved: dict[str, Node] = {}
+    for node in sorted(scoped_labels, key=str):
+        aid, key = str(node[1]), str(node[2])
+        candidates: dict[Node, tuple[str, str]] = {}  # root → (rule, target key)
+        local = present.get(aid, set())
+        if majority_label(scoped_labels[node]) != "LOC":  # "Paris" is not Paris Hilton
+            for rule, table in (("first-name", first_names), ("surname", surnames)):
+                for root, (target, _) in best(table.get(key, set()) & local).items():
+                    candidates[root] = (rule, target)
+        for root, (target, _) in best(local_acronyms.get((aid, key), set())).items():
+            candidates[root] = ("acronym", target)
+        if not candidates:
+            if names[key].label == "PER":
+                for root, (target, _) in best(surnames.get(key, set())).items():
+                    candidates[root] = ("surname", target)
+            for root, (target, _) in best(corpus_acronyms.get(key, set())).items():
+                candidates.setdefault(root, ("acronym", target))
+        if len(candidates) == 1:
+            rule, target = next(iter(candidates.values()))
+            uf.union(node, ("n", target), rule)
+        elif key in unresolved:
+            uf.union(node, unresolved[key], "same-name")
+        else:
+            unresolved[key] = node
+
+
+def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name]) -> _Links:
+    """Pick each cluster's head, then give each node the rule of the edge reaching it from there."""
+    clusters: dict[Node, list[Node]] = defaultdict(list)
+    for node in uf.parent:
+        clusters[uf.find(node)].append(node)
+    cluster: dict[Node, Node] = {}
+    head: dict[Node, str] = {}
+    rules: dict[Node, str] = {}
+    for root, members in clusters.items():
+        first = min(members, key=lambda n: _head_rank(n, names))
+        head[root] = str(first[-1])
+        rules[first] = "same-name"
+        queue = deque([first])
+        while queue:
+            node = queue.popleft()
+            for other, rule in uf.edges.get(node, []):
+                if other not in rules:
+                    rules[other] = rule
+                    queue.append(other)
+        for node in members:
+            cluster[node] = root
+            rules.setdefault(node, "same-name")  # every edge is within the cluster: unreachable
+    return _Links(nodes=nodes, cluster=cluster, head=head, rule=rules)
+
+
+def _head_rank(node: Node, names: dict[str, _Name]) -> tuple[int, int, int, int, str]:
+    """Sort key: the cluster's head is its most mentioned full name (not a bare short form)."""
+    key = str(node[-1])
+    return (node[0] != "n", -names[key].count, -len(key.split()), -len(key), str(node))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule 3: near-identical spellings
+
+
+def _fuzzy_pairs(names: dict[str, _Name]) -> list[tuple[str, str]]:
+    """Return (rare spelling, more frequent name) pairs that are safe to merge."""
+    buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for key in names:
+        if len(key.replace(" ", "")) >= FUZZY_MIN_LENGTH and not key.startswith("#"):
+            buckets[(key[0], len(key))].append(key)
+    pairs = []
+    for key in sorted(k for bucket in buckets.values() for k in bucket):
+        pool = [k for d in (-2, -1, 0, 1, 2) for k in buckets.get((key[0], len(key) + d), [])
+                if k != key]
+        if not pool:
+            continue
+        allowed = 2 if len(key) >= 12 else 1
+        matches = process.extract(key, pool, scorer=OSA.distance,
+                                  score_cutoff=allowed, limit=None)
+        options = [
+            (distance, -names[other].count, other)
+            for other, distance, _ in matches
+            if distance <= (2 if min(len(key), len(other)) >= 12 else 1)
+            and _rarer(key, other, names) and _fuzzy_safe(key, other, names) is None
+        ]
+        if options:
+            pairs.append((key, min(options)[2]))
+    return pairs
+
+
+def _fuzzy_people(
+    frame: pd.DataFrame, names: dict[str, _Name], people: set[str]
+) -> list[tuple[str, str]]:
+    """Return (rare, frequent) full names of people met in one article with the same first name
+    and surnames two edits apart at most ("Sam Altam" beside "Sam Altman"): a typo, since an
+    article does not name two people that alike."""
+    pairs = []
+    seen = frame[frame["key"].isin(people)].groupby("article_id")["key"].unique()
+    for keys in seen:
+        for a in keys:
+            ta = a.split()
+            for b in keys:
+                tb = b.split()
+                if a == b or ta[0] != tb[0] or len(ta) != len(tb) or not _rarer(a, b, names):
+                    continue
+                sa, sb = " ".join(ta[1:]), " ".join(tb[1:])
+                if (min(len(sa), len(sb)) >= 5 and OSA.distance(sa, sb) <= 2
+                        and _fuzzy_safe(a, b, names) is None):
+                    pairs.append((str(a), str(b)))
+    return sorted(set(pairs))
+
+
+def _rarer(key: str, other: str, names: dict[str, _Name]) -> bool:
+    """True when `key` is the rarer spelling of the pair (ties broken by the key itself)."""
+    a, b = names[key].count, names[other].count
+    return (a, key) < (b, other)
+
+
+def _fuzzy_safe(a: str, b: str, names: dict[str, _Name]) -> str | None:
+    """Return why two close spellings must not be merged automatically, or None if they may."""
+    if min(len(a.replace(" ", "")), len(b.replace(" ", ""))) < FUZZY_MIN_LENGTH:
+        return "short name"
+    if a[0] != b[0]:
+        return "different first letter"
+    if re.findall(r"\d+", a) != re.findall(r"\d+", b):
+        return "different numbers"
+    na, nb = names.get(a), names.get(b)
+    if na is None or nb is None:
+        return None
+    ta, tb = a.split(), b.split()
+    if (na.is_person or nb.is_person) and len(ta) >= 2 and len(tb) >= 2 and ta[0] != tb[0]:
+        return "different first names"
+    if not _labels_compatible(na, nb) and not _confusable(a, b):
+        return f"different labels ({na.label}/{nb.label})"
+    low, high = sorted((na.count, nb.count))
+    if low > max(2, high // 3):
+        return "both frequent"
+    return None
+
+
+def _confusable(a: str, b: str) -> bool:
+    """True when the spellings differ only by l for I ("OpenAl"): the same letters to the eye, so
+    the recogniser's label for the rare one says nothing."""
+    diff = {frozenset((x, y)) for x, y in zip(a, b, strict=False) if x != y}
+    return len(a) == len(b) and diff == {frozenset("li")}
+
+
+def _labels_compatible(a: _Name, b: _Name) -> bool:
+    if a.label == b.label or {a.label, b.label} <= {"ORG", "MISC"}:
+        return True
+    return bool(set(a.labels) & set(b.labels))
+
+
+# ---------------------------------------------------------------------------------------------
+# Acronyms
+
+_STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en",
+              "pour", "sur", "of", "the", "and", "for", "in", "on", "to"}
+_PAREN_AFTER = re.compile(r"\s*\(\s*([^()\n]{1,80}?)\s*\)")
+
+
+def _looks_like_acronym(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    upper = sum(ch.isupper() for ch in letters)
+    return (" " not in text.strip() and 2 <= len(letters) <= 10 and upper >= 2
+            and 2 * upper >= len(letters))
+
+
+def _initials_match(acronym: str, expansion: str) -> bool:
+    """True when the acronym's letters are the initials of the expansion's (main) words."""
+    letters = _fold(acronym).replace(" ", "").upper()
+    letters = "".join(ch for ch in letters if ch.isalnum())
+    words = [w for w in re.split(r"[\s'\-]+", _fold(expansion)) if w and w[0].isalnum()]
+    if len(words) < 2:
+        return False
+    every = "".join(w[0] for w in words).upper()
+    main = "".join(w[0] for w in words if w not in _STOPWORDS).upper()
+    return letters in (every, main)
+
+
+def _acronym_definitions(
+    frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str], names: dict[str, _Name]
+) -> list[tuple[str, str, str]]:
+    """Return (article, acronym key, expansion key) for each "Expansion (ACR)" or "ACR (Expansion)"
+    written in an article, when both are names found by the recogniser."""
+    found = set()
+    for row in frame.itertuples(index=False):
+        text = texts.get(row.article_id, "")
+        language = languages.get(row.article_id, "fr")
+        inside = _TRAILING_PARENS.match(row.surface)  # the span holds "Expansion (ACR)" itself
+        if inside:
+            pairs = [(row.surface[inside.end(1):].strip(" ()"), inside.group(1))]
+        else:
+            after = _PAREN_AFTER.match(text, row.end) if text[row.start:row.end] == row.surface \
+                else None
+            pairs = [(after.group(1), row.surface), (row.surface, after.group(1))] if after else []
+        for acronym, expansion in pairs:
+            if _looks_like_acronym(acronym) and _initials_match(acronym, expansion):
+                acro = normalise_name(acronym, language=language)
+                full = normalise_name(expansion, language=language)
+                if acro in names and full in names and acro != full:
+                    found.add((row.article_id, acro, full))
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def _tables(frame: pd.DataFrame, articles: pd.DataFrame, languages: dict[str, str]) -> Resolved:
+    """Build the three tables from the rows with their cluster, head key and rule."""
+    members: dict[Node, list[int]] = defaultdict(list)
+    for i, cluster in enumerate(frame["cluster"]):
+        members[cluster].append(i)
+    aids, surfaces = frame["article_id"].to_list(), frame["surface"].to_list()
+    keys, heads, labels = frame["key"].to_list(), frame["head"].to_list(), frame["label"].to_list()
+    meta = []
+    for rows in members.values():
+        forms = Counter(
+            display_name(surfaces[i], language=languages.get(aids[i], "fr"))
+            for i in rows if keys[i] == heads[i]
+        )
+        name = min(forms, key=lambda f: (-forms[f], f == f.lower(), -len(f), f))
+        meta.append((rows, name, majority_label(labels[i] for i in rows)))
+    # Ids: the most mentioned entity keeps the plain slug when two would collide.
+    meta.sort(key=lambda m: (-len(m[0]), m[1], m[2]))
+    taken: set[str] = set()
+    entity_of_row = [""] * len(frame)
+    entity_rows = []
+    for rows, name, label in meta:
+        eid = make_entity_id(label, name, taken)
+        taken.add(eid)
+        for i in rows:
+            entity_of_row[i] = eid
+        entity_rows.append((eid, name, label))
+    frame = frame.assign(entity_id=pd.Series(entity_of_row, index=frame.index, dtype="str"))
+    mentions = schema.conform(
+        "mentions", frame.sort_values(["article_id", "start", "end"], kind="stable"))
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for eid, surface, rule in zip(entity_of_row, surfaces, frame["rule"], strict=True):
+        votes[(eid, surface)][rule] += 1
+    rules = {pair: _majority_rule(counts) for pair, counts in votes.items()}
+    entities = pd.DataFrame(entity_rows, columns=["entity_id", "name", "label"]).merge(
+        entity_dates(mentions, articles), on="entity_id", how="left")
+    entities, aliases = summarise_entities(mentions, entities, rules)
+    return Resolved(mentions=mentions, entities=entities, aliases=aliases)
+
+
+def _majority_rule(counts: Counter[str]) -> str:
+    order = {rule: i for i, rule in enumerate(RULES)}
+    return min(counts, key=lambda r: (-counts[r], order.get(r, len(order)), r))
+
+
+def entity_dates(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Return entity_id, first_seen, last_seen: the range of its articles' publication dates."""
+    if "published" in articles.columns and "article_id" in articles.columns:
+        published = articles[["article_id", "published"]].astype(
+            {"article_id": "str", "published": "datetime64[us]"})
+        dated = mentions[["entity_id", "article_id"]].merge(published, on="article_id",
+                                                            how="left")
+    else:
+        dated = mentions[["entity_id", "article_id"]].assign(
+            published=pd.Series(pd.NaT, index=mentions.index, dtype="datetime64[us]"))
+    bounds = dated.groupby("entity_id")["published"].agg(["min", "max"])
+    return pd.DataFrame({
+        "entity_id": bounds.index.astype("str"),
+        "first_seen": bounds["min"].astype("datetime64[us]").to_numpy(),
+        "last_seen": bounds["max"].astype("datetime64[us]").to_numpy(),
+    })
+
+
+def alias_string(counts: Iterable[tuple[str, int]]) -> str:
+    """Return "Altman (40); Sam Altman (12)": most frequent first, then alphabetical."""
+    ordered = sorted(counts, key=lambda sc: (-sc[1], sc[0]))
+    return "; ".join(f"{surface} ({n})" for surface, n in ordered)
+
+
+def summarise_entities(
+    mentions: pd.DataFrame, entities: pd.DataFrame, rules: dict[tuple[str, str], str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the entities (counts and aliases recomputed from `mentions`) and the aliases table.
+
+    `entities` supplies name, label, dates and sentiment per entity_id; entities without any
+    mention are dropped, so counts always agree with `mentions`. `rules` gives the rule of each
+    (entity_id, surface); a pair it does not know is a curation.
+    """
+    if mentions.empty:
+        return schema.empty("entities"), schema.empty("aliases")
+    per_surface = (mentions.groupby(["entity_id", "surface"]).size().rename("n_mentions")
+                   .reset_index())
+    per_surface["rule"] = [
+        rules.get((e, s), "curation")
+        for e, s in zip(per_surface["entity_id"], per_surface["surface"], strict=True)
+    ]
+    per_surface = per_surface.sort_values(["entity_id", "n_mentions", "surface"],
+                                          ascending=[True, False, True], kind="stable")
+    counts = mentions.groupby("entity_id").agg(
+        n_mentions=("start", "size"), n_articles=("article_id", "nunique"))
+    forms: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for eid, surface, n in zip(per_surface["entity_id"], per_surface["surface"],
+                               per_surface["n_mentions"], strict=True):
+        forms[eid].append((surface, int(n)))
+    strings = {eid: alias_string(pairs) for eid, pairs in forms.items()}
+    out = entities.drop(columns=[c for c in ("aliases", "n_mentions", "n_articles")
+                                 if c in entities.columns])
+    out = out[out["entity_id"].isin(counts.index)]
+    out = out.merge(counts, left_on="entity_id", right_index=True, how="left")
+    out["aliases"] = out["entity_id"].map(strings)
+    out = out.sort_values(["n_mentions", "entity_id"], ascending=[False, True], kind="stable")
+    return schema.conform("entities", out), schema.conform("aliases", per_surface)
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggestions for the analyst
+
+
+def suggest_merges(
+    entities: pd.DataFrame,
+    aliases: pd.DataFrame,
+    *,
+    limit: int = 50,
+    max_entities: int = SUGGEST_MAX_ENTITIES,
+) -> pd.DataFrame:
+    """Return candidate merges the automatic rules did not dare make, best first.
+
+    One row per pair: `entity_a` is the one to merge into `entity_b` (the more mentioned), with a
+    score in [0, 1] and the reason in words, for the curation page to offer as one click.
+    """
+    columns = ["entity_a", "entity_b", "name_a", "name_b", "score", "reason"]
+    if entities.empty:
+        return _suggestions(pd.DataFrame(columns=columns))
+    top = entities.sort_values(["n_mentions", "entity_id"], ascending=[False, True]).head(
+        max_entities)
+    info = {
+        row.entity_id: (row.name, row.label, int(row.n_mentions), normalise_name(row.name))
+        for row in top.itertuples(index=False)
+    }
+    found: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def offer(a: str, b: str, score: float, reason: str) -> None:
+        if a == b:
+            return
+        small, big = sorted((a, b), key=lambda e: (info[e][2], e))
+        pair = (small, big)
+        if pair not in found or found[pair][0] < score:
+            found[pair] = (round(score, 3), reason)
+
+    people = {e: v for e, v in info.items() if v[1] == "PER" and len(v[3].split()) >= 2}
+    tails, heads = _short_forms(v[3] for v in people.values())
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for eid, (_, _, _, key) in people.items():
+        by_key[key].append(eid)
+    for eid, (name, label, _, key) in info.items():
+        if label == "LOC":
+            continue
+        for table, word, base in ((tails, "surname", 0.85), (heads, "first name", 0.6)):
+            owners = [o for full in table.get(key, ()) for o in by_key[full] if o != eid]
+            for owner in owners:
+                others = f" (and {len(owners) - 1} other)" if len(owners) > 1 else ""
+                offer(eid, owner, base / len(owners),
+                      f"'{name}' is the {word} of '{info[owner][0]}'{others}")
+
+    acronyms = [e for e, v in info.items() if _looks_like_acronym(v[0])]
+    long_names = [e for e, v in info.items() if len(v[3].split()) >= 2]
+    for a in acronyms:
+        for b in long_names:
+            if _initials_match(info[a][0], info[b][0]):
+                offer(a, b, 0.75, f"'{info[a][0]}' could abbreviate '{info[b][0]}'")
+
+    ids = list(info)
+    keys = [info[e][3] for e in ids]
+    stats = {info[e][3]: _Name(info[e][2], Counter({info[e][1]: info[e][2]})) for e in ids}
+    if len(ids) > 1:
+        matrix = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=80, workers=1,
+                               dtype=np.uint8)
+        for i, j in zip(*matrix.nonzero(), strict=True):
+            if i >= j or keys[i] == keys[j]:
+                continue
+            edits = OSA.distance(keys[i], keys[j])
+            why = _fuzzy_safe(keys[i], keys[j], stats) or ("more than one edit" if edits > 1
+                                                            else "not seen together")
+            offer(ids[i], ids[j], float(matrix[i, j]) / 100 * 0.9,
+                  f"similar spelling ({edits} edit{'s' if edits > 1 else ''}; not merged: {why})")
+
+    # A name holding another entity's name or alias is often a span cut too long by the
+    # recogniser ("Altman lundi", "coup d'État d'OpenAI").
+    having: dict[str, list[str]] = defaultdict(list)  # token → entities whose name has it
+    for eid, (_, _, _, key) in info.items():
+        for token in set(key.split()):
+            having[token].append(eid)
+    forms: dict[str, dict[str, str]] = defaultdict(dict)  # entity → {key: surface}
+    for eid, (name, _, _, key) in info.items():
+        forms[eid][key] = name
+    for eid, surface in zip(aliases["entity_id"], aliases["surface"], strict=True):
+        if eid in info:
+            forms[eid].setdefault(normalise_name(str(surface)), display_name(str(surface)))
+    for eid, keyed in forms.items():
+        for key, form in keyed.items():
+            tokens = key.split()
+            if len(key) < 4 or not tokens:
+                continue
+            padded = f" {key} "
+            for other in having[tokens[0]]:
+                other_name, other_key = info[other][0], info[other][3]
+                if other != eid and len(other_key) > len(key) and padded in f" {other_key} ":
+                    of = "" if form == info[eid][0] else f" (an alias of '{info[eid][0]}')"
+                    offer(other, eid, 0.4, f"'{other_name}' contains '{form}'{of}")
+
+    rows = [
+        {"entity_a": a, "entity_b": b, "name_a": info[a][0], "name_b": info[b][0],
+         "score": score, "reason": reason}
+        for (a, b), (score, reason) in found.items()
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.sort_values(["score", "entity_a", "entity_b"], ascending=[False, True, True])
+    return _suggestions(frame.head(limit))
+
+
+def _suggestions(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"entity_a": "str", "entity_b": "str", "name_a": "str", "name_b": "str",
+                         "score": "float64", "reason": "str"}).reset_index(drop=True)

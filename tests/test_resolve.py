@@ -1,0 +1,476 @@
+"""Entity resolution: each rule on small French and English texts, the merges it must never make,
+a property test that no mention is lost or invented, and the seeds' people and organisations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import schema
+from pipeline.resolve import Resolved, normalise_name, resolve_entities, suggest_merges
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def make(
+    texts: dict[str, str],
+    spans: list[tuple[str, str, str]],
+    *,
+    language: str = "fr",
+    published: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (spans, articles) frames; each span (article, surface, label) is the next
+    occurrence of `surface` in that article's text that overlaps no earlier span, like spaCy's."""
+    rows: list[tuple[str, int, int, int, str, str]] = []
+    for aid, surface, label in spans:
+        start = texts[aid].index(surface)
+        while any(r[0] == aid and r[2] < start + len(surface) and start < r[3] for r in rows):
+            start = texts[aid].index(surface, start + 1)
+        rows.append((aid, 0, start, start + len(surface), surface, label))
+    frame = pd.DataFrame(rows, columns=["article_id", "sentence_id", "start", "end", "surface",
+                                        "label"]).astype(
+        {"article_id": "str", "sentence_id": "int64", "start": "int64", "end": "int64",
+         "surface": "str", "label": "str"})
+    published = published or {}
+    articles = pd.DataFrame({
+        "article_id": list(texts),
+        "text": list(texts.values()),
+        "published": pd.to_datetime([published.get(a) for a in texts]).astype("datetime64[us]"),
+        "language": language,
+    })
+    return frame, articles
+
+
+def check(result: Resolved) -> Resolved:
+    """Assert the tables' schemas and that counts and aliases agree with the mentions."""
+    schema.check("mentions", result.mentions)
+    schema.check("entities", result.entities)
+    schema.check("aliases", result.aliases)
+    m, e, a = result.mentions, result.entities.set_index("entity_id"), result.aliases
+    assert set(m["entity_id"]) == set(e.index)
+    counts = m.groupby("entity_id").agg(n=("start", "size"), a=("article_id", "nunique"))
+    assert (counts["n"] == e.loc[counts.index, "n_mentions"]).all()
+    assert (counts["a"] == e.loc[counts.index, "n_articles"]).all()
+    per_surface = m.groupby(["entity_id", "surface"]).size()
+    assert per_surface.to_dict() == a.set_index(["entity_id", "surface"])["n_mentions"].to_dict()
+    return result
+
+
+def entity_of(result: Resolved, surface: str) -> set[str]:
+    return set(result.mentions.loc[result.mentions["surface"] == surface, "entity_id"])
+
+
+def rule_of(result: Resolved, surface: str) -> str:
+    rules = result.aliases.loc[result.aliases["surface"] == surface, "rule"]
+    assert len(rules) == 1, rules
+    return str(rules.iloc[0])
+
+
+# --- normalisation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("OpenAI", "openai"),
+    ("d'OpenAI", "openai"),
+    ("l’OpenAI", "openai"),
+    ("qu'Openai", "openai"),
+    ("M. Altman", "altman"),
+    ("Mme Lagarde", "lagarde"),
+    ("le PDG Sam Altman", "sam altman"),
+    ("CTO Mira Murati", "mira murati"),
+    ("« Élisabeth  Borne »", "elisabeth borne"),
+    ("Jean-Luc Mélenchon", "jean luc melenchon"),
+    ("O.M.S.", "oms"),
+    ("Organisation mondiale de la santé (OMS)", "organisation mondiale de la sante"),
+    ("Miss France", "miss france"),  # a title only before a name
+    ("le PDG d'OpenAI", "le pdg d'openai"),  # not a title before a name: kept whole
+])
+def test_normalise_name_french(text, key):
+    assert normalise_name(text) == key
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("Mr. Smith", "smith"),
+    ("Mrs Smith", "smith"),
+    ("Dr Jane Goodall", "jane goodall"),
+    ("CEO Satya Nadella", "satya nadella"),
+    ("OpenAI's", "openai"),
+    ("Altman’s", "altman"),
+    ("D'Souza", "d'souza"),  # elisions are French: an English name keeps its apostrophe
+    ("General Motors", "general motors"),
+])
+def test_normalise_name_english(text, key):
+    assert normalise_name(text, language="en") == key
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_normalise_name_is_idempotent_and_tidy(text):
+    key = normalise_name(text)
+    assert key == key.strip() and "  " not in key
+    assert normalise_name(key) == key
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+def test_same_name_with_different_labels_is_one_entity_labelled_by_majority():
+    text = "OpenAI a publié. L'OpenAI recrute. La société OpenAI grandit. Un rival d'OpenAI."
+    spans, articles = make({"a": text}, [("a", "OpenAI", "MISC"), ("a", "L'OpenAI", "ORG"),
+                                         ("a", "OpenAI", "MISC"), ("a", "d'OpenAI", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1
+    row = result.entities.iloc[0]
+    assert row["entity_id"] == "org:openai"
+    assert row["name"] == "OpenAI"
+    assert row["label"] == "ORG"  # 2 ORG against 2 MISC: the tie goes to the more specific
+    # the raw labels stay in the mentions as evidence
+    assert sorted(result.mentions["label"]) == ["MISC", "MISC", "ORG", "ORG"]
+
+
+def test_surname_and_title_link_to_the_full_name_in_the_article_french():
+    text = ("Sam Altman a été évincé vendredi. M. Altman a réagi lundi. "
+            "Selon Altman, rien n'est fini.")
+    spans, articles = make({"a": text}, [("a", "Sam Altman", "PER"), ("a", "M. Altman", "PER"),
+                                         ("a", "Altman", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "Sam Altman") == entity_of(result, "M. Altman") == \
+        entity_of(result, "Altman") == {"per:sam-altman"}
+    entity = result.entities.set_index("entity_id").loc["per:sam-altman"]
+    assert entity["name"] == "Sam Altman"
+    assert entity["aliases"] == "Altman (1); M. Altman (1); Sam Altman (1)"
+    assert rule_of(result, "Altman") == "surname"
+    assert rule_of(result, "Sam Altman") == "same-name"
+
+
+def test_surname_links_to_the_full_name_in_the_article_english():
+    text = "Sundar Pichai said on Monday. Mr Pichai added that Pichai's plan was sound."
+    spans, articles = make({"a": text}, [("a", "Sundar Pichai", "PER"), ("a", "Mr Pichai", "PER"),
+                                         ("a", "Pichai's", "PER")], language="en")
+    result = check(resolve_entities(spans, articles))
+    assert list(result.entities["entity_id"]) == ["per:sundar-pichai"]
+    assert result.entities["n_mentions"].iloc[0] == 3
+
+
+@pytest.mark.parametrize(("language", "text", "full", "first"), [
+    ("fr", "Satya Nadella a parlé. « Satya et moi », a écrit Altman.", "Satya Nadella", "Satya"),
+    ("en", "Elon Musk bought Twitter. Elon then renamed it.", "Elon Musk", "Elon"),
+])
+def test_first_name_links_to_the_full_name_in_the_article(language, text, full, first):
+    spans, articles = make({"a": text}, [("a", full, "PER"), ("a", first, "MISC")],
+                           language=language)
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1
+    assert result.entities["name"].iloc[0] == full
+    assert rule_of(result, first) == "first-name"
+
+
+@pytest.mark.parametrize(("language", "text", "full", "acronym"), [
+    ("fr", "L'Organisation mondiale de la santé (OMS) alerte. L'OMS recommande le masque.",
+     "Organisation mondiale de la santé", "OMS"),
+    ("en", "The World Health Organization (WHO) warned. WHO advises masks.",
+     "World Health Organization", "WHO"),
+])
+def test_acronym_links_to_the_expansion_the_text_defines(language, text, full, acronym):
+    other = f"Un autre article cite {acronym} seulement."
+    spans, articles = make(
+        {"a": text, "b": other},
+        [("a", full, "ORG"), ("a", acronym, "ORG"), ("a", acronym, "ORG"),
+         ("b", acronym, "ORG")],
+        language=language)
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1, result.entities
+    assert result.entities["name"].iloc[0] == full
+    assert result.entities["n_mentions"].iloc[0] == 4
+    assert rule_of(result, acronym) == "acronym"
+
+
+def test_acronym_is_not_linked_to_an_expansion_that_does_not_match_it():
+    text = "La Banque centrale européenne (FMI) se trompe. Le FMI aussi."
+    spans, articles = make({"a": text}, [("a", "Banque centrale européenne", "ORG"),
+                                         ("a", "FMI", "ORG"), ("a", "FMI", "ORG")])
+    assert len(check(resolve_entities(spans, articles)).entities) == 2
+
+
+def test_near_identical_spellings_merge_into_the_frequent_one():
+    texts = {
+        "a": "OpenAI et OpenAI encore, puis OpenAI. Sam Altman et Sam Altman.",
+        "b": "Une coquille : OpenAl. Une autre : Openai. Et Sam Altam, puis Sam Altman.",
+    }
+    spans, articles = make(texts, [
+        ("a", "OpenAI", "ORG"), ("a", "OpenAI", "ORG"), ("a", "OpenAI", "MISC"),
+        ("a", "Sam Altman", "PER"), ("a", "Sam Altman", "PER"),
+        ("b", "OpenAl", "PER"), ("b", "Openai", "ORG"), ("b", "Sam Altam", "PER"),
+        ("b", "Sam Altman", "PER"),
+    ])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "OpenAl") == entity_of(result, "Openai") == {"org:openai"}
+    assert entity_of(result, "Sam Altam") == {"per:sam-altman"}
+    assert rule_of(result, "OpenAl") == "fuzzy"
+    assert rule_of(result, "Sam Altam") == "fuzzy"
+    assert rule_of(result, "Openai") == "same-name"
+    assert len(result.entities) == 2
+
+
+def test_a_bare_surname_links_across_the_corpus_when_one_person_has_it():
+    texts = {"a": "Sam Altman dirige OpenAI.", "b": "Altman revient."}
+    spans, articles = make(texts, [("a", "Sam Altman", "PER"), ("b", "Altman", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "Altman") == {"per:sam-altman"}
+    assert rule_of(result, "Altman") == "surname"
+
+
+def test_people_sharing_a_surname_stay_apart_without_evidence():
+    texts = {
+        "a": "Paul Martin a parlé. Martin a ajouté un mot.",
+        "b": "Claire Martin a répondu. Selon Martin, non.",
+        "c": "Martin, lui, n'a rien dit.",
+    }
+    spans, articles = make(texts, [
+        ("a", "Paul Martin", "PER"), ("a", "Martin", "PER"),
+        ("b", "Claire Martin", "PER"), ("b", "Martin", "PER"),
+        ("c", "Martin", "PER"),
+    ])
+    result = check(resolve_entities(spans, articles))
+    counts = result.entities.set_index("entity_id")["n_mentions"].to_dict()
+    assert counts == {"per:paul-martin": 2, "per:claire-martin": 2, "per:martin": 1}
+    suggestions = suggest_merges(result.entities, result.aliases)
+    pairs = set(zip(suggestions["entity_a"], suggestions["entity_b"], strict=True))
+    assert {("per:martin", "per:paul-martin"), ("per:martin", "per:claire-martin")} <= pairs
+
+
+def test_a_surname_shared_by_two_people_in_one_article_stays_apart():
+    text = "John Smith et Jane Smith se sont mariés. Smith a souri."
+    spans, articles = make({"a": text}, [("a", "John Smith", "PER"), ("a", "Jane Smith", "PER"),
+                                         ("a", "Smith", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 3
+
+
+@pytest.mark.parametrize(("a", "b", "labels"), [
+    ("John Smith", "Jane Smith", ("PER", "PER")),
+    ("Jon Smith", "Jan Smith", ("PER", "PER")),  # one edit, but different first names
+    ("AFP", "AFD", ("ORG", "ORG")),  # short acronyms: one letter is another organisation
+    ("OMS", "OMC", ("ORG", "ORG")),
+    ("Orca 2", "Orca 3", ("MISC", "MISC")),  # different numbers
+    ("Gambie", "Zambie", ("LOC", "LOC")),  # different first letter
+    ("Macron", "Micron", ("PER", "ORG")),  # a person and a company
+])
+def test_close_names_that_must_never_merge(a, b, labels):
+    texts = {"x": f"Texte sur {a}.", "y": f"Texte sur {b}."}
+    spans, articles = make(texts, [("x", a, labels[0]), ("y", b, labels[1])])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 2
+
+
+def test_two_frequent_spellings_are_two_names():
+    texts = {"x": "Dupont, Dupont, Dupont.", "y": "Dupond, Dupond, Dupond."}
+    spans, articles = make(texts, [("x", "Dupont", "ORG")] * 3 + [("y", "Dupond", "ORG")] * 3)
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 2
+
+
+@pytest.mark.parametrize(("language", "text", "whole", "parts", "others"), [
+    ("fr", "Microsoft et OpenAI travaillent ensemble. Microsoft paie, OpenAI code.",
+     "Microsoft et OpenAI", ("Microsoft", "OpenAI"), [("Microsoft", "ORG"), ("OpenAI", "ORG")]),
+    ("fr", "Sam Altman et Greg Brockman partent. Microsoft embauche Altman et Brockman.",
+     "Altman et Brockman", ("Altman", "Brockman"),
+     [("Sam Altman", "PER"), ("Greg Brockman", "PER")]),
+    ("en", "Google and Apple compete. Google sells ads; Apple sells phones.",
+     "Google and Apple", ("Google", "Apple"), [("Google", "ORG"), ("Apple", "ORG")]),
+    ("fr", "Le partenariat Microsoft-OpenAI tient. Microsoft et puis OpenAI.",
+     "Microsoft-OpenAI", ("Microsoft", "OpenAI"), [("Microsoft", "ORG"), ("OpenAI", "MISC")]),
+])
+def test_coordinated_spans_split_into_known_parts(language, text, whole, parts, others):
+    start = text.index(whole)
+    rows, cursor = [("a", 0, start, start + len(whole), whole, "ORG")], start + len(whole)
+    for surface, label in others:  # the parts' own mentions, outside the coordinated span
+        at = text.index(surface)
+        if start <= at < cursor:
+            at = text.index(surface, cursor)
+        rows.append(("a", 0, at, at + len(surface), surface, label))
+    spans, articles = make({"a": text}, [], language=language)
+    spans = pd.DataFrame(rows, columns=spans.columns).astype(spans.dtypes.to_dict())
+    result = check(resolve_entities(spans, articles))
+    inside = result.mentions[(result.mentions["start"] >= start)
+                             & (result.mentions["end"] <= start + len(whole))]
+    assert tuple(inside["surface"]) == parts
+    for row in inside.itertuples():
+        assert text[row.start:row.end] == row.surface
+    assert whole not in set(result.mentions["surface"])
+    assert len(result.entities) == 2
+    assert set(result.aliases["rule"]) <= {"same-name", "split", "surname"}
+
+
+@pytest.mark.parametrize(("text", "whole", "label"), [
+    ("Les Arts et Métiers forment des ingénieurs. Arts et Métiers recrute.", "Arts et Métiers",
+     "ORG"),
+    ("Johnson & Johnson vend. Boris Johnson parle. Johnson rit.", "Johnson & Johnson", "ORG"),
+    ("Jean-Pierre parle. Jean Dupont et Pierre Durand écoutent.", "Jean-Pierre", "PER"),
+    ("Les États-Unis votent. États et Unis ne sont pas des noms.", "États-Unis", "LOC"),
+])
+def test_coordinated_spans_with_unknown_parts_stay_whole(text, whole, label):
+    spans, articles = make({"a": text}, [("a", whole, label)])
+    others = [w for w in ("Boris Johnson", "Johnson", "Jean Dupont", "Pierre Durand") if w in text
+              and w != whole]
+    rows = [tuple(r) for r in spans.itertuples(index=False)]
+    after = text.index(whole) + len(whole)
+    for w in others:
+        at = text.index(w, after)
+        rows.append(("a", 0, at, at + len(w), w, "PER"))
+    spans = pd.DataFrame(rows, columns=spans.columns).astype(spans.dtypes.to_dict())
+    result = check(resolve_entities(spans, articles))
+    assert whole in set(result.mentions["surface"])
+
+
+def test_entity_ids_are_readable_and_unique():
+    texts = {"a": "AT&T et AT-T et AT&T.", "b": "Sam Altman."}
+    spans, articles = make(texts, [("a", "AT&T", "ORG"), ("a", "AT-T", "ORG"),
+                                   ("a", "AT&T", "ORG"), ("b", "Sam Altman", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert set(result.entities["entity_id"]) == {"org:at-t", "org:at-t-2", "per:sam-altman"}
+    assert entity_of(result, "AT&T") == {"org:at-t"}  # the more mentioned keeps the plain id
+
+
+def test_first_and_last_seen_come_from_publication_dates():
+    texts = {"a": "OpenAI.", "b": "OpenAI.", "c": "OpenAI. Anthropic."}
+    spans, articles = make(
+        texts, [("a", "OpenAI", "ORG"), ("b", "OpenAI", "ORG"), ("c", "OpenAI", "ORG"),
+                ("c", "Anthropic", "ORG")],
+        published={"a": "2023-11-20", "b": "2024-08-09"})
+    result = check(resolve_entities(spans, articles))
+    entities = result.entities.set_index("entity_id")
+    assert entities.loc["org:openai", "first_seen"] == pd.Timestamp("2023-11-20")
+    assert entities.loc["org:openai", "last_seen"] == pd.Timestamp("2024-08-09")
+    assert pd.isna(entities.loc["org:anthropic", "first_seen"])
+    assert entities["sentiment"].isna().all()
+
+
+def test_empty_input_gives_empty_tables_and_inputs_are_untouched():
+    spans, articles = make({"a": "Rien."}, [])
+    result = check(resolve_entities(spans, articles))
+    assert result.mentions.empty and result.entities.empty and result.aliases.empty
+    spans, articles = make({"a": "Sam Altman et Altman, d'OpenAI."},
+                           [("a", "Sam Altman", "PER"), ("a", "Altman", "PER"),
+                            ("a", "d'OpenAI", "ORG")])
+    before = spans.copy(), articles.copy()
+    check(resolve_entities(spans, articles))
+    pd.testing.assert_frame_equal(spans, before[0])
+    pd.testing.assert_frame_equal(articles, before[1])
+
+
+def test_suggest_merges_shape_and_empty():
+    texts = {"a": "GPT-4 et GPT-4o. Windows 10 et Windows 11."}
+    spans, articles = make(texts, [("a", "GPT-4", "MISC"), ("a", "GPT-4o", "MISC"),
+                                   ("a", "Windows 10", "MISC"), ("a", "Windows 11", "MISC")])
+    result = check(resolve_entities(spans, articles))
+    suggestions = suggest_merges(result.entities, result.aliases, limit=10)
+    assert list(suggestions.columns) == ["entity_a", "entity_b", "name_a", "name_b", "score",
+                                         "reason"]
+    assert suggestions["score"].between(0, 1).all()
+    assert "different numbers" in " ".join(suggestions["reason"])
+    texts = {"a": "Sam Altman parle. Altman rit. Altman lundi a écrit."}
+    spans, articles = make(texts, [("a", "Sam Altman", "PER"), ("a", "Altman", "PER"),
+                                   ("a", "Altman lundi", "MISC")])
+    result = check(resolve_entities(spans, articles))
+    suggestions = suggest_merges(result.entities, result.aliases)
+    assert ("misc:altman-lundi", "per:sam-altman") in set(
+        zip(suggestions["entity_a"], suggestions["entity_b"], strict=True))
+    empty = suggest_merges(schema.empty("entities"), schema.empty("aliases"))
+    assert empty.empty and list(empty.columns) == list(suggestions.columns)
+
+
+# --- property: no mention lost or invented ------------------------------------------------
+
+NAMES = ["Sam Altman", "Altman", "M. Altman", "Sam", "OpenAI", "d'OpenAI", "OpenAl", "Openai",
+         "Microsoft", "Microsoft et OpenAI", "Altman et Brockman", "Greg Brockman", "Brockman",
+         "Microsoft-OpenAI", "OMS", "Organisation mondiale de la santé", "John Smith",
+         "Jane Smith", "Smith", "«»", "X", "Jean-Pierre", "Google, Apple and Microsoft", "Apple"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(
+    st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(["PER", "ORG", "LOC", "MISC"]),
+                       st.booleans()), max_size=8),
+    min_size=1, max_size=3))
+def test_resolution_never_loses_or_invents_a_mention(articles_spans):
+    texts, rows = {}, []
+    for i, spans in enumerate(articles_spans):
+        aid, text = f"art{i}", "Début. "
+        for name, label, parens in spans:
+            start = len(text)
+            text += name
+            rows.append((aid, 0, start, len(text), name, label))
+            text += " (OMS) a dit. " if parens else " a dit. "
+        texts[aid] = text
+    spans, articles = make(texts, [])
+    spans = pd.DataFrame(rows, columns=spans.columns).astype(spans.dtypes.to_dict())
+    result = check(resolve_entities(spans, articles))
+    mentions = result.mentions
+    out = Counter(zip(mentions["article_id"], mentions["start"], mentions["end"], strict=True))
+    assert max(out.values(), default=1) == 1
+    for row in mentions.itertuples():
+        assert texts[row.article_id][row.start:row.end] == row.surface
+    inputs = list(zip(spans["article_id"], spans["start"], spans["end"], strict=True))
+    for aid, start, end in inputs:
+        if (aid, start, end) in out:
+            continue
+        parts = [k for k in out if k[0] == aid and start <= k[1] and k[2] <= end]
+        assert len(parts) >= 2, f"span {aid}:{start}-{end} lost"
+    for aid, start, end in out:
+        holders = [s for s in inputs if s[0] == aid and s[1] <= start and end <= s[2]]
+        assert len(holders) == 1, f"mention {aid}:{start}-{end} invented"
+
+
+# --- the seeds ----------------------------------------------------------------------------
+
+
+def seed_articles() -> pd.DataFrame:
+    metadata = pd.read_csv(SEEDS / "metadata.csv", dtype="str").set_index("file")
+    rows = [{"article_id": p.stem, "text": p.read_text(encoding="utf-8"),
+             "published": metadata.loc[p.name, "published"], "language": "fr"}
+            for p in sorted(SEEDS.glob("*.txt"))]
+    articles = pd.DataFrame(rows)
+    articles["published"] = pd.to_datetime(articles["published"]).astype("datetime64[us]")
+    return articles
+
+
+@pytest.fixture(scope="module")
+def seed_resolved(french_nlp):
+    from pipeline.annotate import annotate_articles
+
+    articles = seed_articles()
+    spans = annotate_articles(articles, models={"fr": french_nlp}).spans
+    return check(resolve_entities(spans, articles))
+
+
+@pytest.mark.parametrize(("entity_id", "variants"), [
+    ("per:sam-altman", {"Sam Altman", "Altman", "M. Altman", "Sam Altam"}),
+    ("openai", {"OpenAI", "Openai", "OpenAl"}),
+    ("org:microsoft", {"Microsoft"}),
+    ("per:greg-brockman", {"Greg Brockman", "Brockman"}),
+    ("per:ilya-sutskever", {"Ilya Sutskever"}),
+    ("per:satya-nadella", {"Satya Nadella"}),
+    ("per:emmett-shear", {"Emmett Shear", "Shear"}),
+])
+def test_seed_people_and_organisations_are_one_entity_each(seed_resolved, entity_id, variants):
+    aliases = seed_resolved.aliases
+    holders = set(aliases.loc[aliases["surface"].isin(variants), "entity_id"])
+    assert len(holders) == 1, holders
+    (holder,) = holders
+    assert holder.endswith(entity_id)
+    assert variants <= set(aliases.loc[aliases["entity_id"] == holder, "surface"])
+
+
+def test_seeds_have_no_wrong_merge(seed_resolved):
+    from pipeline.evaluate_entities import evaluate_entities, read_gold
+
+    evaluation = evaluate_entities(seed_resolved.entities, seed_resolved.aliases, read_gold())
+    assert evaluation.summary["wrong_merges"] == 0
+    assert evaluation.summary["splits"] == 0
+    assert evaluation.summary["recall"] >= 0.8
