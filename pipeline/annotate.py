@@ -67,6 +67,12 @@ def model_version(name: str) -> str | None:
             return None
 
 
+def model_id(nlp: Any) -> str:
+    """Return `package==version` of a loaded pipeline, the key its annotations are cached under."""
+    meta = nlp.meta
+    return f"{meta.get('lang')}_{meta.get('name')}=={meta.get('version')}"
+
+
 def load_model(name: str) -> Any:
     """Load a spaCy pipeline with only the sentence splitter and the entity recogniser."""
     import spacy
@@ -149,7 +155,7 @@ def annotate_articles(
         subset = articles[articles["language"] == language]
         if subset.empty:
             continue
-        versions[language] = f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}=={nlp.meta.get('version')}"
+        versions[language] = model_id(nlp)
         texts = dict(zip(subset["article_id"], subset["text"], strict=True))
         sentence_rows_lang, span_rows_lang = _annotate(
             nlp, texts, workers=workers, batch_size=batch_size, on_article=on_article

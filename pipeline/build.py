@@ -21,9 +21,9 @@ from pipeline import schema, store
 from pipeline.annotate import (
     DEFAULT_MODELS,
     SPAN_COLUMNS,
-    ModelUnavailable,
     annotate_articles,
     load_model,
+    model_id,
     model_version,
 )
 from pipeline.events import extract_events, infer_publication_dates
@@ -46,7 +46,7 @@ class BuildOptions:
     language: str | None = None  # force every article to this language
     workers: int = 1
     metadata: Path | None = None
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def build(
         raise BuildError(f"no input found in {', '.join(map(str, inputs))}")
     articles, report = ingested.articles, [ingested.report]
 
-    models, model_ids, unsupported = _models_for(articles, options, loaded_models)
+    model_ids, unsupported = _available_models(articles, options, loaded_models)
     if not unsupported.empty:
         report.append(unsupported)
         articles = articles[~articles["article_id"].isin(unsupported["article_id"])]
@@ -99,6 +99,10 @@ def build(
 
     if progress:
         progress(0, len(todo))
+    models = {  # loaded only when some article needs them: an unchanged rebuild loads none
+        lang: (loaded_models or {}).get(lang) or load_model(options.models[lang])
+        for lang in sorted(set(todo["language"]))
+    }
     fresh = annotate_articles(todo, models=models, workers=options.workers, on_article=tick)
     sentences = _concat("sentences", [sentences, fresh.sentences]).sort_values(
         ["article_id", "sentence_id"], ignore_index=True)
@@ -120,7 +124,8 @@ def build(
         "aliases": schema.conform("aliases", resolved.aliases),
         "events": schema.conform("events", events),
         "quotes": schema.conform("quotes", quotes),
-        "report": schema.conform("report", pd.concat(report, ignore_index=True)[["origin", "reason"]]),
+        "report": schema.conform(
+            "report", pd.concat(report, ignore_index=True)[["origin", "reason"]]),
     }
     seconds = time.perf_counter() - began
     manifest = _manifest(inputs, options, model_ids, keys, tables, seconds)
@@ -128,36 +133,31 @@ def build(
     return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
 
 
-def _models_for(
+def _available_models(
     articles: pd.DataFrame, options: BuildOptions, loaded: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame]:
-    """Return the pipelines needed, their ids, and the articles no installed model can read."""
-    models: dict[str, Any] = {}
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """Return the model id (`name==version`) per language, and the articles no model can read."""
     ids: dict[str, str] = {}
     skipped: list[tuple[str, str, str]] = []
     for lang in sorted(set(articles["language"])):
-        rows = articles[articles["language"] == lang]
         name = options.models.get(lang)
         reason = None
-        if name is None:
+        if loaded and lang in loaded:
+            ids[lang] = model_id(loaded[lang])
+        elif name is None:
             reason = (f"language '{lang}' is not supported (Revue annotates "
-                      f"{' and '.join(LANGUAGE_NAMES[k] for k in options.models)})")
-        elif loaded and lang in loaded:
-            models[lang] = loaded[lang]
+                      f"{' and '.join(LANGUAGE_NAMES.get(k, k) for k in options.models)})")
+        elif (version := model_version(name)) is None:
+            reason = (f"no {LANGUAGE_NAMES.get(lang, lang)} model installed: install "
+                      f"{name} to annotate this article (see README, 'Languages')")
         else:
-            try:
-                models[lang] = load_model(name)
-            except ModelUnavailable:
-                reason = (f"no {LANGUAGE_NAMES.get(lang, lang)} model installed: install "
-                          f"{name} to annotate this article (see README, 'Languages')")
+            ids[lang] = f"{name}=={version}"
         if reason:
+            rows = articles[articles["language"] == lang]
             skipped += [(aid, origin, reason)
                         for aid, origin in zip(rows["article_id"], rows["origin"], strict=True)]
-        else:
-            meta = models[lang].meta
-            ids[lang] = f"{meta.get('lang')}_{meta.get('name')}=={meta.get('version')}"
     frame = pd.DataFrame(skipped, columns=["article_id", "origin", "reason"], dtype="str")
-    return models, ids, frame
+    return ids, frame
 
 
 def _annotation_key(article_id: str, model_id: str) -> str:
@@ -190,7 +190,9 @@ def _reuse_previous(out: Path, keys: dict[str, str]) -> tuple[pd.DataFrame, pd.D
 
 def _concat(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
-    return schema.conform(table, pd.concat(frames, ignore_index=True)) if frames else schema.empty(table)
+    if not frames:
+        return schema.empty(table)
+    return schema.conform(table, pd.concat(frames, ignore_index=True))
 
 
 def _manifest(
@@ -215,7 +217,7 @@ def _manifest(
             "limits": asdict(options.limits),
         },
         "models": model_ids,
-        "counts": {name: int(len(frame)) for name, frame in tables.items()},
+        "counts": {name: len(frame) for name, frame in tables.items()},
         "words": int(articles["n_words"].sum()),
         "seconds": round(seconds, 3),
         "text_hashes": dict(zip(articles["origin"], articles["article_id"], strict=True)),

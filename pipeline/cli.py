@@ -11,6 +11,11 @@ from pipeline import schema, store
 from pipeline.annotate import DEFAULT_MODELS
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """The CLI's one way to talk: results to stdout, problems to stderr."""
+    (sys.stderr if err else sys.stdout).write(f"{text}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline", description="Revue: build and inspect press-review datasets."
@@ -52,17 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             return _build(args)
         if args.command == "schema":
-            print(schema.markdown())
+            _say(schema.markdown())
             return 0
         if args.command == "entities":
             return _entities(args)
         if args.command == "eval":
             return _eval(args)
     except (store.DatasetError, OSError, ValueError, RuntimeError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}", err=True)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: the previous dataset (if any) is untouched", file=sys.stderr)
+        _say("interrupted: the previous dataset (if any) is untouched", err=True)
         return 130
     return 2
 
@@ -81,18 +86,19 @@ def _build(args: argparse.Namespace) -> int:
     )
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        _say(f"error: no such file or folder: {', '.join(missing)}", err=True)
         return 1
     bar = _progress_bar()
     try:
-        result = build(args.inputs, args.out, options=options, progress=bar.update if bar else None)
+        result = build(args.inputs, args.out, options=options,
+                       progress=bar.update if bar else None)
     except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}", err=True)
         return 1
     finally:
         if bar:
             bar.close()
-    print(summary(result.tables, result.seconds, result.reused, result.path))
+    _say(summary(result.tables, result.seconds, result.reused, result.path))
     return 0
 
 
@@ -145,18 +151,18 @@ def _entities(args: argparse.Namespace) -> int:
 
     dataset = open_dataset(args.dataset)
     for problem in dataset.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        _say(f"warning: {problem}", err=True)
     if args.suggest:
         frame = suggest_merges(dataset["entities"], dataset["aliases"], limit=args.limit)
     else:
         frame = dataset["entities"].sort_values("n_mentions", ascending=False).head(args.limit)
         frame = frame[["entity_id", "name", "label", "n_mentions", "n_articles", "aliases"]]
-    print(frame.to_string(index=False, max_colwidth=60) if len(frame) else "(none)")
+    _say(frame.to_string(index=False, max_colwidth=60) if len(frame) else "(none)")
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate
 
-    print(evaluate(args.dataset))
+    _say(evaluate(args.dataset))
     return 0

@@ -46,8 +46,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("start", "int64", "offset of the first character in `articles.text`"),
         ("end", "int64", "offset just past the last character"),
         ("sentiment", "float64", "lexicon score in [-1, 1]", True),
-        ("sentiment_terms", "str", "the words that moved the score, e.g. `chaos:-0.6; soutien:+0.5`",
-         True),
+        ("sentiment_terms", "str",
+         "the words that moved the score, e.g. `chaos:-0.6; soutien:+0.5`", True),
     ),
     "mentions": _cols(
         ("article_id", "str", "the article"),
