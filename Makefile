@@ -6,7 +6,7 @@ DATA    ?= data/seeds
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv pip
 
-.PHONY: run test lint bench eval lock seeds clean browsers
+.PHONY: install run test lint bench eval lock seeds clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }

@@ -1,0 +1,609 @@
+"""Charts: `(frame, *, options) -> go.Figure`, pure and tested on `fig.to_dict()`.
+
+One colour per entity type everywhere (TYPE_COLOURS, Okabe-Ito, readable by colour-blind
+readers); entity/article ids ride along in `customdata` so a click maps back to what was drawn;
+every title says what is counted.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import networkx as nx
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from revue_app.queries import LABELS, Freq
+
+TYPE_COLOURS: dict[str, str] = {
+    "PER": "#0072B2",  # blue
+    "ORG": "#E69F00",  # orange
+    "LOC": "#009E73",  # green
+    "MISC": "#CC79A7",  # pink
+}
+TYPE_NAMES: dict[str, str] = {
+    "PER": "People (PER)",
+    "ORG": "Organisations (ORG)",
+    "LOC": "Places (LOC)",
+    "MISC": "Other names (MISC)",
+}
+SENTIMENT_COLOURS = {"negative": "#C0392B", "neutral": "#95A5A6", "positive": "#1E8449"}
+SENTIMENT_SCALE = [[0.0, "#C0392B"], [0.5, "#ECF0F1"], [1.0, "#1E8449"]]
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+FREQ_NAMES = {"D": "day", "W": "week", "M": "month"}
+
+
+def _layout(fig: go.Figure, title: str, *, height: int | None = None, top: int = 60
+            ) -> go.Figure:
+    """Apply the shared look: left-aligned title, white template, readable font."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        hoverlabel={"align": "left"},
+        **({"height": height} if height else {}),
+    )
+    return fig
+
+
+def empty_figure(message: str, *, title: str = "") -> go.Figure:
+    """Return a blank figure that says why it is blank (charts never fail on empty data)."""
+    fig = go.Figure()
+    fig.add_annotation(text=html.escape(message), showarrow=False, x=0.5, y=0.5,
+                       xref="paper", yref="paper", font={"size": 15, "color": "#666"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=250)
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """Escape untrusted text for a hover label and wrap it into lines."""
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(str(text), width)) or ""
+
+
+def _short(text: str, width: int) -> str:
+    """Escape and shorten a label for an axis (the hover keeps the full text)."""
+    return html.escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _fmt_day(value: object) -> str:
+    return "undated" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(
+        "%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts
+
+
+def top_entities_bar(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Horizontal bars of mentions per entity, one panel per type; customdata = entity ids.
+
+    `frame`: entity_id, name, label, n_mentions, n_articles (from `queries.top_entities`).
+    """
+    title = title or "Most mentioned entities, by type (number of mentions)"
+    if frame.empty:
+        return empty_figure("No entity in the current view.", title=title)
+    labels = [lab for lab in LABELS if lab in set(frame["label"])]
+    labels += sorted(set(frame["label"]) - set(labels))
+    cols = 2 if len(labels) > 1 else 1
+    rows = math.ceil(len(labels) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[TYPE_NAMES.get(lab, lab)
+                                                             for lab in labels],
+                        horizontal_spacing=0.22, vertical_spacing=0.1)
+    longest = 1
+    for i, label in enumerate(labels):
+        part = frame[frame["label"] == label].sort_values("n_mentions")
+        longest = max(longest, len(part))
+        row, col = i // cols + 1, i % cols + 1
+        fig.add_trace(
+            go.Bar(
+                x=part["n_mentions"].tolist(),
+                y=part["entity_id"].tolist(),
+                orientation="h",
+                name=TYPE_NAMES.get(label, label),
+                marker={"color": TYPE_COLOURS.get(label, "#888")},
+                customdata=part["entity_id"].tolist(),
+                hovertext=[
+                    f"<b>{html.escape(n)}</b><br>{m} mentions in {a} article(s)"
+                    for n, m, a in zip(part["name"], part["n_mentions"], part["n_articles"],
+                                       strict=True)
+                ],
+                hoverinfo="text",
+                showlegend=False,
+            ),
+            row=row, col=col,
+        )
+        fig.update_yaxes(tickvals=part["entity_id"].tolist(),
+                         ticktext=[html.escape(n) for n in part["name"]], row=row, col=col)
+    fig.update_layout(clickmode="event+select", bargap=0.25)
+    return _layout(fig, title, height=120 + rows * max(160, 26 * longest))
+
+
+def entity_bar(
+    frame: pd.DataFrame, *, value: str, title: str, value_label: str | None = None
+) -> go.Figure:
+    """Horizontal bars of one value per entity (e.g. co-mention weight), coloured by type.
+
+    `frame`: entity_id, name, label and the `value` column, in the order to draw (top first);
+    customdata = entity ids.
+    """
+    if frame.empty:
+        return empty_figure("Nothing to rank in the current view.", title=title)
+    part = frame.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=part[value].round(4).tolist(), y=part["entity_id"].tolist(), orientation="h",
+        marker={"color": [TYPE_COLOURS.get(lab, "#888") for lab in part["label"]]},
+        customdata=part["entity_id"].tolist(), name=value_label or value,
+        hovertext=[f"<b>{html.escape(str(n))}</b> ({lab})<br>{value_label or value}: {v:.3g}"
+                   for n, lab, v in zip(part["name"], part["label"], part[value], strict=True)],
+        hoverinfo="text",
+    ))
+    fig.update_layout(yaxis={"tickvals": part["entity_id"].tolist(),
+                             "ticktext": [html.escape(str(n)) for n in part["name"]]},
+                      xaxis={"title": value_label or value}, clickmode="event+select")
+    return _layout(fig, title, height=120 + 26 * len(part))
+
+
+def mentions_bar(
+    frame: pd.DataFrame, *, by: Literal["article", "source"] = "article", title: str | None = None
+) -> go.Figure:
+    """Stacked horizontal bars of mentions per article (or source), coloured by type.
+
+    `frame`: from `queries.mention_counts_by_article` / `_by_source`; customdata = article id
+    (or source name).
+    """
+    what = "article" if by == "article" else "source"
+    title = title or f"Mentions per {what}, by entity type"
+    if frame.empty:
+        return empty_figure(f"No mention in any {what} of the current view.", title=title)
+    key = "article_id" if by == "article" else "source"
+    axis = "article" if by == "article" else "source"
+    order = frame.groupby(key, sort=False)["n_mentions"].sum()
+    if by == "source":
+        order = order.sort_values()
+    cats = order.index.tolist()
+    if by == "article":
+        ticks = frame.drop_duplicates(key).set_index(key)["article"].reindex(cats).tolist()
+    else:
+        ticks = cats
+    fig = go.Figure()
+    for label in [lab for lab in LABELS if lab in set(frame["label"])]:
+        part = frame[frame["label"] == label]
+        fig.add_trace(go.Bar(
+            x=part["n_mentions"].tolist(), y=part[key].tolist(), orientation="h",
+            name=TYPE_NAMES[label], marker={"color": TYPE_COLOURS[label]},
+            customdata=part[key].tolist(),
+            hovertext=[f"{html.escape(str(t))}<br>{n} {label} mentions"
+                       for t, n in zip(part[axis], part["n_mentions"], strict=True)],
+            hoverinfo="text",
+        ))
+    fig.update_layout(barmode="stack",
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                      yaxis={"categoryorder": "array", "categoryarray": cats,
+                             "tickvals": cats,
+                             "ticktext": [_short(str(t), 55) for t in ticks]},
+                      xaxis={"title": "mentions"})
+    return _layout(fig, title, height=170 + 28 * len(cats), top=90)
+
+
+def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 900,
+               height: int = 420) -> go.Figure:
+    """A word cloud drawn by `wordcloud` as an image; entity names take their type's colour.
+
+    `frame`: term, n, label (from `queries.word_frequencies`).
+    """
+    from wordcloud import WordCloud
+
+    title = title or "Word cloud (size = frequency)"
+    freqs = {str(t): int(n) for t, n in zip(frame["term"], frame["n"], strict=True) if n > 0}
+    if not freqs:
+        return empty_figure("No word to draw in the current view.", title=title)
+    colour_of = {str(t): TYPE_COLOURS.get(str(lab), "#34495E")
+                 for t, lab in zip(frame["term"], frame["label"], strict=True)}
+
+    def colour(word: str, **_: object) -> str:
+        return colour_of.get(word, "#34495E")
+
+    cloud = WordCloud(width=width, height=height, background_color="white", random_state=7,
+                      prefer_horizontal=0.95, max_words=len(freqs), collocations=False,
+                      color_func=colour, min_font_size=9)
+    image = cloud.generate_from_frequencies(freqs).to_image()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=int(height * 0.85) + 60)
+
+
+def sentiment_histogram(
+    frame: pd.DataFrame, *, what: str = "articles", bins: int = 20, title: str | None = None
+) -> go.Figure:
+    """Bars of how many articles (or sentences) fall in each sentiment band of [-1, 1].
+
+    `frame`: a `sentiment` column and, optionally, `title` (listed in the hover).
+    """
+    title = title or f"{what.capitalize()} per sentiment band"
+    scores = frame.dropna(subset=["sentiment"])
+    if scores.empty:
+        return empty_figure(f"No scored {what} in the current view.", title=title)
+    edges = [-1 + 2 * i / bins for i in range(bins + 1)]
+    band = pd.cut(scores["sentiment"].clip(-1, 1), edges, include_lowest=True, labels=False)
+    centres = [(edges[i] + edges[i + 1]) / 2 for i in range(bins)]
+    counts = band.value_counts().reindex(range(bins), fill_value=0)
+    names = scores["title"].fillna("").astype("str") if "title" in scores else None
+    hover = []
+    for i in range(bins):
+        text = f"{edges[i]:+.1f} to {edges[i + 1]:+.1f}: {int(counts[i])} {what}"
+        if names is not None and counts[i]:
+            listed = names[band == i].head(5).map(lambda t: html.escape(t[:70])).tolist()
+            text += "<br>" + "<br>".join(f"• {t}" for t in listed)
+        hover.append(text)
+    colours = [SENTIMENT_COLOURS["negative"] if c < -0.05 else SENTIMENT_COLOURS["positive"]
+               if c > 0.05 else SENTIMENT_COLOURS["neutral"] for c in centres]
+    fig = go.Figure(go.Bar(x=centres, y=counts.tolist(), width=2 / bins * 0.9,
+                           marker={"color": colours}, hovertext=hover, hoverinfo="text",
+                           name=what))
+    fig.update_layout(
+        xaxis={"title": "sentiment (negative ← 0 → positive)", "range": [-1.05, 1.05]},
+        yaxis={"title": what}, bargap=0.05)
+    return _layout(fig, title, height=320)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time
+
+
+def mentions_over_time(
+    frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, freq: Freq = "D",
+    title: str | None = None,
+) -> go.Figure:
+    """Lines of mentions per period, one per entity; colour = type, dash tells entities apart.
+
+    `frame`: period, entity_id, name, n_mentions (from `queries.entity_timeline`); `labels` maps
+    entity id → type.
+    """
+    unit = FREQ_NAMES[freq]
+    title = title or f"Mentions per {unit} (by publication date)"
+    if frame.empty:
+        return empty_figure("No dated mention in the current view.", title=title)
+    labels = labels or {}
+    fig = go.Figure()
+    seen: dict[str, int] = {}
+    for eid, part in frame.groupby("entity_id", sort=False):
+        label = labels.get(str(eid), "")
+        k = seen.get(label, 0)
+        seen[label] = k + 1
+        name = str(part["name"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=part["period"].tolist(), y=part["n_mentions"].tolist(), mode="lines+markers",
+            name=f"{name} ({label})" if label else name,
+            line={"color": TYPE_COLOURS.get(label, "#555"), "dash": DASHES[k % len(DASHES)],
+                  "width": 2.5, "shape": "linear"},
+            marker={"symbol": SYMBOLS[k % len(SYMBOLS)], "size": 8},
+            customdata=[str(eid)] * len(part),
+            hovertemplate=f"<b>{html.escape(name)}</b><br>%{{x|%Y-%m-%d}}: %{{y}} mentions"
+                          "<extra></extra>",
+        ))
+    fig.update_layout(xaxis={"title": f"publication {unit}"}, yaxis={"title": "mentions",
+                                                                    "rangemode": "tozero"},
+                      legend={"orientation": "h", "y": -0.2}, hovermode="closest")
+    return _layout(fig, title, height=380)
+
+
+def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D",
+                        title: str | None = None) -> go.Figure:
+    """Mean sentiment per period of the sentences mentioning an entity; marker area = sentences.
+
+    `frame`: period, sentiment, n_sentences (from `queries.entity_sentiment_timeline`).
+    """
+    unit = FREQ_NAMES[freq]
+    who = f" mentioning {html.escape(name)}" if name else ""
+    title = title or f"Mean sentiment of the sentences{who}, per {unit}"
+    if frame.empty:
+        return empty_figure("No dated, scored sentence in the current view.", title=title)
+    sizes = [8 + 4 * math.sqrt(n) for n in frame["n_sentences"]]
+    fig = go.Figure(go.Scatter(
+        x=frame["period"].tolist(), y=frame["sentiment"].round(3).tolist(), mode="lines+markers",
+        marker={"size": sizes, "color": frame["sentiment"].tolist(), "cmin": -1, "cmax": 1,
+                "colorscale": SENTIMENT_SCALE, "line": {"width": 1, "color": "#333"}},
+        line={"color": "#7F8C8D"}, name="mean sentiment",
+        hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} over %{customdata} sentence(s)<extra></extra>",
+        customdata=frame["n_sentences"].tolist(),
+    ))
+    fig.add_hline(y=0, line={"color": "#999", "width": 1, "dash": "dot"})
+    fig.update_layout(yaxis={"title": "sentiment", "range": [-1.05, 1.05]},
+                      xaxis={"title": f"publication {unit}"})
+    return _layout(fig, title, height=340)
+
+
+def sentiment_by_article(frame: pd.DataFrame, *, name: str = "", title: str | None = None
+                         ) -> go.Figure:
+    """Bars of the mean sentiment per article (of the sentences mentioning `name`, if given).
+
+    `frame`: article_id, article, sentiment, n_sentences; customdata = article ids.
+    """
+    who = f" mentioning {html.escape(name)}" if name else ""
+    title = title or f"Mean sentiment of the sentences{who}, per article"
+    scored = frame.dropna(subset=["sentiment"])
+    if scored.empty:
+        return empty_figure("No scored sentence in the current view.", title=title)
+    colours = [SENTIMENT_COLOURS["negative"] if s < -0.05 else SENTIMENT_COLOURS["positive"]
+               if s > 0.05 else SENTIMENT_COLOURS["neutral"] for s in scored["sentiment"]]
+    counts = scored["n_sentences"] if "n_sentences" in scored else pd.Series(1, index=scored.index)
+    fig = go.Figure(go.Bar(
+        x=scored["sentiment"].round(3).tolist(), y=scored["article_id"].tolist(), orientation="h",
+        marker={"color": colours}, customdata=scored["article_id"].tolist(),
+        hovertext=[f"{html.escape(a)}<br>{s:+.2f} over {n} sentence(s)"
+                   for a, s, n in zip(scored["article"], scored["sentiment"], counts, strict=True)],
+        hoverinfo="text", name="sentiment",
+    ))
+    fig.update_layout(
+        xaxis={"title": "sentiment (negative ← 0 → positive)", "range": [-1.05, 1.05]},
+        yaxis={"tickvals": scored["article_id"].tolist(), "autorange": "reversed",
+               "ticktext": [html.escape(a)[:60] for a in scored["article"]]})
+    return _layout(fig, title, height=140 + 30 * len(scored))
+
+
+def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Dated events on a time axis, one row per article, with the article's publication date.
+
+    `frame`: from `queries.events_with_entities`. Marker: filled = absolute date in the text,
+    open = resolved relative to the publication date. Rows of articles whose publication date
+    was inferred or is unknown say so; customdata = article ids.
+    """
+    title = title or "Events dated in the text (one row per article)"
+    if frame.empty:
+        return empty_figure("No dated event in the current view.", title=title)
+    suffix = {"inferred": " (date inferred)", "unknown": " (undated)"}
+    rows = frame.drop_duplicates("article_id")
+    row_label = {
+        aid: f"{_fmt_day(pub)} · {str(t or aid)[:50]}{suffix.get(str(ds), '')}"
+        for aid, t, pub, ds in zip(rows["article_id"], rows["title"], rows["published"],
+                                   rows["date_source"], strict=True)
+    }
+    fig = go.Figure()
+    for how, symbol, name in (("absolute", "circle", "date written in full"),
+                              ("relative", "circle-open", "date relative to publication")):
+        part = frame[frame["how"] == how]
+        if part.empty:
+            continue
+        hover = [
+            f"<b>{html.escape(str(e))}</b> → {_fmt_day(d)} ({g})<br>{_wrap(s)}"
+            f"<br><i>{html.escape(str(ents) or 'no entity')}</i>"
+            for e, d, g, s, ents in zip(part["expression"], part["date"], part["granularity"],
+                                        part["sentence"].fillna(""), part["entities"],
+                                        strict=True)
+        ]
+        fig.add_trace(go.Scatter(
+            x=part["date"].tolist(), y=[row_label[a] for a in part["article_id"]],
+            mode="markers", name=name, customdata=part["article_id"].tolist(),
+            marker={"symbol": symbol, "size": 12, "color": "#1F4E79",
+                    "line": {"width": 2, "color": "#1F4E79"}},
+            hovertext=hover, hoverinfo="text",
+        ))
+    dated = rows.dropna(subset=["published"])
+    if not dated.empty:
+        fig.add_trace(go.Scatter(
+            x=dated["published"].tolist(), y=[row_label[a] for a in dated["article_id"]],
+            mode="markers", name="publication date",
+            marker={"symbol": "line-ns-open", "size": 18, "color": "#C0392B",
+                    "line": {"width": 3, "color": "#C0392B"}},
+            customdata=dated["article_id"].tolist(),
+            hovertext=[f"published {_fmt_day(p)} ({ds})"
+                       for p, ds in zip(dated["published"], dated["date_source"], strict=True)],
+            hoverinfo="text",
+        ))
+    xaxis: dict = {"title": "date", "type": "date", "rangeslider": {"visible": True,
+                                                                      "thickness": 0.08}}
+    window = busiest_window(frame["date"])
+    if window is not None:
+        xaxis["range"] = [window[0].strftime("%Y-%m-%d"), window[1].strftime("%Y-%m-%d")]
+    fig.update_layout(xaxis=xaxis, yaxis={"title": "", "autorange": "reversed"},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    return _layout(fig, title, height=260 + 40 * len(row_label), top=90)
+
+
+def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
+                   ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the `days`-long span holding the most dates (padded), when the dates spread over
+    more than that: the event chart opens on it, the range slider reaches the rest."""
+    values = pd.to_datetime(dates.dropna()).sort_values().reset_index(drop=True)
+    if values.empty or values.iloc[-1] - values.iloc[0] <= pd.Timedelta(days=days):
+        return None
+    ends = values.searchsorted(values + pd.Timedelta(days=days), side="right")
+    best = int((ends - values.index.to_numpy()).argmax())
+    first = values.iloc[best]
+    last = values.iloc[int(ends[best]) - 1]
+    return first - pd.Timedelta(days=pad), last + pd.Timedelta(days=pad)
+
+
+# ---------------------------------------------------------------------------------------------
+# Network
+
+
+def graph_layout(nodes: Sequence[str], edges: pd.DataFrame, *, seed: int = 7
+                 ) -> dict[str, tuple[float, float]]:
+    """Return node positions: spring layout with a fixed seed (same data, same picture).
+
+    Each connected component is laid out on its own and the components are packed (largest in
+    the middle, the small ones in rows below), because one spring layout of a disconnected graph
+    pushes the components apart and squeezes the main one into a blot.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    if not edges.empty:
+        w = edges["weight"].astype("float64")
+        span = float(w.max() - w.min()) or 1.0
+        for a, b, x in zip(edges["a"], edges["b"], w, strict=True):
+            graph.add_edge(a, b, weight=0.2 + math.sqrt((x - w.min()) / span))
+    if graph.number_of_nodes() == 0:
+        return {}
+    components = sorted((sorted(c) for c in nx.connected_components(graph)),
+                        key=lambda c: (-len(c), c[0]))
+    largest = len(components[0])
+    pos: dict[str, tuple[float, float]] = {}
+    per_row = 6
+    for i, members in enumerate(components):
+        sub = graph.subgraph(members)
+        if len(members) == 1:
+            local = {members[0]: (0.0, 0.0)}
+        else:
+            k = 2.5 / math.sqrt(len(members))
+            local = {n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(
+                sub, seed=seed, weight="weight", k=k, iterations=200).items()}
+        if i == 0:
+            cx, cy, radius = 0.0, 0.0, 1.0
+        else:
+            j = i - 1
+            radius = 0.12 + 0.25 * math.sqrt(len(members) / largest)
+            cx = -1.0 + (j % per_row + 0.5) * (2.0 / per_row)
+            cy = -1.45 - 0.6 * (j // per_row)
+        xs = [p[0] for p in local.values()]
+        ys = [p[1] for p in local.values()]
+        mx, my = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        extent = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+        for n, (x, y) in local.items():
+            pos[n] = (cx + (x - mx) / extent * radius, cy + (y - my) / extent * radius)
+    return pos
+
+
+def network_graph(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    weight_name: str = "count",
+    colour_by: Literal["type", "sentiment"] = "type",
+    seed: int = 7,
+    title: str | None = None,
+) -> go.Figure:
+    """Co-occurrence graph: node size = mentions, colour = type (or mean sentiment), edge width
+    = weight. Node traces carry entity ids in customdata; a marker at each edge's midpoint
+    carries "a|b" so clicking it opens the pair's sentences.
+
+    `nodes`: entity_id, name, label, n_mentions, sentiment. `edges`: a, b, n, weight.
+    """
+    title = title or f"Who is mentioned with whom (edge width = {weight_name})"
+    if nodes.empty:
+        return empty_figure("No entity to draw: relax the filters.", title=title)
+    pos = graph_layout(nodes["entity_id"].tolist(), edges, seed=seed)
+    names = dict(zip(nodes["entity_id"], nodes["name"], strict=True))
+    fig = go.Figure()
+    if not edges.empty:
+        w = edges["weight"].astype("float64")
+        lo, hi = float(w.min()), float(w.max())
+        # One trace per width class (widths rounded to 0.5 px), not one per edge: a few
+        # traces draw thousands of edges quickly.
+        buckets: dict[float, tuple[list, list]] = {}
+        for a, b, x in zip(edges["a"], edges["b"], w, strict=True):
+            width = round(2 * (1 + 7 * ((x - lo) / (hi - lo) if hi > lo else 0.5))) / 2
+            xs, ys = buckets.setdefault(width, ([], []))
+            (x0, y0), (x1, y1) = pos[a], pos[b]
+            xs.extend([x0, x1, None])
+            ys.extend([y0, y1, None])
+        for width in sorted(buckets):
+            xs, ys = buckets[width]
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
+                                     line={"width": width, "color": "#9AA5B1"},
+                                     opacity=0.7, showlegend=False, name="edges"))
+        fig.add_trace(go.Scatter(
+            x=[(pos[a][0] + pos[b][0]) / 2 for a, b in zip(edges["a"], edges["b"], strict=True)],
+            y=[(pos[a][1] + pos[b][1]) / 2 for a, b in zip(edges["a"], edges["b"], strict=True)],
+            mode="markers", name="pairs (click for sentences)",
+            marker={"size": 9, "color": "#9AA5B1", "symbol": "diamond", "opacity": 0.6},
+            customdata=[f"{a}|{b}" for a, b in zip(edges["a"], edges["b"], strict=True)],
+            hovertext=[f"{html.escape(names.get(a, a))} — {html.escape(names.get(b, b))}<br>"
+                       f"together {n}×, {weight_name} = {x:.3g}"
+                       for a, b, n, x in zip(edges["a"], edges["b"], edges["n"], w, strict=True)],
+            hoverinfo="text", showlegend=False,
+        ))
+    top = nodes["n_mentions"].max() or 1
+
+    def node_trace(part: pd.DataFrame, name: str, marker: dict) -> go.Scatter:
+        return go.Scatter(
+            x=[pos[e][0] for e in part["entity_id"]], y=[pos[e][1] for e in part["entity_id"]],
+            mode="markers+text", name=name, text=[html.escape(n) for n in part["name"]],
+            textposition="top center", customdata=part["entity_id"].tolist(),
+            marker={"size": [12 + 38 * math.sqrt(n / top) for n in part["n_mentions"]],
+                    "line": {"width": 1, "color": "white"}, **marker},
+            hovertext=[
+                f"<b>{html.escape(n)}</b> ({lab})<br>{m} mentions"
+                + ("" if pd.isna(s) else f"<br>mean sentiment {s:+.2f}")
+                for n, lab, m, s in zip(part["name"], part["label"], part["n_mentions"],
+                                        part["sentiment"], strict=True)
+            ],
+            hoverinfo="text",
+        )
+
+    if colour_by == "type":
+        for label in [lab for lab in LABELS if lab in set(nodes["label"])]:
+            part = nodes[nodes["label"] == label]
+            fig.add_trace(node_trace(part, TYPE_NAMES[label],
+                                     {"color": TYPE_COLOURS[label]}))
+    else:
+        fig.add_trace(node_trace(nodes, "entities", {
+            "color": nodes["sentiment"].fillna(0).round(3).tolist(), "cmin": -1, "cmax": 1,
+            "colorscale": SENTIMENT_SCALE, "showscale": True,
+            "colorbar": {"title": {"text": "sentiment"}}}))
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False},
+                      legend={"orientation": "h", "y": -0.05}, hovermode="closest",
+                      clickmode="event+select")
+    return _layout(fig, title, height=640)
+
+
+def cooccurrence_heatmap(
+    nodes: pd.DataFrame, edges: pd.DataFrame, *, weight_name: str = "count",
+    title: str | None = None,
+) -> go.Figure:
+    """Matrix of pair weights among the drawn entities (blank = never together).
+
+    Same edges as the graph; customdata holds "a|b" per cell.
+    """
+    title = title or f"Co-occurrence matrix ({weight_name})"
+    if nodes.empty or edges.empty:
+        return empty_figure("No pair of entities seen together in the current view.",
+                            title=title)
+    ids = nodes["entity_id"].tolist()
+    index = {e: i for i, e in enumerate(ids)}
+    size = len(ids)
+    z: list[list[float | None]] = [[None] * size for _ in range(size)]
+    counts: list[list[int]] = [[0] * size for _ in range(size)]
+    for a, b, n, w in zip(edges["a"], edges["b"], edges["n"], edges["weight"], strict=True):
+        if a in index and b in index:
+            i, j = index[a], index[b]
+            z[i][j] = z[j][i] = round(float(w), 4)
+            counts[i][j] = counts[j][i] = int(n)
+    names = [html.escape(n) for n in nodes["name"]]
+    diverging = weight_name in ("pmi", "npmi")
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=names,
+        customdata=[[f"{min(a, b)}|{max(a, b)}" for b in ids] for a in ids],
+        text=counts, colorscale="RdBu" if diverging else "Blues", zmid=0 if diverging else None,
+        hovertemplate="%{y} — %{x}<br>together %{text}×<br>" + weight_name
+                      + " = %{z:.3g}<extra></extra>",
+        colorbar={"title": {"text": weight_name}}, hoverongaps=False,
+    ))
+    fig.update_layout(xaxis={"tickangle": -45, "automargin": True},
+                      yaxis={"autorange": "reversed", "automargin": True})
+    return _layout(fig, title, height=max(380, 120 + 24 * size))
+
+
+def figure_ids(fig_dict: Mapping[str, Any]) -> list[str]:
+    """Return every customdata id in a figure dict (what a click can hand back)."""
+    out: list[str] = []
+    for trace in fig_dict.get("data", []):
+        data = trace.get("customdata") if isinstance(trace, dict) else None
+        if isinstance(data, list):
+            out.extend(str(x) for row in data for x in (row if isinstance(row, list) else [row]))
+    return out

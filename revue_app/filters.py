@@ -1,0 +1,196 @@
+"""Filters: the shared sidebar, and the URL as the single place where the view state lives.
+
+Sidebar widgets are bound to the query string with `bind="query-params"` (Streamlit 1.67): the
+URL fills the widget on load and follows it afterwards, so a copied link reopens the same view.
+Keys are short because they are the URL: `from`, `to`, `types`, `sources`, `min`, `q`, `img`.
+
+Choices whose values are ids but whose labels are titles or names (`articles`, `entity`,
+`article`, `who`) cannot use `bind`: a bound select writes its *displayed* label to the URL.
+`url_selectbox`/`url_multiselect` keep the id in the URL and show the label, syncing by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from revue_app.queries import LABELS, Filters, article_label, source_names
+
+# Query parameters that belong to the whole app (kept across pages), bound or synced by hand.
+BOUND_KEYS = ("from", "to", "types", "sources", "min", "q", "img")
+SYNCED_GLOBAL_KEYS = ("articles", "dataset")
+_SEEN = "_revue_url_seen"
+TYPE_OPTIONS = LABELS  # MISC included: the French model labels OpenAI as MISC
+
+
+def _seen() -> dict[str, list[str]]:
+    return st.session_state.setdefault(_SEEN, {})
+
+
+def _sync_in(key: str, options: Sequence[str], *, multi: bool) -> None:
+    """Let the URL win when it changed outside the widget (a link, a click that switched page)."""
+    valid = set(options)
+    url = [v for v in st.query_params.get_all(key) if v in valid]
+    seen = _seen().get(key)
+    # The URL wins when the widget is not on screen yet (arriving from a link or another page)
+    # or when the URL changed since we last wrote it; otherwise the widget's own state rules.
+    if url and (url != seen or key not in st.session_state):
+        st.session_state[key] = url if multi else url[-1]
+    elif key in st.session_state:  # drop values the current options no longer hold
+        current = st.session_state[key]
+        if multi and any(v not in valid for v in current or []):
+            st.session_state[key] = [v for v in current if v in valid]
+        elif not multi and current is not None and current not in valid:
+            del st.session_state[key]
+
+
+def _sync_out(key: str, values: list[str]) -> None:
+    """Write the widget's value to the URL (only when it differs, to avoid needless messages)."""
+    if st.query_params.get_all(key) != values:
+        if values:
+            st.query_params[key] = values if len(values) > 1 else values[0]
+        elif key in st.query_params:
+            del st.query_params[key]
+    _seen()[key] = values
+
+
+def url_selectbox(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    labels: Mapping[str, str] | Callable[[str], str] | None = None,
+    container: Any = st,
+    **kwargs: Any,
+) -> str | None:
+    """A selectbox whose value (an id) lives in the URL as `key=<id>`, showing `labels`."""
+    options = list(options)
+    _sync_in(key, options, multi=False)
+    if key not in st.session_state and options:
+        st.session_state[key] = options[0]
+    fmt = labels if callable(labels) else (lambda v: (labels or {}).get(v, v))
+    value = container.selectbox(label, options, key=key, format_func=fmt, **kwargs)
+    _sync_out(key, [value] if value is not None else [])
+    return value
+
+
+def url_multiselect(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    labels: Mapping[str, str] | Callable[[str], str] | None = None,
+    container: Any = st,
+    **kwargs: Any,
+) -> list[str]:
+    """A multiselect whose values (ids) live in the URL as repeated `key=<id>`."""
+    options = list(options)
+    _sync_in(key, options, multi=True)
+    fmt = labels if callable(labels) else (lambda v: (labels or {}).get(v, v))
+    values = container.multiselect(label, options, key=key, format_func=fmt, **kwargs)
+    _sync_out(key, list(values))
+    return list(values)
+
+
+def global_params(**updates: str | list[str]) -> dict[str, str | list[str]]:
+    """Return the app-wide hand-synced params (bound ones survive page switches by themselves),
+    plus `updates`: the query string to pass to `st.switch_page`."""
+    out: dict[str, str | list[str]] = {}
+    for key in SYNCED_GLOBAL_KEYS:
+        values = st.query_params.get_all(key)
+        if values:
+            out[key] = values if len(values) > 1 else values[0]
+    out.update(updates)
+    return out
+
+
+def _bounded(key: str, default: Any) -> dict[str, Any]:
+    """Pass a default only on the widget's first run: afterwards its state (or the URL) rules,
+    and passing both would trip Streamlit's "default value and Session State" warning."""
+    return {} if key in st.session_state else {"value": default}
+
+
+def _reset(defaults: Mapping[str, Any]) -> None:
+    for key, value in defaults.items():
+        st.session_state[key] = value
+
+
+def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
+    """Draw the shared sidebar of filters and return the user's choices."""
+    articles = tables["articles"]
+    side = st.sidebar
+    side.subheader("Filters")
+
+    dates = articles["published"].dropna()
+    first = dates.min().date() if len(dates) else None
+    last = dates.max().date() if len(dates) else None
+    date_from: date | None = None
+    date_to: date | None = None
+    if first and last:
+        start = side.date_input("From", min_value=first, max_value=last, key="from",
+                                bind="query-params", format="YYYY-MM-DD",
+                                **_bounded("from", first))
+        end = side.date_input("To", min_value=first, max_value=last, key="to",
+                               bind="query-params", format="YYYY-MM-DD",
+                               **_bounded("to", last))
+        date_from = start if isinstance(start, date) and start > first else None
+        date_to = end if isinstance(end, date) and end < last else None
+        if date_from and date_to and date_from > date_to:
+            side.warning("“From” is after “To”: no article can match.")
+        undated = int(articles["published"].isna().sum())
+        if undated and (date_from or date_to):
+            side.caption(f"{undated} undated article(s) are hidden while a date range is set.")
+    else:
+        side.caption("No article has a publication date: the date filter is off.")
+
+    types = side.multiselect("Entity types", TYPE_OPTIONS, key="types", bind="query-params",
+                             placeholder="All types",
+                             help="PER people, ORG organisations, LOC places, MISC other names "
+                                  "(the French model files OpenAI under MISC).")
+    sources = sorted(set(source_names(articles)))
+    chosen_sources = side.multiselect("Sources", sources, key="sources", bind="query-params",
+                                      placeholder="All sources")
+    ordered = articles.sort_values(["published", "title"], na_position="last")
+    labels = dict(zip(ordered["article_id"], article_label(ordered), strict=True))
+    chosen_articles = url_multiselect("Articles", list(labels), key="articles", labels=labels,
+                                      container=side, placeholder="All articles")
+    minimum = side.number_input("Minimum mentions per entity", min_value=1, step=1, key="min",
+                                bind="query-params", **_bounded("min", 1),
+                                help="Hide entities mentioned fewer times in the current view.")
+    search = side.text_input("Search sentences", key="q", bind="query-params",
+                             placeholder="e.g. démission",
+                             help="Keep only sentences containing this text "
+                                  "(case and accents ignored).")
+    defaults: dict[str, Any] = {"from": first, "to": last, "types": [], "sources": [],
+                                "articles": [], "min": 1, "q": ""}
+    if first is None:
+        defaults = {k: v for k, v in defaults.items() if k not in ("from", "to")}
+    side.button("Reset filters", on_click=_reset, args=(defaults,), key="reset_filters",
+                icon=":material/restart_alt:")
+    return Filters(
+        date_from=date_from,
+        date_to=date_to,
+        labels=tuple(t for t in TYPE_OPTIONS if t in types) if types else (),
+        sources=tuple(chosen_sources),
+        articles=tuple(chosen_articles),
+        min_mentions=int(minimum or 1),
+        search=(search or "").strip(),
+    )
+
+
+def image_format_ui() -> str:
+    """Let the user choose what the chart toolbar's camera button downloads (PNG or SVG)."""
+    asked = str(st.query_params.get("img", "")).lower()
+    if "img" not in st.session_state and asked in ("png", "svg"):
+        # The bound URL value is the label ("SVG"); accept "svg" too, as people type it.
+        st.session_state["img"] = asked
+    return st.sidebar.radio(
+        "Chart image format", ["png", "svg"], key="img", bind="query-params", horizontal=True,
+        format_func=str.upper,
+        help="What the camera button in each chart's toolbar saves. PNG for slides, SVG for "
+             "print and further editing. Each chart's HTML download offers both.",
+    ) or "png"

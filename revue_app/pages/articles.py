@@ -1,0 +1,130 @@
+"""Articles: read one article with its entities highlighted by type, and what was found in it."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from revue_app import charts
+from revue_app import queries as q
+from revue_app.data import get_view
+from revue_app.filters import url_selectbox
+from revue_app.widgets import md_escape, metric_row, no_data, page_url
+
+view = get_view()
+t = view.tables
+everything = view.everything
+st.header("Articles")
+
+ordered = t["articles"].sort_values(["published", "title"], na_position="last")
+options = ordered["article_id"].tolist()
+requested = st.query_params.get("article")
+every_id = set(everything["articles"]["article_id"])
+if requested and requested not in options and requested in every_id:
+    options.append(requested)  # a shared link still opens, even if the filters hide it
+if not options:
+    no_data("article", view.filters.active())
+    st.stop()
+all_labels = dict(zip(everything["articles"]["article_id"],
+                      q.article_label(everything["articles"]), strict=True))
+article_id = url_selectbox("Article", options, key="article", labels=all_labels,
+                           help="Articles in the current view, by publication date.")
+if article_id is None:
+    st.stop()
+if article_id not in set(t["articles"]["article_id"]):
+    st.info("This article is outside the current filters; it is shown in full anyway.")
+
+# The reader shows the whole article, whatever the filters: read from the unfiltered tables.
+one = everything["articles"].set_index("article_id").loc[article_id]
+title = one["title"] if pd.notna(one["title"]) else one["origin"]
+st.subheader(str(title))
+
+day = "no date" if pd.isna(one["published"]) else f"{one['published']:%Y-%m-%d}"
+how = {"metadata": "from metadata", "inferred": "inferred from the text",
+       "unknown": "unknown"}.get(str(one["date_source"]), str(one["date_source"]))
+source = one["source"] if pd.notna(one["source"]) else q.UNKNOWN_SOURCE
+meta = [f"**{md_escape(source)}**", f"{day} ({how})", f"language {md_escape(one['language'])}",
+        f"{int(one['n_words'])} words"]
+if pd.notna(one["url"]) and str(one["url"]).startswith(("http://", "https://")):
+    meta.append(f"[original]({quote(str(one['url']), safe=':/?#@!$&*+,;=%~')})")
+st.markdown(" · ".join(meta))
+st.caption(f"Origin: `{one['origin']}` · id `{article_id}`")
+
+mentions = everything["mentions"]
+mine = mentions[mentions["article_id"] == article_id]
+sentences = everything["sentences"]
+sentences = sentences[sentences["article_id"] == article_id]
+metric_row({
+    "Sentences": len(sentences), "Mentions": len(mine),
+    "Entities": mine["entity_id"].nunique(),
+    "Sentiment": "—" if pd.isna(one["sentiment"]) else f"{one['sentiment']:+.2f}",
+})
+
+legend = " ".join(
+    f'<mark style="background-color:{colour}33;border-bottom:2px solid {colour};'
+    f'padding:0 4px">{html.escape(charts.TYPE_NAMES[label])}</mark>'
+    for label, colour in charts.TYPE_COLOURS.items())
+st.html(f'<div style="margin:4px 0 8px 0">{legend}</div>')
+
+text_tab, entities_tab, sentences_tab, found_tab = st.tabs(
+    ["Text", "Entities", "Sentences and sentiment", "Quotes and events"])
+with text_tab:
+    body = q.highlight_html(str(one["text"]), q.article_spans(everything, article_id))
+    st.html(f'<div style="white-space:pre-wrap;line-height:1.7;font-size:1.05em;'
+            f'max-width:60em">{body}</div>')
+    if pd.notna(one["boilerplate"]) and str(one["boilerplate"]).strip():
+        with st.expander("Page furniture removed from the text"):
+            st.text(str(one["boilerplate"]))
+
+with entities_tab:
+    if mine.empty:
+        st.info("No entity was found in this article.")
+    else:
+        table = (mine.groupby("entity_id")
+                 .agg(mentions=("surface", "size"),
+                      written_as=("surface", lambda s: "; ".join(dict.fromkeys(s))))
+                 .reset_index())
+        table["name"] = table["entity_id"].map(view.name)
+        table["type"] = table["entity_id"].map(view.labels)
+        table["profile"] = [page_url("entity", entity=e) for e in table["entity_id"]]
+        table = table.sort_values(["mentions", "name"], ascending=[False, True])
+        st.dataframe(table[["name", "type", "mentions", "written_as", "profile"]],
+                     hide_index=True, width="stretch",
+                     column_config={"profile": st.column_config.LinkColumn(
+                         "profile", display_text="open")})
+
+with sentences_tab:
+    scored = q.sentence_texts({"sentences": sentences, "articles": everything["articles"]})
+    if scored.empty:
+        st.info("No sentence.")
+    else:
+        st.dataframe(scored[["sentence_id", "text", "sentiment", "sentiment_terms"]],
+                     hide_index=True, width="stretch",
+                     column_config={"sentiment": st.column_config.NumberColumn(format="%+.2f"),
+                                    "text": st.column_config.TextColumn("sentence",
+                                                                        width="large")})
+
+with found_tab:
+    quotes = everything["quotes"]
+    quotes = quotes[quotes["article_id"] == article_id]
+    st.markdown("**Quotes**")
+    if everything["quotes"].empty:
+        st.info("This dataset has no quotes yet.")
+    elif quotes.empty:
+        st.caption("No quote found in this article.")
+    else:
+        st.dataframe(quotes[["quote", "speaker", "cue"]], hide_index=True, width="stretch")
+    events = everything["events"]
+    events = events[events["article_id"] == article_id]
+    st.markdown("**Dated events**")
+    if everything["events"].empty:
+        st.info("This dataset has no dated events yet.")
+    elif events.empty:
+        st.caption("No date expression in this article.")
+    else:
+        st.dataframe(events[["expression", "date", "granularity", "how"]], hide_index=True,
+                     width="stretch",
+                     column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})

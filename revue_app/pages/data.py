@@ -1,0 +1,148 @@
+"""Data: download every table and the build report; build a dataset from an upload."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipeline import store
+from revue_app.data import DATASET_PARAM, UPLOADS, get_view, spacy_model, upload_dir
+from revue_app.widgets import csv_bytes, metric_row
+
+TABLES = ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")
+UPLOAD_TYPES = ["zip", "txt", "md", "html", "htm", "csv", "tsv", "jsonl", "parquet"]
+
+view = get_view()
+st.header("Data")
+
+manifest = view.manifest
+st.markdown(f"Dataset **`{view.path.name}`** at `{view.path}` · built "
+            f"{manifest.get('built_at', '?')} in {manifest.get('seconds', '?')} s · models "
+            + (", ".join(f"`{m}`" for m in (manifest.get("models") or {}).values()) or "none"))
+
+# --- Downloads --------------------------------------------------------------------------------
+st.subheader("Download the tables")
+scope = st.segmented_control("Rows", ["filtered", "all"], key="scope", bind="query-params",
+                             default="filtered", required=True,
+                             help="filtered: what the sidebar filters keep; all: the whole "
+                                  "dataset.") or "filtered"
+source = view.tables if scope == "filtered" else view.everything
+metric_row({name: len(source[name]) for name in TABLES})
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+for name in TABLES:
+    frame = source[name]
+    row = st.container(horizontal=True, vertical_alignment="center", key=f"dl-{name}")
+    row.markdown(f"**{name}** — {len(frame)} rows")
+    stem = f"{view.path.name}-{name}-{scope}"
+    row.download_button("CSV", data=partial(csv_bytes, frame), file_name=f"{stem}.csv",
+                        mime="text/csv", key=f"csv-{name}", on_click="ignore",
+                        icon=":material/table:")
+    row.download_button("Parquet", data=partial(_parquet, frame),
+                        file_name=f"{stem}.parquet", mime="application/vnd.apache.parquet",
+                        key=f"parquet-{name}", on_click="ignore", icon=":material/database:")
+    if frame.empty and name in ("events", "quotes"):
+        row.caption(f"(no {name} in this {'view' if scope == 'filtered' else 'dataset'} yet)")
+
+# --- Build report -----------------------------------------------------------------------------
+st.subheader("Build report")
+report = view.everything["report"]
+if report.empty:
+    st.success("Every input was read: nothing was skipped.")
+else:
+    st.write(f"{len(report)} input(s) were skipped:")
+    st.dataframe(report, hide_index=True, width="stretch")
+st.download_button("Build report (CSV)", data=lambda: csv_bytes(report),
+                   file_name=f"{view.path.name}-report.csv", mime="text/csv", key="csv-report",
+                   on_click="ignore", icon=":material/report:")
+if view.problems:
+    st.warning("Curation lines that could not be applied:\n\n"
+               + "\n".join(f"- {p}" for p in view.problems))
+
+# --- Upload -----------------------------------------------------------------------------------
+st.subheader("Build a dataset from your own articles")
+st.write("Upload a .zip of articles, text/Markdown/HTML files, or a table (CSV, JSONL, Parquet) "
+         "with one article per row (`text` column, optional `title`, `published`, `source`, "
+         "`url`). A `metadata.csv` (`file,title,source,published,url`) fills in the files' "
+         "metadata. The dataset is built on this machine; nothing leaves it.")
+uploads = sorted(p.name for p in UPLOADS.glob("*") if (p / store.MANIFEST_FILE).exists()) \
+    if UPLOADS.exists() else []
+
+with st.form("upload", clear_on_submit=False, border=True):
+    files = st.file_uploader("Articles", type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key="upload_files")
+    name = st.text_input("Dataset name", placeholder="e.g. openai-crisis",
+                         help="Letters, digits, '-', '_' and '.'; an existing name is rebuilt "
+                              "(unchanged articles are reused).")
+    submitted = st.form_submit_button("Build dataset", icon=":material/build:")
+
+
+def _safe_file_name(raw: str) -> str:
+    base = Path(raw).name
+    return re.sub(r"[^\w.\-]+", "_", base).lstrip(".") or "upload"
+
+
+if submitted:
+    target = upload_dir(name.strip()) if name.strip() else None
+    if not files:
+        st.error("Choose at least one file to upload.")
+    elif target is None:
+        st.error("Give the dataset a name made of letters, digits, '-', '_' or '.'.")
+    else:
+        from pipeline.build import BuildError, build
+
+        incoming = Path(tempfile.mkdtemp(prefix="revue-upload-"))
+        try:
+            for file in files:
+                (incoming / _safe_file_name(file.name)).write_bytes(file.getvalue())
+            bar = st.progress(0.0, text="Reading the articles…")
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / total if total else 1.0,
+                             text=f"Annotating: {done} of {total} article(s)")
+
+            try:
+                models = {"fr": spacy_model("fr")}
+            except Exception:  # build() reports articles it cannot annotate
+                models = {}
+            result = build([incoming], target, loaded_models=models, progress=progress)
+        except (BuildError, store.DatasetError, OSError, ValueError) as error:
+            st.error(f"The dataset could not be built: {error}")
+        else:
+            counts = result.manifest.get("counts", {})
+            st.success(f"Built `{target.name}`: {counts.get('articles', 0)} article(s), "
+                       f"{counts.get('report', 0)} skipped, in {result.seconds:.0f} s.")
+            st.session_state[DATASET_PARAM] = target.name
+            st.query_params[DATASET_PARAM] = target.name
+            st.rerun()
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+
+st.markdown("**Datasets on this machine**")
+current = st.query_params.get(DATASET_PARAM)
+if not uploads:
+    st.caption("No uploaded dataset yet.")
+for upload in uploads:
+    row = st.container(horizontal=True, vertical_alignment="center", key=f"ds-{upload}")
+    row.markdown(f"`{upload}`" + (" (shown)" if upload == current else ""))
+    if upload != current and row.button("Show", key=f"show-{upload}"):
+        st.session_state[DATASET_PARAM] = upload
+        st.query_params[DATASET_PARAM] = upload
+        st.rerun()
+if current and st.button("Back to the default dataset", key="default-dataset"):
+    st.session_state.pop(DATASET_PARAM, None)
+    del st.query_params[DATASET_PARAM]
+    st.rerun()

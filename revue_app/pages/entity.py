@@ -1,0 +1,195 @@
+"""Entity: one entity's profile — when, with whom, how portrayed (with the evidence), aliases."""
+
+from __future__ import annotations
+
+import html
+from typing import cast
+
+import pandas as pd
+import streamlit as st
+
+from revue_app import charts
+from revue_app import queries as q
+from revue_app.data import get_view, memo
+from revue_app.filters import url_selectbox
+from revue_app.widgets import (
+    csv_bytes,
+    go_to,
+    metric_row,
+    no_data,
+    page_url,
+    selected_ids,
+    show_chart,
+)
+
+EVIDENCE_LIMIT = 60
+MAX_ARTICLES = 40
+FREQS: dict[str, q.Freq] = {"day": "D", "week": "W", "month": "M"}
+WEIGHTS = ("count", "npmi", "pmi", "jaccard")
+DAY = {"published": st.column_config.DateColumn("published", format="YYYY-MM-DD")}
+
+view = get_view()
+t = view.tables
+active = view.filters.active()
+st.header("Entity")
+
+entities = t["entities"]
+options = entities["entity_id"].tolist()
+requested = st.query_params.get("entity")
+if requested and requested not in options and requested in view.names:
+    options.append(requested)  # a shared link still opens, even if the filters hide it
+if not options:
+    no_data("entity", active)
+    st.stop()
+counts = dict(zip(entities["entity_id"], entities["n_mentions"], strict=True))
+
+
+def _label(entity_id: str) -> str:
+    n = counts.get(entity_id, 0)
+    return f"{view.name(entity_id)} · {view.labels.get(entity_id, '?')} · {n} mentions"
+
+
+entity = url_selectbox("Entity (type to search)", options, key="entity", labels=_label,
+                       help="Entities in the current view, most mentioned first.")
+if entity is None:
+    st.stop()
+name = view.name(entity)
+label = view.labels.get(entity, "?")
+st.subheader(f"{name}")
+st.caption(f"`{entity}` · {charts.TYPE_NAMES.get(label, label)}")
+
+row = entities[entities["entity_id"] == entity]
+if row.empty:
+    no_data(f"mention of {name}", active)
+    st.stop()
+info = row.iloc[0]
+metric_row({
+    "Mentions": int(info["n_mentions"]),
+    "Articles": int(info["n_articles"]),
+    "Mean sentiment": "—" if pd.isna(info["sentiment"]) else f"{info['sentiment']:+.2f}",
+    "Portrayal": q.sentiment_word(info["sentiment"]),
+})
+
+aliases = view.everything["aliases"]
+aliases = aliases[aliases["entity_id"] == entity].sort_values("n_mentions", ascending=False)
+with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
+    if aliases.empty:
+        st.write("No alias recorded.")
+    else:
+        st.dataframe(aliases[["surface", "n_mentions", "rule"]], hide_index=True,
+                     column_config={"surface": "written as", "n_mentions": "mentions",
+                                    "rule": "why merged"})
+
+# --- When -------------------------------------------------------------------------------------
+freq_name = st.segmented_control("Time step", list(FREQS), key="freq", bind="query-params",
+                                 default="day", required=True) or "day"
+freq = FREQS[freq_name]
+timeline = q.entity_timeline(t["mentions"], t["articles"], [entity], freq, names=view.names)
+if timeline.empty:
+    st.info(f"No dated article mentions {name} in the current view.")
+else:
+    show_chart(charts.mentions_over_time(timeline, labels=view.labels, freq=freq,
+                                         title=f"Mentions of {html.escape(name)} per {freq_name}"),
+               timeline, f"mentions-over-time-{entity}", key="entity_timeline")
+
+# --- With whom --------------------------------------------------------------------------------
+st.subheader("Mentioned with")
+c1, c2 = st.columns(2)
+window = c1.segmented_control("Together in the same", ["sentence", "article"], key="with",
+                              bind="query-params", default="sentence", required=True)
+window = cast(q.Window, window or "sentence")
+weight = cast(q.Weight, c2.selectbox(
+    "Rank by", WEIGHTS, key="rank", bind="query-params",
+    help="count: times together; PMI/NPMI: together more often than chance; "
+         "Jaccard: share of their mentions that are together.") or "count")
+partners = q.co_mentioned(t["mentions"], entity, entities=entities, window=window,
+                          weight=weight, n_total=q.n_units(t, window))
+if partners.empty:
+    st.info(f"{name} is never mentioned with another entity in the same {window} here.")
+else:
+    top_partners = partners.head(15)
+    st.caption("Click a bar to open that entity.")
+    event = show_chart(
+        charts.entity_bar(top_partners, value="weight", value_label=weight,
+                          title=f"Entities mentioned with {html.escape(name)} in the same {window} "
+                                f"(ranked by {weight})"),
+        partners, f"co-mentioned-{entity}-{window}-{weight}", key="co_mentioned",
+        on_select="rerun")
+    if (clicked := selected_ids(event)) and clicked[0] != entity:
+        go_to("entity", entity=clicked[0])
+
+# --- How portrayed ----------------------------------------------------------------------------
+st.subheader("Sentiment")
+trend = q.entity_sentiment_timeline(t, entity, freq)
+show_chart(charts.sentiment_over_time(trend, name=name, freq=freq), trend,
+           f"sentiment-over-time-{entity}", key="entity_sentiment_time")
+per_article = q.entity_sentiment_by_article(t, entity)
+if len(per_article) > MAX_ARTICLES:
+    st.caption(f"The {MAX_ARTICLES} articles with the most sentences about {name}, of "
+               f"{len(per_article)}; the CSV has them all.")
+    drawn_articles = per_article.nlargest(MAX_ARTICLES, "n_sentences").sort_values("published")
+else:
+    drawn_articles = per_article
+st.caption("Click a bar to read the article.")
+event = show_chart(charts.sentiment_by_article(drawn_articles, name=name), per_article,
+                   f"sentiment-by-article-{entity}", key="entity_sentiment_article",
+                   on_select="rerun")
+if clicked := selected_ids(event):
+    go_to("articles", article=clicked[0])
+
+# --- Quotes -----------------------------------------------------------------------------------
+st.subheader("Quotes")
+said, about = q.quotes_for(t, entity)
+if view.everything["quotes"].empty:
+    st.info("This dataset has no quotes yet (the quote extractor found none).")
+else:
+    qa, qb = st.columns(2, gap="large")
+    with qa:
+        st.markdown(f"**Said by {html.escape(name)}** ({len(said)})")
+        if said.empty:
+            st.caption("No quote attributed to this entity.")
+        else:
+            st.dataframe(said[["published", "quote", "cue", "title"]], hide_index=True,
+                         width="stretch", column_config=DAY)
+    with qb:
+        st.markdown(f"**In sentences about {html.escape(name)}** ({len(about)})")
+        if about.empty:
+            st.caption("No quote in the sentences that mention it.")
+        else:
+            st.dataframe(about[["published", "quote", "speaker", "title"]], hide_index=True,
+                         width="stretch", column_config=DAY)
+
+# --- Evidence ---------------------------------------------------------------------------------
+st.subheader("Every sentence mentioning it")
+rows = memo(view, q.evidence, entity)
+order = st.segmented_control("Order", ["date", "most negative", "most positive"], key="sort",
+                             bind="query-params", default="date", required=True) or "date"
+if order == "most negative":
+    rows = rows.sort_values("sentiment", na_position="last", kind="stable")
+elif order == "most positive":
+    rows = rows.sort_values("sentiment", ascending=False, na_position="last", kind="stable")
+st.download_button("CSV of these sentences", data=lambda: csv_bytes(rows),
+                   file_name=f"sentences-{entity.replace(':', '-')}.csv", mime="text/csv",
+                   key="evidence_csv", on_click="ignore", icon=":material/table:")
+if rows.empty:
+    no_data(f"sentence mentioning {name}", active)
+else:
+    if len(rows) > EVIDENCE_LIMIT:
+        st.caption(f"Showing {EVIDENCE_LIMIT} of {len(rows)} sentences; the CSV has them all.")
+    blocks = []
+    for r in rows.head(EVIDENCE_LIMIT).itertuples():
+        score = r.sentiment
+        colour = charts.SENTIMENT_COLOURS[q.sentiment_word(score)] if pd.notna(score) else "#999"
+        score_text = "not scored" if pd.isna(score) else f"{score:+.2f} {q.sentiment_word(score)}"
+        terms = f" — {html.escape(str(r.sentiment_terms))}" if pd.notna(r.sentiment_terms) else ""
+        day = "undated" if pd.isna(r.published) else f"{r.published:%Y-%m-%d}"
+        link = html.escape(page_url("articles", article=r.article_id))
+        title = html.escape(str(r.title if pd.notna(r.title) else r.article_id))
+        blocks.append(
+            '<div style="border-left:4px solid ' + colour + ';padding:4px 10px;margin:8px 0">'
+            f'<div style="font-size:0.85em;color:#555">{day} · <a href="{link}" '
+            f'target="_self">{title}</a> · {html.escape(str(r.source))} · '
+            f'<span style="color:{colour};font-weight:600">{score_text}</span>{terms}</div>'
+            f"<div>{q.highlight_html(r.sentence, r.spans, emphasis=[name])}</div></div>"
+        )
+    st.html("".join(blocks))

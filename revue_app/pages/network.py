@@ -1,0 +1,109 @@
+"""Network: who is mentioned with whom — a graph and a matrix from the same edges, and the
+sentences behind any pair."""
+
+from __future__ import annotations
+
+import html
+from typing import Literal, cast
+
+import streamlit as st
+
+from revue_app import charts
+from revue_app import queries as q
+from revue_app.data import get_view
+from revue_app.filters import url_selectbox
+from revue_app.widgets import go_to, no_data, selected_ids, show_chart
+
+WEIGHTS = ("count", "npmi", "pmi", "jaccard")
+_LAST_CLICK = "_network_last_click"
+
+view = get_view()
+t = view.tables
+active = view.filters.active()
+st.header("Network")
+
+c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1.4, 1.2])
+window = c1.segmented_control("Together in the same", ["sentence", "article"], key="window",
+                              bind="query-params", default="sentence", required=True)
+window = cast(q.Window, window or "sentence")
+weight = cast(q.Weight, c2.selectbox(
+    "Edge weight", WEIGHTS, key="weight", bind="query-params",
+    help="count: times together; PMI: log2 of observed / expected; NPMI: PMI scaled to "
+         "[-1, 1]; Jaccard: together / either.") or "count")
+support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, key="support",
+                              bind="query-params",
+                              help="Keep pairs seen together at least this many times."))
+top_n = c4.slider("Entities drawn", 5, 80, 30, key="top", bind="query-params",
+                  help="The most mentioned entities that have at least one edge.")
+colour_by = cast(Literal["type", "sentiment"], c5.segmented_control(
+    "Colour", ["type", "sentiment"], key="colour", bind="query-params", default="type",
+    required=True) or "type")
+
+total = q.n_units(t, window)
+edges = q.cooccurrence(t["mentions"], window=window, weight=weight, min_support=support,
+                       n_units=total)
+connected = set(edges["a"]) | set(edges["b"])
+nodes = t["entities"][t["entities"]["entity_id"].isin(connected)].head(top_n)
+keep = set(nodes["entity_id"])
+drawn = edges[edges["a"].isin(keep) & edges["b"].isin(keep)].reset_index(drop=True)
+nodes = nodes[nodes["entity_id"].isin(set(drawn["a"]) | set(drawn["b"]))]
+
+if drawn.empty:
+    no_data(f"pair of entities in the same {window} (with support ≥ {support})",
+            [*active, *(["minimum support"] if support > 1 else [])])
+    st.stop()
+
+if warning := q.pmi_warning(total, drawn, weight):
+    st.warning(warning, icon=":material/warning:")
+st.caption(f"{len(nodes)} entities, {len(drawn)} pairs, over {total} {window}s. Click a node to "
+           "open the entity; click a ◆ between two nodes to read their sentences below.")
+
+named = drawn.assign(name_a=drawn["a"].map(view.name), name_b=drawn["b"].map(view.name))
+event = show_chart(
+    charts.network_graph(nodes, drawn, weight_name=weight, colour_by=colour_by),
+    named[["a", "name_a", "b", "name_b", "n", "n_a", "n_b", "weight"]],
+    f"network-{window}-{weight}", key="network_graph", on_select="rerun")
+clicked = selected_ids(event)
+if clicked and clicked != st.session_state.get(_LAST_CLICK):
+    st.session_state[_LAST_CLICK] = clicked
+    if "|" in clicked[0]:
+        st.session_state["pair"] = clicked[0]
+    else:
+        go_to("entity", entity=clicked[0])
+elif not clicked:
+    st.session_state.pop(_LAST_CLICK, None)
+
+show_chart(charts.cooccurrence_heatmap(nodes, drawn, weight_name=weight),
+           named[["a", "name_a", "b", "name_b", "n", "weight"]],
+           f"cooccurrence-matrix-{window}-{weight}", key="network_heatmap")
+
+# --- The sentences behind a pair --------------------------------------------------------------
+st.subheader("Sentences behind a pair")
+pair_ids = [f"{a}|{b}" for a, b in zip(drawn["a"], drawn["b"], strict=True)]
+pair_n = dict(zip(pair_ids, drawn["n"], strict=True))
+
+
+def _pair_label(pair: str) -> str:
+    a, b = pair.split("|", 1)
+    return f"{view.name(a)} — {view.name(b)} ({pair_n.get(pair, 0)}× together)"
+
+
+pair = url_selectbox("Pair", pair_ids, key="pair", labels=_pair_label,
+                     help="Strongest pairs first, by the chosen weight.")
+if pair:
+    a, b = pair.split("|", 1)
+    rows = q.pair_evidence(t, a, b, window=window)
+    where = "sentence" if window == "sentence" else "article (sentences naming either)"
+    st.caption(f"{len(rows)} sentence(s) where {html.escape(view.name(a))} and "
+               f"{html.escape(view.name(b))} share a {where}.")
+    blocks = []
+    for r in rows.head(40).itertuples():
+        day = "undated" if r.published is None or str(r.published) == "NaT" else (
+            f"{r.published:%Y-%m-%d}")
+        title = html.escape(str(r.title) if isinstance(r.title, str) else r.article_id)
+        blocks.append(
+            '<div style="border-left:4px solid #9AA5B1;padding:4px 10px;margin:8px 0">'
+            f'<div style="font-size:0.85em;color:#555">{day} · {title}</div>'
+            f"<div>{q.highlight_html(r.sentence, r.spans)}</div></div>")
+    if blocks:
+        st.html("".join(blocks))

@@ -1,0 +1,171 @@
+"""Widgets shared by the pages: a chart with its downloads, click handling, links, empty states.
+
+Every chart goes through `show_chart`, so every chart offers the same things: the toolbar camera
+(PNG or SVG, chosen in the sidebar, at 2x scale), the CSV of exactly the data plotted, and a
+standalone HTML file (plotly.js inlined: opens offline) whose toolbar offers both PNG and SVG.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit.elements.plotly_chart import SelectionMode
+
+from revue_app.filters import global_params
+
+PAGES = {
+    "overview": "revue_app/pages/overview.py",
+    "entity": "revue_app/pages/entity.py",
+    "network": "revue_app/pages/network.py",
+    "timeline": "revue_app/pages/timeline.py",
+    "articles": "revue_app/pages/articles.py",
+    "data": "revue_app/pages/data.py",
+}
+
+
+def slug(text: str) -> str:
+    """Return a file-name-safe version of `text` (accents kept out of file names)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:80] or "chart"
+
+
+def plotly_config(name: str, image_format: str = "png") -> dict[str, Any]:
+    """Return the plotly config: toolbar image download named after the chart, no cloud, no logo."""
+    return {
+        "toImageButtonOptions": {"format": image_format, "filename": name, "scale": 2},
+        "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"],
+        "displaylogo": False,
+    }
+
+
+_SVG_BUTTON = """
+var gd = document.getElementById('{plot_id}');
+var config = Object.assign(%s, {modeBarButtonsToAdd: [{
+  name: 'Download plot as SVG', icon: Plotly.Icons.disk,
+  click: function (g) { Plotly.downloadImage(g, {format: 'svg', filename: %s}); }
+}]});
+Plotly.react(gd, gd.data, gd.layout, config);
+"""
+
+
+def standalone_html(fig: go.Figure, name: str) -> bytes:
+    """Return the chart as one offline HTML file whose toolbar saves PNG (camera) and SVG (disk)."""
+    config = plotly_config(name, "png")
+    script = _SVG_BUTTON % (json.dumps(config), json.dumps(name))
+    return fig.to_html(include_plotlyjs=True, full_html=True, config=config,
+                       post_script=script).encode("utf-8")
+
+
+def csv_bytes(data: pd.DataFrame) -> bytes:
+    """Return `data` as CSV for spreadsheets: UTF-8 with BOM (accents survive Excel), no lists."""
+    flat = data.drop(columns=[c for c in data.columns
+                              if data[c].map(lambda v: isinstance(v, list | tuple)).any()])
+    return flat.to_csv(index=False).encode("utf-8-sig")
+
+
+def image_format() -> str:
+    value = str(st.session_state.get("img") or "png").lower()
+    return value if value in ("png", "svg") else "png"
+
+
+def show_chart(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    name: str,
+    *,
+    key: str,
+    on_select: Literal["rerun", "ignore"] = "ignore",
+    selection_mode: SelectionMode = "points",
+    height: int | None = None,
+) -> Any:
+    """Draw `fig` with its downloads (CSV of `data`, standalone HTML); return the selection."""
+    name = slug(name)
+    event = st.plotly_chart(
+        fig, config=plotly_config(name, image_format()), key=key, on_select=on_select,
+        selection_mode=selection_mode, theme=None, width="stretch", height=height or "content",
+    )
+    row = st.container(horizontal=True, key=f"{key}-downloads")
+    row.download_button("CSV", data=lambda: csv_bytes(data), file_name=f"{name}.csv",
+                        mime="text/csv", key=f"{key}-csv", on_click="ignore",
+                        icon=":material/table:", help="The data behind this chart")
+    row.download_button("HTML", data=lambda: standalone_html(fig, name),
+                        file_name=f"{name}.html", mime="text/html", key=f"{key}-html",
+                        on_click="ignore", icon=":material/code:",
+                        help="The interactive chart as one file that opens offline; its "
+                             "toolbar saves PNG and SVG")
+    return event
+
+
+def selected_ids(event: Any) -> list[str]:
+    """Return the customdata ids of the clicked points (first element when a list)."""
+    if not event:
+        return []
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    ids = []
+    for point in points:
+        data = point.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if data not in (None, ""):
+            ids.append(str(data))
+    return ids
+
+
+def go_to(page: str, **params: str | list[str]) -> None:
+    """Switch to another page, keeping the app-wide filters and setting `params`."""
+    st.switch_page(PAGES[page], query_params=global_params(**params))
+
+
+def page_url(page: str, **params: str) -> str:
+    """Return a relative link to a page with parameters (opens the same view in a new tab)."""
+    path = "" if page == "overview" else page
+    query = urlencode({**_current_params(), **params}, doseq=True)
+    return f"./{path}?{query}" if query else f"./{path}"
+
+
+def _current_params() -> dict[str, list[str]]:
+    """The app-wide params of the current URL, so a link keeps the filters."""
+    from revue_app.filters import BOUND_KEYS, SYNCED_GLOBAL_KEYS
+
+    out = {}
+    for key in (*BOUND_KEYS, *SYNCED_GLOBAL_KEYS):
+        values = st.query_params.get_all(key)
+        if values:
+            out[key] = values
+    return out
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: str) -> str:
+    """Return `text` with Markdown's special characters escaped (for untrusted metadata)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def no_data(what: str, active: Sequence[str]) -> None:
+    """Say there is nothing to show and which filters to relax."""
+    if active:
+        st.info(f"No {what} for the current filters. Try relaxing: {', '.join(active)}.",
+                icon=":material/filter_alt_off:")
+    else:
+        st.info(f"No {what} in this dataset.", icon=":material/info:")
+
+
+def metric_row(values: Mapping[str, Any]) -> None:
+    """Show headline numbers side by side."""
+    row = st.container(horizontal=True, key="metrics")
+    for label, value in values.items():
+        row.metric(label, value, border=True)
