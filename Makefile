@@ -32,7 +32,7 @@ run: seeds
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy pipeline
+	$(BIN)/mypy pipeline revue_app dashboard.py
 
 test: lint
 	$(BIN)/python -m pytest
