@@ -40,6 +40,13 @@ LABELS: dict[str, str] = {
 }
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _EDGE_JUNK = " \t\n\"'«»“”()[]{}.,;:!?-–—*•"
+# Times of day the French models glue to a name ("Altman lundi", "Vendredi après-midi").
+_TIME_WORDS = (
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|matin|soir|après-midi|hier|demain|"
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening|afternoon"
+)
+_TRAILING_TIME = re.compile(rf"(?:\s+(?:{_TIME_WORDS}))+$", re.IGNORECASE)
+_LEADING_TIME = re.compile(rf"^(?:(?:{_TIME_WORDS})(?:\s+|$))+", re.IGNORECASE)
 
 
 class ModelUnavailable(RuntimeError):
@@ -117,7 +124,8 @@ def paragraphs(text: str, *, max_chars: int = MAX_CHUNK_CHARS) -> Iterator[tuple
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trim elisions and punctuation from a span's edges; None when nothing name-like is left.
 
-    fr_core_news_* tag "qu'OpenAI", "d'Altman" or a bare "n'" as entities: keep the name only.
+    fr_core_news_* tag "qu'OpenAI", "d'Altman", "Altman lundi" or a bare "n'" as entities: keep
+    the name only.
     """
     while start < end and text[start] in _EDGE_JUNK:
         start += 1
@@ -126,6 +134,10 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     elision = _ELISION.match(model_text(text[start:end]))
     if elision:
         start += elision.end()
+    if trailing := _TRAILING_TIME.search(text[start:end]):
+        end = start + trailing.start()
+    if leading := _LEADING_TIME.match(text[start:end]):
+        start += leading.end()
     surface = text[start:end]
     if len(surface) < 2 or not any(ch.isalpha() for ch in surface):
         return None

@@ -57,6 +57,9 @@ def test_paragraphs_never_cross_a_line_break_and_cut_long_lines():
     ("n’", None),
     ("le", None),
     ("--", None),
+    ("Altman lundi", "Altman"),
+    ("Vendredi après-midi", None),
+    ("Friday Sam Altman", "Sam Altman"),
     ("L'Oréal", "Oréal"),  # an elided article is always cut, even when it belongs to the name
 ])
 def test_clean_span_trims_elisions_and_drops_junk(surface, expected):
