@@ -1,0 +1,501 @@
+"""The dashboard in a real browser: `streamlit run dashboard.py` on the seed dataset, driven by
+Debian's headless Chromium through Playwright (which never downloads a browser of its own here).
+
+What AppTest cannot see is checked here: every page renders in the browser without an exception
+or an error box, its plotly charts are drawn, clicking a node of the network graph opens that
+entity, a URL reopens the exact view it names, and the chart toolbar and the CSV buttons really
+download files. Each page is saved full-length to docs/screenshots/<page>.png.
+
+Run: `python -m pytest tests/test_browser.py -q -x` (about a minute, after the seed build).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and
+                 Path(p).exists()), None)
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (/usr/bin/chromium or `chromium` on PATH): the "
+                "browser tests need it (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (a dev dependency)")
+expect = sync_api.expect
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+VIEWPORT = {"width": 1400, "height": 900}
+SERVER_TIMEOUT = 60  # s, until /_stcore/health answers "ok"
+RUN_TIMEOUT = 45_000  # ms, for one page to finish running and draw its charts (the first is cold)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the dashboard and what it must show on the seed dataset."""
+
+    name: str
+    path: str  # the url_path of its st.Page ("" for the default page)
+    header: str
+    charts: int  # plotly charts it draws at least
+    texts: tuple[str, ...] = ()  # visible somewhere in the main area
+
+
+PAGES = [
+    PageSpec("overview", "", "Overview", 4,
+             ("Most mentioned entities", "Sam Altman", "Word cloud", "Sentiment of articles",
+              "Build report")),
+    PageSpec("entity", "entity", "Entity", 3,
+             ("Sam Altman", "Mentioned with", "Every sentence mentioning it")),
+    PageSpec("network", "network", "Network", 2, ("Who is mentioned with whom",
+                                                  "Sentences behind a pair")),
+    PageSpec("timeline", "timeline", "Timeline", 2, ("Events dated in the text",)),
+    PageSpec("articles", "articles", "Articles", 0, ("Text", "Entities", "OpenAI")),
+    PageSpec("data", "data", "Data", 0, ("Download the tables", "Build report",
+                                         "Build a dataset from your own articles")),
+]
+
+
+# --- The server and the browser ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+
+    def page_url(self, path: str = "", **params: str | list[str]) -> str:
+        query = urlencode(params, doseq=True, quote_via=quote)
+        return f"{self.url}/{path}" + (f"?{query}" if query else "")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and anything it started (it leads its own process group)."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def server(seed_build, tmp_path_factory) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on the seed dataset, on a free local port."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "REVUE_DATA": str(seed_build.path), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+               "--server.headless", "true", "--server.address", "127.0.0.1",
+               "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               # no reruns or "source changed" banners if a file is edited mid-run
+               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                why = (f"exited with {process.returncode}" if process.poll() is not None
+                       else f"did not answer {url}/_stcore/health within {SERVER_TIMEOUT} s")
+                pytest.fail(f"streamlit {why}; its log:\n{log.read_text(errors='replace')}")
+            time.sleep(0.25)
+        yield Server(url, log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def context(browser, server):
+    """One browser context for the module: plotly.js and the app's assets are fetched once."""
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="fr-FR",
+                              timezone_id="Europe/Paris")
+    ctx.set_default_timeout(RUN_TIMEOUT)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture()
+def page(context, server):
+    """A fresh tab (hence a fresh Streamlit session); fails the test on uncaught JS errors."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    tab.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+_APP_STATE_JS = """(minCharts) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (document.querySelector('[data-testid="stException"]')) return true;  // reported by caller
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stHeading"]')) return false;
+  if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"], '
+      + '[data-testid="stMain"] [data-testid="stSkeleton"], [data-stale="true"]')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  if (charts.length < minCharts) return false;
+  for (const chart of charts) {
+    const gd = chart.querySelector('.js-plotly-plot');
+    if (!gd || !gd._fullLayout || !chart.querySelector('.main-svg')) return false;
+  }
+  return true;
+}"""
+
+# What moves when the page is still settling: text, charts and their size, the URL.
+_SIGNATURE_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const boxes = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+    .map(gd => { const r = gd.getBoundingClientRect();
+                 return [Math.round(r.width), Math.round(r.height), gd._fullData.length]; });
+  return JSON.stringify([location.href, main ? main.innerText.length : 0, boxes]);
+}"""
+
+
+def wait_for_app(page, *, charts: int = 0, timeout: float = RUN_TIMEOUT) -> None:
+    """Wait until the script has finished, every plotly chart is drawn, and nothing changes;
+    fail at once with the traceback if the script raised."""
+    page.wait_for_function(_APP_STATE_JS, arg=charts, timeout=timeout, polling=100)
+    exceptions = page.locator('[data-testid="stException"]')
+    if exceptions.count():
+        pytest.fail(f"{page.url} raised:\n" + "\n".join(exceptions.all_inner_texts()))
+    deadline = time.monotonic() + timeout / 1000
+    last, same = None, 0
+    while same < 3:  # the same signature for ~0.6 s, while the app stays idle
+        page.wait_for_timeout(200)
+        page.wait_for_function(_APP_STATE_JS, arg=charts,
+                               timeout=max(1000.0, (deadline - time.monotonic()) * 1000),
+                               polling=100)
+        signature = page.evaluate(_SIGNATURE_JS)
+        same = same + 1 if signature == last else 0
+        last = signature
+        assert time.monotonic() < deadline, "the page never settled"
+
+
+def open_page(page, server: Server, path: str = "", *, charts: int = 0,
+              **params: str | list[str]) -> None:
+    page.goto(server.page_url(path, **params), wait_until="domcontentloaded")
+    wait_for_app(page, charts=charts)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def assert_clean(page, server: Server) -> None:
+    """No exception box, no error alert (the server log is shown if there is one)."""
+    problems = [f"exception: {text}" for text in
+                page.locator('[data-testid="stException"]').all_inner_texts()]
+    problems += [f"error: {text}" for text in
+                 page.locator('[data-testid="stAlertContentError"]').all_inner_texts()]
+    assert not problems, "\n".join(problems) + "\n--- server log ---\n" + server.log.read_text(
+        errors="replace")[-4000:]
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save the whole page (the app scrolls inside its own container, not the document: the
+    viewport is stretched to the content's height for the shot, then put back)."""
+    height = page.evaluate("""() => {
+      const parts = [document.querySelector('[data-testid="stMain"]'),
+                     document.querySelector('[data-testid="stAppViewContainer"]'),
+                     document.querySelector('[data-testid="stSidebarContent"]')];
+      return Math.max(window.innerHeight, ...parts.filter(Boolean).map(e => e.scrollHeight));
+    }""")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 16_000)})
+    try:
+        page.wait_for_timeout(300)
+        page.mouse.move(0, 0)  # no tooltip or toolbar in the picture
+        wait_for_app(page, charts=page.locator('[data-testid="stPlotlyChart"]').count())
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+    return path
+
+
+def selectbox_value(page, label: str) -> str:
+    """The text a selectbox shows (its searchable input), found by the start of its label."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
+    return box.locator("input").input_value()
+
+
+def chart_points(page, index: int = 0) -> list[dict]:
+    """The screen position of every marker of the index-th plotly chart (customdata, text)."""
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(index)
+    chart.scroll_into_view_if_needed()
+    return chart.evaluate("""(gd) => {
+      const fl = gd._fullLayout, box = gd.getBoundingClientRect(), out = [];
+      gd._fullData.forEach((trace, t) => {
+        if (trace.type !== 'scatter' || !trace.visible || !String(trace.mode).includes('markers'))
+          return;
+        const xa = fl[trace.xaxis.replace('x', 'xaxis')];
+        const ya = fl[trace.yaxis.replace('y', 'yaxis')];
+        (trace.x || []).forEach((x, i) => out.push({
+          trace: t, mode: trace.mode, id: trace.customdata ? trace.customdata[i] : null,
+          text: trace.text ? trace.text[i] : null,
+          x: box.left + xa._offset + xa.l2p(xa.d2l(x)),
+          y: box.top + ya._offset + ya.l2p(ya.d2l(trace.y[i])),
+        }));
+      });
+      return out;
+    }""")
+
+
+def chart_data(page, index: int = 0) -> list[dict]:
+    """The traces of the index-th plotly chart as drawn (name, type, x, y, customdata, and
+    size: how many points, cells or images it draws)."""
+    return page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(index).evaluate(
+        """(gd) => gd._fullData.map(t => ({
+             name: t.name, type: t.type, x: t.x || null, y: t.y || null,
+             customdata: t.customdata || null,
+             size: (t.x || t.z || t.values || []).length || (t.source ? 1 : 0)}))""")
+
+
+# --- Every page ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.name for spec in PAGES])
+def test_page_renders(page, server, spec: PageSpec) -> None:
+    open_page(page, server, spec.path, charts=spec.charts)
+    assert_clean(page, server)
+    # the seed dataset is clean: no warning either (skipped inputs, curation problems...)
+    warnings = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
+    assert not warnings, warnings
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("h2").first.inner_text().strip() == spec.header
+    text = main_text(page)
+    missing = [t for t in spec.texts if t not in text]
+    assert not missing, f"not shown on {spec.name}: {missing}"
+    # the sidebar: navigation to every page, and the shared filters
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert all(s.header in nav for s in PAGES), nav
+    assert "Filters" in page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+    # every chart is drawn with data, and each one offers its CSV
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for i in range(charts.count()):
+        traces = chart_data(page, i)
+        assert any(t["size"] for t in traces), f"chart {i} of {spec.name} is empty"
+        assert charts.nth(i).locator(".main-svg").first.is_visible()
+    assert page.locator('[data-testid="stDownloadButton"]').count() >= 2 * spec.charts
+    if spec.name == "network":
+        assert page.locator('[data-testid="stPlotlyChart"] svg .scatterlayer .point').count() > 10
+    if spec.name == "timeline":
+        events = chart_data(page, 1)
+        days = {str(x)[:10] for t in events if t["name"] != "publication date" for x in t["x"]}
+        assert {"2023-11-17", "2023-11-20"} <= days, sorted(days)
+    save_screenshot(page, spec.name)
+
+
+# --- Interaction ---------------------------------------------------------------------------------
+
+def test_network_node_click_opens_its_entity(page, server, seed_build) -> None:
+    open_page(page, server, "network", charts=2)
+    entities = seed_build.tables["entities"]
+    names = dict(zip(entities["entity_id"], entities["name"], strict=True))
+
+    points = chart_points(page, 0)
+    nodes = [p for p in points if "text" in p["mode"] and p["id"] in names]
+    assert len(nodes) >= 5, points
+
+    def room(node: dict) -> float:  # distance to the nearest other marker: click a lone node
+        return min(((node["x"] - o["x"]) ** 2 + (node["y"] - o["y"]) ** 2) ** 0.5
+                   for o in points if o is not node)
+
+    target = max(nodes, key=room)
+    name = names[target["id"]]
+    assert room(target) > 15, "no node stands clear of the others"
+    page.mouse.move(target["x"], target["y"])
+    hover = page.locator(".hoverlayer .hovertext").first
+    hover.wait_for(state="attached")
+    assert name in (hover.text_content() or ""), "the hovered marker is not the node aimed at"
+    page.mouse.click(target["x"], target["y"])
+
+    page.wait_for_url(f"**/entity?*entity={quote(target['id'], safe='')}*")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.locator("h3").first).to_have_text(name)
+    wait_for_app(page, charts=1)
+    assert_clean(page, server)
+    expect(main.locator("h2").first).to_have_text("Entity")
+    assert selectbox_value(page, "Entity").startswith(name + " ·")
+
+
+def test_entity_url_reopens_that_entity(page, server, seed_build) -> None:
+    entities = seed_build.tables["entities"].sort_values("n_mentions", ascending=False)
+    # not the default (the most mentioned), so the URL has to be what picks it
+    chosen = entities[entities["entity_id"] == "per:sam-altman"]
+    if chosen.empty or chosen.index[0] == entities.index[0]:
+        chosen = entities.iloc[[1]]
+    entity_id, name = chosen["entity_id"].iloc[0], chosen["name"].iloc[0]
+    open_page(page, server, "entity", charts=1, entity=entity_id, freq="week")
+    assert_clean(page, server)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.locator("h3").first).to_have_text(name)
+    assert selectbox_value(page, "Entity").startswith(name + " ·")
+    assert entity_id in main_text(page)
+    # the bound "Time step" control shows the URL's value, and the chart follows it
+    step = page.locator('[data-testid="stButtonGroup"]').filter(has_text="day").first
+    assert step.locator('button[aria-checked="true"]').inner_text().strip() == "week"
+    assert "per week" in main_text(page)
+    assert f"entity={quote(entity_id, safe='')}" in page.url
+
+
+@dataclass(frozen=True)
+class PeopleView:
+    """What Overview showed for `?types=PER&min=2&img=SVG`."""
+
+    url: str
+    chart_ids: list[str]
+    types_text: str
+    minimum: str
+    image_format: str
+    text: str
+
+
+@pytest.fixture(scope="module")
+def people_view(context, server) -> PeopleView:
+    """Overview opened once from a link with filters (shared by the tests that read it)."""
+    tab = context.new_page()
+    try:
+        open_page(tab, server, "", charts=2, types="PER", min="2", img="SVG")
+        assert_clean(tab, server)
+        side = tab.locator('[data-testid="stSidebarUserContent"]')
+        radio = side.locator('[data-testid="stRadio"]').filter(has_text="Chart image format")
+        return PeopleView(
+            url=tab.url,
+            chart_ids=[str(c) for t in chart_data(tab, 0) if t["type"] == "bar"
+                       for c in t["customdata"] or []],
+            types_text=side.locator('[data-testid="stMultiSelect"]')
+            .filter(has_text="Entity types").inner_text(),
+            minimum=side.locator('[data-testid="stNumberInput"]').filter(has_text="Minimum")
+            .locator("input").input_value(),
+            image_format=radio.locator("input:checked")
+            .evaluate("i => i.closest('label').innerText").strip(),
+            text=main_text(tab),
+        )
+    finally:
+        tab.close()
+
+
+def test_overview_url_filters_reopen_the_view(people_view, seed_build) -> None:
+    # the sidebar shows the URL's values...
+    chips = people_view.types_text.split("\n")
+    assert "PER" in chips and not {"ORG", "LOC", "MISC", "All types"} & set(chips), chips
+    assert people_view.minimum == "2"
+    assert people_view.image_format == "SVG"  # bound widgets store their displayed label
+    # ... and the view follows them: people only (by entity type), mentioned at least twice
+    entities = seed_build.tables["entities"]
+    people = entities[(entities["label"] == "PER") & (entities["n_mentions"] >= 2)]
+    people = people.sort_values("n_mentions", ascending=False)
+    ids = people_view.chart_ids
+    assert ids and all(e.startswith("per:") for e in ids), ids
+    assert set(ids) <= set(people["entity_id"]), set(ids) - set(people["entity_id"])
+    assert set(people["entity_id"].head(3)) <= set(ids), ids  # the most mentioned are drawn
+    assert "Sam Altman" in people_view.text
+    # the URL still names the view (nothing rewrote it away)
+    assert all(p in people_view.url for p in ("types=PER", "min=2", "img=SVG")), people_view.url
+
+
+# --- Downloads -----------------------------------------------------------------------------------
+
+def _camera(chart):
+    """Hover a chart to show its plotly toolbar; return the toolbar's image download button."""
+    chart.hover()
+    chart.locator(".modebar").first.wait_for(state="visible")
+    return chart.locator('.modebar-btn[data-title^="Download plot"]')
+
+
+def test_chart_toolbar_and_csv_downloads(page, server) -> None:
+    open_page(page, server, "", charts=4)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    camera = _camera(chart)
+    assert camera.count() == 1
+    buttons = chart.locator(".modebar-btn").evaluate_all(
+        "bs => bs.map(b => [b.getAttribute('data-title'), b.getAttribute('data-val'), "
+        "b.getAttribute('data-attr')].join('|'))")
+    assert not [b for b in buttons if any(w in b.lower() for w in
+                                          ("cloud", "chart studio", "share", "edit in"))], buttons
+    assert not chart.locator(".modebar-btn--logo, a[href*='plotly.com']").count()
+
+    with page.expect_download() as info:
+        camera.click()
+    assert info.value.suggested_filename == "top-entities-by-type.png"
+    assert info.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the CSV button right under the chart: exactly the data plotted, readable by Excel (BOM)
+    csv_button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV").first
+    with page.expect_download() as info:
+        csv_button.locator("button").filter(visible=True).first.click()
+    assert info.value.suggested_filename == "top-entities-by-type.csv"
+    raw = info.value.path().read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows and "Sam Altman" in {r.get("name") for r in rows}, rows[:3]
+    assert_clean(page, server)
+
+
+def test_camera_saves_svg_when_chosen(page, server) -> None:
+    open_page(page, server, "timeline", charts=2)
+    radio = page.locator('[data-testid="stRadio"]').filter(has_text="Chart image format")
+    radio.get_by_text("SVG", exact=True).click()
+    page.wait_for_url("**img=SVG*")  # a bound widget writes its displayed label to the URL
+    wait_for_app(page, charts=2)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    with page.expect_download() as info:
+        _camera(chart).click()
+    assert info.value.suggested_filename.endswith(".svg"), info.value.suggested_filename
+    assert b"<svg" in info.value.path().read_bytes()[:2000]
