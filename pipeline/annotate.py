@@ -60,7 +60,7 @@ class Annotated:
     models: dict[str, str] = field(default_factory=dict)  # language → "name==version"
 
 
-SPAN_COLUMNS = ["article_id", "sentence_id", "start", "end", "surface", "label"]
+SPAN_COLUMNS = schema.SPAN_COLUMNS
 
 
 def model_version(name: str) -> str | None:

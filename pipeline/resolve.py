@@ -47,7 +47,7 @@ from pipeline import schema
 
 LABELS = ("PER", "ORG", "LOC", "MISC")  # also the tie-break order: MISC is spaCy's catch-all
 RULES = ("same-name", "surname", "first-name", "acronym", "fuzzy", "split", "curation")
-SPAN_COLUMNS = ["article_id", "sentence_id", "start", "end", "surface", "label"]
+SPAN_COLUMNS = schema.SPAN_COLUMNS
 FUZZY_MIN_LENGTH = 6  # below this one edit is another word: "Bayer"/"Bauer", "AFP"/"AFD"
 SUGGEST_MAX_ENTITIES = 5000  # suggest_merges compares the most mentioned entities only
 

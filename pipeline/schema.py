@@ -174,6 +174,10 @@ def check(table: str, frame: pd.DataFrame) -> None:
         raise SchemaError(f"{table}: " + "; ".join(problems))
 
 
+# Raw entity spans from the annotate stage: mentions before resolution gives them an entity.
+SPAN_COLUMNS = [c.name for c in TABLES["mentions"] if c.name != "entity_id"]
+
+
 def markdown() -> str:
     """Return the schemas as Markdown tables, for the README."""
     parts = []
