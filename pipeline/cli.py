@@ -138,8 +138,9 @@ def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
         f"  skipped    {counts['report']:>8,}   (see {path / store.REPORT_FILE})",
     ]
     if counts["report"]:
-        top = tables["report"]["reason"].str.replace(r":.*", "", regex=True).value_counts()
-        lines += [f"     {n:>5} × {reason}" for reason, n in top.head(5).items()]
+        # group "duplicate of a.txt" and "duplicate of b.txt": the kind of reason, not its details
+        kinds = tables["report"]["reason"].str.replace(r"\s*(?:[:(]| of ).*", "", regex=True)
+        lines += [f"     {n:>5} × {kind}" for kind, n in kinds.value_counts().head(10).items()]
     rate = words / seconds if seconds else 0
     lines.append(f"  time       {seconds:>8.1f} s   ({words:,} words, {rate:,.0f} words/s)")
     return "\n".join(lines)

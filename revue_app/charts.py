@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -433,13 +434,32 @@ def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
 # Network
 
 
-def graph_layout(nodes: Sequence[str], edges: pd.DataFrame, *, seed: int = 7
-                 ) -> dict[str, tuple[float, float]]:
-    """Return node positions: spring layout with a fixed seed (same data, same picture).
+# The network is laid out in pixels of a typical drawing area (the dashboard's main column at
+# 1400 px less margins), so marker radii and label sizes are known while placing them; the axes
+# span exactly this box, and a wider screen only adds room.
+NET_W, NET_H = 900.0, 540.0
+NET_LABELS = 15  # nodes labelled permanently (most mentioned first); the others on hover
+_LABEL_FONT = 12
+_CHAR_W = 0.56 * _LABEL_FONT  # mean glyph width of a sans-serif font, in px
+_LINE_H = _LABEL_FONT + 3
+_STRIP_ROW = 80.0  # px per row of small components under the main one
 
-    Each connected component is laid out on its own and the components are packed (largest in
-    the middle, the small ones in rows below), because one spring layout of a disconnected graph
-    pushes the components apart and squeezes the main one into a blot.
+
+def node_sizes(mentions: Sequence[float]) -> list[float]:
+    """Return marker diameters (px) by mentions: area grows with the count, 10 to 34 px."""
+    top = max([float(m) for m in mentions] or [1.0]) or 1.0
+    return [10 + 24 * math.sqrt(max(float(m), 0.0) / top) for m in mentions]
+
+
+def graph_layout(nodes: Sequence[str], edges: pd.DataFrame, *, seed: int = 7,
+                 sizes: Mapping[str, float] | None = None, width: float = NET_W,
+                 height: float = NET_H) -> dict[str, tuple[float, float]]:
+    """Return node positions in px (x right, y up) inside a `width` × `height` box.
+
+    The largest connected component gets a weight-aware spring layout (fixed seed: same data,
+    same picture), stretched to the box, then its markers are pushed apart until none overlaps
+    (`sizes`: diameters) with room left for a label; the other components (often isolated
+    pairs) sit side by side in a strip at the bottom, apart from the main one.
     """
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
@@ -447,36 +467,178 @@ def graph_layout(nodes: Sequence[str], edges: pd.DataFrame, *, seed: int = 7
         w = edges["weight"].astype("float64")
         span = float(w.max() - w.min()) or 1.0
         for a, b, x in zip(edges["a"], edges["b"], w, strict=True):
-            graph.add_edge(a, b, weight=0.2 + math.sqrt((x - w.min()) / span))
+            graph.add_edge(a, b, weight=0.3 + math.sqrt((x - w.min()) / span))
     if graph.number_of_nodes() == 0:
         return {}
+    sizes = sizes or {}
     components = sorted((sorted(c) for c in nx.connected_components(graph)),
                         key=lambda c: (-len(c), c[0]))
-    largest = len(components[0])
+    main, rest = components[0], components[1:]
+    per_row = max(1, int(width // 225))
+    rows = math.ceil(len(rest) / per_row)
+    strip = min(rows * _STRIP_ROW, height * 0.4) if len(main) > 2 else 0.0
+    if strip == 0.0:  # nothing big enough to be the main picture: a grid of small components
+        main, rest = [], components
+        rows = math.ceil(len(rest) / per_row)
+        strip = height
     pos: dict[str, tuple[float, float]] = {}
-    per_row = 6
-    for i, members in enumerate(components):
-        sub = graph.subgraph(members)
+    if main:
+        pad = 45.0
+        box = (pad + 30, strip + pad, width - pad - 30, height - pad)
+        local = _spring(graph.subgraph(main), seed)
+        pos.update(_fit(local, box))
+        pos.update(_spread(pos, sizes, box))
+    row_h = strip / max(rows, 1)
+    for i, members in enumerate(rest):
+        row, col = divmod(i, per_row)
+        cell_w = width / per_row
+        x0, x1 = col * cell_w + 40, (col + 1) * cell_w - 40
+        y1 = strip - row * row_h - 18
+        y0 = y1 - row_h + 36
         if len(members) == 1:
-            local = {members[0]: (0.0, 0.0)}
-        else:
-            k = 2.5 / math.sqrt(len(members))
-            local = {n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(
-                sub, seed=seed, weight="weight", k=k, iterations=200).items()}
-        if i == 0:
-            cx, cy, radius = 0.0, 0.0, 1.0
-        else:
-            j = i - 1
-            radius = 0.12 + 0.25 * math.sqrt(len(members) / largest)
-            cx = -1.0 + (j % per_row + 0.5) * (2.0 / per_row)
-            cy = -1.45 - 0.6 * (j // per_row)
-        xs = [p[0] for p in local.values()]
-        ys = [p[1] for p in local.values()]
-        mx, my = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-        extent = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
-        for n, (x, y) in local.items():
-            pos[n] = (cx + (x - mx) / extent * radius, cy + (y - my) / extent * radius)
+            pos[members[0]] = ((x0 + x1) / 2, (y0 + y1) / 2)
+            continue
+        local = _spring(graph.subgraph(members), seed)
+        pos.update(_fit(local, (x0, y0, x1, y1)))
     return pos
+
+
+def _spring(graph: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
+    n = graph.number_of_nodes()
+    if n == 1:
+        return {next(iter(graph.nodes)): (0.0, 0.0)}
+    if n == 2:
+        a, b = sorted(graph.nodes)
+        return {a: (-1.0, 0.0), b: (1.0, 0.0)}
+    layout = nx.spring_layout(graph, seed=seed, weight="weight", k=3.0 / math.sqrt(n),
+                              iterations=500)
+    # A spring layout throws the leaves far out and packs the hub in the middle: a fisheye
+    # (distance from the centre to the power 0.5) gives the hub room and pulls the leaves in.
+    xy = np.array([layout[k] for k in graph.nodes], dtype="float64")
+    xy -= np.median(xy, axis=0)
+    dist = np.hypot(xy[:, 0], xy[:, 1])
+    xy *= (np.power(dist, 0.5) / np.maximum(dist, 1e-9))[:, None]
+    return {str(k): (float(x), float(y)) for k, (x, y) in zip(graph.nodes, xy, strict=True)}
+
+
+def _fit(local: Mapping[str, tuple[float, float]], box: tuple[float, float, float, float]
+         ) -> dict[str, tuple[float, float]]:
+    """Scale positions to fill `box` (x0, y0, x1, y1), each axis on its own."""
+    x0, y0, x1, y1 = box
+    xs = [p[0] for p in local.values()]
+    ys = [p[1] for p in local.values()]
+    sx = (max(xs) - min(xs)) or 1.0
+    sy = (max(ys) - min(ys)) or 1.0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return {n: (cx + (x - (max(xs) + min(xs)) / 2) / sx * (x1 - x0) if len(set(xs)) > 1 else cx,
+                cy + (y - (max(ys) + min(ys)) / 2) / sy * (y1 - y0) if len(set(ys)) > 1 else cy)
+            for n, (x, y) in local.items()}
+
+
+def _spread(pos: Mapping[str, tuple[float, float]], sizes: Mapping[str, float],
+            box: tuple[float, float, float, float], *, gap: float = 16.0,
+            rounds: int = 400) -> dict[str, tuple[float, float]]:
+    """Push overlapping markers apart (keeping them in `box`) until each pair of centres is at
+    least the sum of their radii plus `gap` apart: the hub of a graph stops being a blot."""
+    ids = list(pos)
+    if len(ids) < 2:
+        return dict(pos)
+    xy = np.array([pos[n] for n in ids], dtype="float64")
+    radius = np.array([sizes.get(n, 12.0) / 2 for n in ids])
+    need = radius[:, None] + radius[None, :] + gap
+    np.fill_diagonal(need, 0.0)
+    lo = np.array([box[0], box[1]])
+    hi = np.array([box[2], box[3]])
+    rng = np.random.default_rng(0)
+    for _ in range(rounds):
+        delta = xy[:, None, :] - xy[None, :, :]
+        dist = np.hypot(delta[..., 0], delta[..., 1])
+        short = np.clip(need - dist, 0.0, None)
+        np.fill_diagonal(short, 0.0)
+        if short.max() < 0.5:
+            break
+        same = dist < 1e-6
+        if same.any():  # coincident points: nudge them apart at random (seeded)
+            delta = np.where(same[..., None], rng.normal(size=delta.shape), delta)
+            dist = np.hypot(delta[..., 0], delta[..., 1])
+        unit = delta / np.maximum(dist, 1e-9)[..., None]
+        xy += 0.5 * (unit * short[..., None]).sum(axis=1)
+        xy = np.clip(xy, lo, hi)
+    return {n: (float(x), float(y)) for n, (x, y) in zip(ids, xy, strict=True)}
+
+
+# textposition → where the label's box centre sits, as (dx, dy) from the marker centre, for a
+# marker of radius r and a box of half-width hw, half-height hh (y up).
+_PLACES: dict[str, Any] = {
+    "top center": lambda r, hw, hh: (0.0, r + 2 + hh),
+    "bottom center": lambda r, hw, hh: (0.0, -(r + 2 + hh)),
+    "middle right": lambda r, hw, hh: (r + 3 + hw, 0.0),
+    "middle left": lambda r, hw, hh: (-(r + 3 + hw), 0.0),
+    "top right": lambda r, hw, hh: (0.7 * r + hw, 0.7 * r + hh),
+    "top left": lambda r, hw, hh: (-(0.7 * r + hw), 0.7 * r + hh),
+    "bottom right": lambda r, hw, hh: (0.7 * r + hw, -(0.7 * r + hh)),
+    "bottom left": lambda r, hw, hh: (-(0.7 * r + hw), -(0.7 * r + hh)),
+}
+
+
+def label_box(text: str, x: float, y: float, size: float, position: str
+              ) -> tuple[float, float, float, float]:
+    """Return the box (x0, y0, x1, y1) in px that a label takes at a `textposition`
+    (an estimate from the font size: plotly does not say)."""
+    hw, hh = len(text) * _CHAR_W / 2 + 2, _LINE_H / 2
+    dx, dy = _PLACES[position](size / 2, hw, hh)
+    return (x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+             ) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(pos: Mapping[str, tuple[float, float]], sizes: Mapping[str, float],
+                 names: Mapping[str, str], order: Sequence[str], *, limit: int = NET_LABELS,
+                 width: float = NET_W, height: float = NET_H) -> dict[str, str]:
+    """Choose a `textposition` for the first `limit` nodes of `order` (most mentioned first):
+    the free spot around the marker that points most away from the centre of the picture.
+
+    A label may not cover another label or a marker, nor leave the box; a node whose label
+    fits nowhere goes unlabelled (its name is on hover), except the five most mentioned, which
+    take their least crowded spot. Returns entity id → textposition for the labelled nodes.
+    """
+    if not pos:
+        return {}
+    cx = sum(p[0] for p in pos.values()) / len(pos)
+    cy = sum(p[1] for p in pos.values()) / len(pos)
+    discs = [(x - sizes.get(n, 12) / 2, y - sizes.get(n, 12) / 2, x + sizes.get(n, 12) / 2,
+              y + sizes.get(n, 12) / 2) for n, (x, y) in pos.items()]
+    taken: list[tuple[float, float, float, float]] = []
+    out: dict[str, str] = {}
+    for rank, node in enumerate(n for n in order if n in pos):
+        if len(out) >= limit:
+            break
+        x, y = pos[node]
+        text = names.get(node, node)
+        away = math.atan2(y - cy, x - cx) if (x, y) != (cx, cy) else math.pi / 2
+        best: tuple[float, str] | None = None
+        for place in _PLACES:
+            box = label_box(text, x, y, sizes.get(node, 12), place)
+            clash = sum(_overlap(box, o) for o in taken) + sum(
+                _overlap(box, d) for d in discs)
+            outside = (max(0.0, -box[0]) + max(0.0, box[2] - width) + max(0.0, -box[1])
+                       + max(0.0, box[3] - height)) * _LINE_H
+            bx, by = (box[0] + box[2]) / 2 - x, (box[1] + box[3]) / 2 - y
+            turn = abs((math.atan2(by, bx) - away + math.pi) % (2 * math.pi) - math.pi)
+            cost = 1000 * (clash + outside) + turn
+            if best is None or cost < best[0]:
+                best = (cost, place)
+        assert best is not None
+        if best[0] >= 1000 and rank >= 5:
+            continue  # would cover something: leave it to the hover
+        out[node] = best[1]
+        taken.append(label_box(text, x, y, sizes.get(node, 12), best[1]))
+    return out
 
 
 def network_graph(
@@ -486,19 +648,25 @@ def network_graph(
     weight_name: str = "count",
     colour_by: Literal["type", "sentiment"] = "type",
     seed: int = 7,
+    labels: int = NET_LABELS,
     title: str | None = None,
 ) -> go.Figure:
     """Co-occurrence graph: node size = mentions, colour = type (or mean sentiment), edge width
-    = weight. Node traces carry entity ids in customdata; a marker at each edge's midpoint
-    carries "a|b" so clicking it opens the pair's sentences.
+    = weight. The `labels` most mentioned nodes are named where their label covers nothing; all
+    are named on hover. Node traces carry entity ids in customdata; a marker at each edge's
+    midpoint carries "a|b" so clicking it opens the pair's sentences.
 
     `nodes`: entity_id, name, label, n_mentions, sentiment. `edges`: a, b, n, weight.
     """
     title = title or f"Who is mentioned with whom (edge width = {weight_name})"
     if nodes.empty:
         return empty_figure("No entity to draw: relax the filters.", title=title)
-    pos = graph_layout(nodes["entity_id"].tolist(), edges, seed=seed)
+    nodes = nodes.sort_values("n_mentions", ascending=False, kind="stable")
+    ids = nodes["entity_id"].tolist()
+    size_of = dict(zip(ids, node_sizes(nodes["n_mentions"].tolist()), strict=True))
+    pos = graph_layout(ids, edges, seed=seed, sizes=size_of)
     names = dict(zip(nodes["entity_id"], nodes["name"], strict=True))
+    placed = place_labels(pos, size_of, names, ids, limit=labels)
     fig = go.Figure()
     if not edges.empty:
         w = edges["weight"].astype("float64")
@@ -515,27 +683,31 @@ def network_graph(
         for width in sorted(buckets):
             xs, ys = buckets[width]
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
-                                     line={"width": width, "color": "#9AA5B1"},
-                                     opacity=0.7, showlegend=False, name="edges"))
+                                     line={"width": width, "color": "#B4BDC7"},
+                                     opacity=0.6, showlegend=False, name="edges"))
         fig.add_trace(go.Scatter(
             x=[(pos[a][0] + pos[b][0]) / 2 for a, b in zip(edges["a"], edges["b"], strict=True)],
             y=[(pos[a][1] + pos[b][1]) / 2 for a, b in zip(edges["a"], edges["b"], strict=True)],
             mode="markers", name="pairs (click for sentences)",
-            marker={"size": 9, "color": "#9AA5B1", "symbol": "diamond", "opacity": 0.6},
+            marker={"size": 7, "color": "#9AA5B1", "symbol": "diamond", "opacity": 0.55},
             customdata=[f"{a}|{b}" for a, b in zip(edges["a"], edges["b"], strict=True)],
             hovertext=[f"{html.escape(names.get(a, a))} — {html.escape(names.get(b, b))}<br>"
                        f"together {n}×, {weight_name} = {x:.3g}"
                        for a, b, n, x in zip(edges["a"], edges["b"], edges["n"], w, strict=True)],
             hoverinfo="text", showlegend=False,
         ))
-    top = nodes["n_mentions"].max() or 1
 
     def node_trace(part: pd.DataFrame, name: str, marker: dict) -> go.Scatter:
+        part_ids = part["entity_id"].tolist()
         return go.Scatter(
-            x=[pos[e][0] for e in part["entity_id"]], y=[pos[e][1] for e in part["entity_id"]],
-            mode="markers+text", name=name, text=[html.escape(n) for n in part["name"]],
-            textposition="top center", customdata=part["entity_id"].tolist(),
-            marker={"size": [12 + 38 * math.sqrt(n / top) for n in part["n_mentions"]],
+            x=[pos[e][0] for e in part_ids], y=[pos[e][1] for e in part_ids],
+            mode="markers+text", name=name,
+            text=[html.escape(names[e]) if e in placed else "" for e in part_ids],
+            textposition=[placed.get(e, "top center") for e in part_ids],
+            textfont={"size": _LABEL_FONT, "color": "#1B2631",
+                      "shadow": "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff"},
+            customdata=part_ids,
+            marker={"size": [round(size_of[e], 1) for e in part_ids],
                     "line": {"width": 1, "color": "white"}, **marker},
             hovertext=[
                 f"<b>{html.escape(n)}</b> ({lab})<br>{m} mentions"
@@ -556,10 +728,13 @@ def network_graph(
             "color": nodes["sentiment"].fillna(0).round(3).tolist(), "cmin": -1, "cmax": 1,
             "colorscale": SENTIMENT_SCALE, "showscale": True,
             "colorbar": {"title": {"text": "sentiment"}}}))
-    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False},
-                      legend={"orientation": "h", "y": -0.05}, hovermode="closest",
-                      clickmode="event+select")
-    return _layout(fig, title, height=640)
+    fig.update_layout(
+        xaxis={"visible": False, "range": [0, NET_W], "fixedrange": False},
+        yaxis={"visible": False, "range": [0, NET_H]},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        hovermode="closest", clickmode="event+select")
+    fig = _layout(fig, title, height=int(NET_H) + 100, top=90)
+    return fig
 
 
 def cooccurrence_heatmap(
