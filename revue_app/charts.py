@@ -13,6 +13,8 @@ import io
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -197,9 +199,30 @@ def mentions_bar(
     return _layout(fig, title, height=170 + 28 * len(cats), top=90)
 
 
-def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 900,
-               height: int = 420) -> go.Figure:
+@cache
+def cloud_font() -> str | None:
+    """Return the path of DejaVu Sans, shipped inside matplotlib (a wordcloud dependency), so
+    the cloud never falls back to wordcloud's monospace default; None if it cannot be found."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    if bundled.exists():
+        return str(bundled)
+    from matplotlib import font_manager
+
+    found = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
+    return found or None
+
+
+def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 800,
+               height: int = 520, column_px: int = 540) -> go.Figure:
     """A word cloud drawn by `wordcloud` as an image; entity names take their type's colour.
+
+    The image is `width` × `height` px (the aspect ratio of the dashboard's word-cloud column)
+    and the figure is sized so that, `column_px` wide, the image fills it edge to edge: no
+    axes, no margins beyond the title.
 
     `frame`: term, n, label (from `queries.word_frequencies`).
     """
@@ -217,15 +240,18 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 90
 
     cloud = WordCloud(width=width, height=height, background_color="white", random_state=7,
                       prefer_horizontal=0.95, max_words=len(freqs), collocations=False,
-                      color_func=colour, min_font_size=9)
+                      color_func=colour, min_font_size=16, margin=4, font_path=cloud_font())
     image = cloud.generate_from_frequencies(freqs).to_image()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=int(height * 0.85) + 60)
+    fig.update_xaxes(visible=False, range=[0, width], constrain="domain")
+    fig.update_yaxes(visible=False, range=[height, 0], constrain="domain")
+    top = 44
+    fig = _layout(fig, title, height=round(column_px * height / width) + top, top=top)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": top, "b": 0})
+    return fig
 
 
 def sentiment_histogram(
@@ -248,7 +274,7 @@ def sentiment_histogram(
     for i in range(bins):
         text = f"{edges[i]:+.1f} to {edges[i + 1]:+.1f}: {int(counts[i])} {what}"
         if names is not None and counts[i]:
-            listed = names[band == i].head(5).map(lambda t: html.escape(t[:70])).tolist()
+            listed = names[band == i].head(5).map(lambda t: _short(t, 70)).tolist()
             text += "<br>" + "<br>".join(f"• {t}" for t in listed)
         hover.append(text)
     colours = [SENTIMENT_COLOURS["negative"] if c < -0.05 else SENTIMENT_COLOURS["positive"]
@@ -266,46 +292,124 @@ def sentiment_histogram(
 # Time
 
 
+PERIOD_HOVER = {"D": "%{x|%Y-%m-%d}", "W": "week of %{x|%Y-%m-%d}", "M": "%{x|%B %Y}"}
+
+
+def _quiet_zeros(counts: Sequence[int]) -> list[int | None]:
+    """Keep the zeros next to a non-zero period (a line falls to zero and rises from it) and
+    blank the others, so months without a mention are not drawn as a long flat line."""
+    out: list[int | None] = []
+    for i, n in enumerate(counts):
+        near = (i > 0 and counts[i - 1] > 0) or (i + 1 < len(counts) and counts[i + 1] > 0)
+        out.append(int(n) if n > 0 or near else None)
+    return out
+
+
+def _next_period(period: pd.Timestamp, freq: Freq) -> pd.Timestamp:
+    if freq == "D":
+        return period + pd.Timedelta(days=1)
+    if freq == "W":
+        return period + pd.Timedelta(days=7)
+    return period + pd.offsets.MonthBegin(1)
+
+
+def _with_gaps(periods: Sequence[pd.Timestamp], values: Sequence[Any], freq: Freq
+               ) -> tuple[list[Any], list[Any]]:
+    """Insert a blank point between periods that do not follow each other, so a line only
+    joins adjacent periods (plotly breaks a line at None)."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    for i, (p, v) in enumerate(zip(periods, values, strict=True)):
+        if i and _next_period(pd.Timestamp(periods[i - 1]), freq) < pd.Timestamp(p):
+            xs.append(_next_period(pd.Timestamp(periods[i - 1]), freq))
+            ys.append(None)
+        xs.append(p)
+        ys.append(v)
+    return xs, ys
+
+
+MAX_BAR_PERIODS = 62  # up to this many periods, bars; beyond, markers (bars would be hairs)
+PATTERNS = ("", "/", ".", "x", "\\", "+")
+PERIOD_MS = {"D": 86_400_000, "W": 7 * 86_400_000, "M": "M1"}
+
+
+def _period_trace(freq: Freq) -> dict[str, Any]:
+    """Trace settings that draw a value across its whole day/week/month, centred in it."""
+    return {"xperiod": PERIOD_MS[freq], "xperiodalignment": "middle",
+            **({"xperiod0": "2000-01-03"} if freq == "W" else {})}  # weeks start on Monday
+
+
+def _period_xaxis(freq: Freq, n_periods: int) -> dict[str, Any]:
+    """Axis settings to go with `_period_trace`: each label under the middle of its period,
+    every month named when there are few."""
+    out: dict[str, Any] = {"ticklabelmode": "period"}
+    if freq == "M" and n_periods <= 15:
+        out.update(dtick="M1", tickformat="%b<br>%Y")
+    return out
+
+
 def mentions_over_time(
     frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, freq: Freq = "D",
     title: str | None = None,
 ) -> go.Figure:
-    """Lines of mentions per period, one per entity; colour = type, dash tells entities apart.
+    """Mentions per period, one series per entity; colour = type, and pattern (bars) or dash
+    and marker shape (lines) tell entities of one type apart.
 
-    `frame`: period, entity_id, name, n_mentions (from `queries.entity_timeline`); `labels` maps
-    entity id → type.
+    Up to MAX_BAR_PERIODS periods: grouped bars, each spanning its day/week/month, so periods
+    without a mention are simply empty. Beyond (a fine step over a long span): a marker per
+    period with mentions and lines only between adjacent periods (long runs of zeros blank).
+
+    `frame`: period, entity_id, name, n_mentions (from `queries.entity_timeline`, zero-filled);
+    `labels` maps entity id → type.
     """
     unit = FREQ_NAMES[freq]
     title = title or f"Mentions per {unit} (by publication date)"
     if frame.empty:
         return empty_figure("No dated mention in the current view.", title=title)
     labels = labels or {}
+    bars = frame["period"].nunique() <= MAX_BAR_PERIODS
     fig = go.Figure()
     seen: dict[str, int] = {}
     for eid, part in frame.groupby("entity_id", sort=False):
+        part = part.sort_values("period")
         label = labels.get(str(eid), "")
         k = seen.get(label, 0)
         seen[label] = k + 1
         name = str(part["name"].iloc[0])
-        fig.add_trace(go.Scatter(
-            x=part["period"].tolist(), y=part["n_mentions"].tolist(), mode="lines+markers",
-            name=f"{name} ({label})" if label else name,
-            line={"color": TYPE_COLOURS.get(label, "#555"), "dash": DASHES[k % len(DASHES)],
-                  "width": 2.5, "shape": "linear"},
-            marker={"symbol": SYMBOLS[k % len(SYMBOLS)], "size": 8},
-            customdata=[str(eid)] * len(part),
-            hovertemplate=f"<b>{html.escape(name)}</b><br>%{{x|%Y-%m-%d}}: %{{y}} mentions"
-                          "<extra></extra>",
-        ))
-    fig.update_layout(xaxis={"title": f"publication {unit}"}, yaxis={"title": "mentions",
-                                                                    "rangemode": "tozero"},
-                      legend={"orientation": "h", "y": -0.2}, hovermode="closest")
-    return _layout(fig, title, height=380)
+        colour = TYPE_COLOURS.get(label, "#555")
+        counts = [int(n) for n in part["n_mentions"]]
+        common: dict[str, Any] = {
+            "x": part["period"].tolist(), "name": f"{name} ({label})" if label else name,
+            "customdata": [str(eid)] * len(part),
+            "hovertemplate": f"<b>{html.escape(name)}</b><br>{PERIOD_HOVER[freq]}: %{{y}} "
+                             "mentions<extra></extra>",
+        }
+        if bars:
+            fig.add_trace(go.Bar(
+                **common, y=counts, **_period_trace(freq),
+                marker={"color": colour, "line": {"width": 0.5, "color": "white"},
+                        "pattern": {"shape": PATTERNS[k % len(PATTERNS)],
+                                    "fgcolor": "white", "size": 6}},
+            ))
+        else:
+            fig.add_trace(go.Scatter(
+                **common, y=_quiet_zeros(counts), mode="lines+markers", connectgaps=False,
+                line={"color": colour, "dash": DASHES[k % len(DASHES)], "width": 2},
+                marker={"symbol": SYMBOLS[k % len(SYMBOLS)],
+                        "size": [10 if n > 0 else 0 for n in counts]},
+            ))
+    xaxis = _period_xaxis(freq, frame["period"].nunique()) if bars else {}
+    fig.update_layout(xaxis={"title": f"publication {unit}", **xaxis},
+                      yaxis={"title": "mentions", "rangemode": "tozero"},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                      hovermode="closest", barmode="group", bargap=0.2, bargroupgap=0.05)
+    return _layout(fig, title, height=400, top=90)
 
 
 def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D",
                         title: str | None = None) -> go.Figure:
     """Mean sentiment per period of the sentences mentioning an entity; marker area = sentences.
+    A line joins adjacent periods only: no trend is drawn across periods without a sentence.
 
     `frame`: period, sentiment, n_sentences (from `queries.entity_sentiment_timeline`).
     """
@@ -314,18 +418,24 @@ def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D"
     title = title or f"Mean sentiment of the sentences{who}, per {unit}"
     if frame.empty:
         return empty_figure("No dated, scored sentence in the current view.", title=title)
-    sizes = [8 + 4 * math.sqrt(n) for n in frame["n_sentences"]]
+    frame = frame.sort_values("period")
+    xs, ys = _with_gaps(frame["period"].tolist(), frame["sentiment"].round(3).tolist(), freq)
+    _, ns = _with_gaps(frame["period"].tolist(), frame["n_sentences"].tolist(), freq)
+    first, last = frame["period"].iloc[0], frame["period"].iloc[-1]
+    n_periods = len(pd.date_range(first, last, freq={"D": "D", "W": "7D", "M": "MS"}[freq]))
     fig = go.Figure(go.Scatter(
-        x=frame["period"].tolist(), y=frame["sentiment"].round(3).tolist(), mode="lines+markers",
-        marker={"size": sizes, "color": frame["sentiment"].tolist(), "cmin": -1, "cmax": 1,
+        x=xs, y=ys, mode="lines+markers", connectgaps=False, **_period_trace(freq),
+        marker={"size": [0 if n is None else 8 + 4 * math.sqrt(n) for n in ns],
+                "color": [0 if y is None else y for y in ys], "cmin": -1, "cmax": 1,
                 "colorscale": SENTIMENT_SCALE, "line": {"width": 1, "color": "#333"}},
         line={"color": "#7F8C8D"}, name="mean sentiment",
-        hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} over %{customdata} sentence(s)<extra></extra>",
-        customdata=frame["n_sentences"].tolist(),
+        hovertemplate=f"{PERIOD_HOVER[freq]}: %{{y:+.2f}} over %{{customdata}} sentence(s)"
+                      "<extra></extra>",
+        customdata=ns,
     ))
     fig.add_hline(y=0, line={"color": "#999", "width": 1, "dash": "dot"})
     fig.update_layout(yaxis={"title": "sentiment", "range": [-1.05, 1.05]},
-                      xaxis={"title": f"publication {unit}"})
+                      xaxis={"title": f"publication {unit}", **_period_xaxis(freq, n_periods)})
     return _layout(fig, title, height=340)
 
 
@@ -353,25 +463,31 @@ def sentiment_by_article(frame: pd.DataFrame, *, name: str = "", title: str | No
     fig.update_layout(
         xaxis={"title": "sentiment (negative ← 0 → positive)", "range": [-1.05, 1.05]},
         yaxis={"tickvals": scored["article_id"].tolist(), "autorange": "reversed",
-               "ticktext": [html.escape(a)[:60] for a in scored["article"]]})
+               "ticktext": [_short(str(a), 60) for a in scored["article"]]})
     return _layout(fig, title, height=140 + 30 * len(scored))
 
 
 def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Dated events on a time axis, one row per article, with the article's publication date.
+    """Dated events on a time axis, one row per article (in publication order, top to
+    bottom), with the article's publication date.
 
     `frame`: from `queries.events_with_entities`. Marker: filled = absolute date in the text,
     open = resolved relative to the publication date. Rows of articles whose publication date
-    was inferred or is unknown say so; customdata = article ids.
+    was inferred or is unknown say so; y values and customdata are article ids, the tick
+    labels say date · title.
     """
     title = title or "Events dated in the text (one row per article)"
     if frame.empty:
         return empty_figure("No dated event in the current view.", title=title)
     suffix = {"inferred": " (date inferred)", "unknown": " (undated)"}
-    rows = frame.drop_duplicates("article_id")
+    rows = frame.drop_duplicates("article_id").assign(
+        _title=lambda f: f["title"].fillna(f["article_id"]).astype("str"))
+    rows = rows.sort_values(["published", "_title", "article_id"], na_position="last",
+                            kind="stable")
+    order = rows["article_id"].tolist()
     row_label = {
-        aid: f"{_fmt_day(pub)} · {str(t or aid)[:50]}{suffix.get(str(ds), '')}"
-        for aid, t, pub, ds in zip(rows["article_id"], rows["title"], rows["published"],
+        aid: f"{_fmt_day(pub)} · {_short(t, 50)}{suffix.get(str(ds), '')}"
+        for aid, t, pub, ds in zip(rows["article_id"], rows["_title"], rows["published"],
                                    rows["date_source"], strict=True)
     }
     fig = go.Figure()
@@ -388,16 +504,16 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
                                         strict=True)
         ]
         fig.add_trace(go.Scatter(
-            x=part["date"].tolist(), y=[row_label[a] for a in part["article_id"]],
+            x=part["date"].tolist(), y=part["article_id"].tolist(),
             mode="markers", name=name, customdata=part["article_id"].tolist(),
-            marker={"symbol": symbol, "size": 12, "color": "#1F4E79",
+            marker={"symbol": symbol, "size": 11, "color": "#1F4E79",
                     "line": {"width": 2, "color": "#1F4E79"}},
             hovertext=hover, hoverinfo="text",
         ))
     dated = rows.dropna(subset=["published"])
     if not dated.empty:
         fig.add_trace(go.Scatter(
-            x=dated["published"].tolist(), y=[row_label[a] for a in dated["article_id"]],
+            x=dated["published"].tolist(), y=dated["article_id"].tolist(),
             mode="markers", name="publication date",
             marker={"symbol": "line-ns-open", "size": 18, "color": "#C0392B",
                     "line": {"width": 3, "color": "#C0392B"}},
@@ -406,14 +522,22 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
                        for p, ds in zip(dated["published"], dated["date_source"], strict=True)],
             hoverinfo="text",
         ))
-    xaxis: dict = {"title": "date", "type": "date", "rangeslider": {"visible": True,
-                                                                      "thickness": 0.08}}
+    # The slider draws the rows again, squeezed: a fixed y range with half a row of margin
+    # above and below keeps its markers inside it.
+    n = len(order)
+    xaxis: dict = {"title": "date", "type": "date", "rangeslider": {
+        "visible": True, "thickness": 0.15, "bgcolor": "#F4F6F8",
+        "yaxis": {"rangemode": "fixed", "range": [n + 0.5, -1.5]}}}
     window = busiest_window(frame["date"])
     if window is not None:
         xaxis["range"] = [window[0].strftime("%Y-%m-%d"), window[1].strftime("%Y-%m-%d")]
-    fig.update_layout(xaxis=xaxis, yaxis={"title": "", "autorange": "reversed"},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
-    return _layout(fig, title, height=260 + 40 * len(row_label), top=90)
+    fig.update_layout(
+        xaxis=xaxis,
+        yaxis={"title": "", "type": "category", "categoryorder": "array", "categoryarray": order,
+               "tickmode": "array", "tickvals": order,
+               "ticktext": [row_label[a] for a in order], "autorange": "reversed"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    return _layout(fig, title, height=280 + 40 * n, top=90)
 
 
 def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
@@ -438,7 +562,7 @@ def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
 # 1400 px less margins), so marker radii and label sizes are known while placing them; the axes
 # span exactly this box, and a wider screen only adds room.
 NET_W, NET_H = 900.0, 540.0
-NET_LABELS = 15  # nodes labelled permanently (most mentioned first); the others on hover
+NET_LABELS = 20  # nodes labelled permanently (most mentioned first); the others on hover
 _LABEL_FONT = 12
 _CHAR_W = 0.56 * _LABEL_FONT  # mean glyph width of a sans-serif font, in px
 _LINE_H = _LABEL_FONT + 3
@@ -599,9 +723,12 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 def place_labels(pos: Mapping[str, tuple[float, float]], sizes: Mapping[str, float],
                  names: Mapping[str, str], order: Sequence[str], *, limit: int = NET_LABELS,
-                 width: float = NET_W, height: float = NET_H) -> dict[str, str]:
+                 groups: Sequence[Sequence[str]] = (), width: float = NET_W,
+                 height: float = NET_H) -> dict[str, str]:
     """Choose a `textposition` for the first `limit` nodes of `order` (most mentioned first):
-    the free spot around the marker that points most away from the centre of the picture.
+    the free spot around the marker that points most away from the centre of its group (its
+    connected component, from `groups`; the whole picture if not given), so the two ends of
+    an isolated pair are named on their outer sides.
 
     A label may not cover another label or a marker, nor leave the box; a node whose label
     fits nowhere goes unlabelled (its name is on hover), except the five most mentioned, which
@@ -609,8 +736,14 @@ def place_labels(pos: Mapping[str, tuple[float, float]], sizes: Mapping[str, flo
     """
     if not pos:
         return {}
-    cx = sum(p[0] for p in pos.values()) / len(pos)
-    cy = sum(p[1] for p in pos.values()) / len(pos)
+    centre: dict[str, tuple[float, float]] = {}
+    for group in [*groups, list(pos)]:
+        inside = [pos[n] for n in group if n in pos]
+        if inside:
+            middle = (sum(p[0] for p in inside) / len(inside),
+                      sum(p[1] for p in inside) / len(inside))
+            for n in group:
+                centre.setdefault(n, middle)
     discs = [(x - sizes.get(n, 12) / 2, y - sizes.get(n, 12) / 2, x + sizes.get(n, 12) / 2,
               y + sizes.get(n, 12) / 2) for n, (x, y) in pos.items()]
     taken: list[tuple[float, float, float, float]] = []
@@ -619,8 +752,9 @@ def place_labels(pos: Mapping[str, tuple[float, float]], sizes: Mapping[str, flo
         if len(out) >= limit:
             break
         x, y = pos[node]
+        cx, cy = centre[node]
         text = names.get(node, node)
-        away = math.atan2(y - cy, x - cx) if (x, y) != (cx, cy) else math.pi / 2
+        away = math.atan2(y - cy, x - cx) if math.hypot(x - cx, y - cy) > 1 else math.pi / 2
         best: tuple[float, str] | None = None
         for place in _PLACES:
             box = label_box(text, x, y, sizes.get(node, 12), place)
@@ -666,7 +800,11 @@ def network_graph(
     size_of = dict(zip(ids, node_sizes(nodes["n_mentions"].tolist()), strict=True))
     pos = graph_layout(ids, edges, seed=seed, sizes=size_of)
     names = dict(zip(nodes["entity_id"], nodes["name"], strict=True))
-    placed = place_labels(pos, size_of, names, ids, limit=labels)
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(zip(edges["a"], edges["b"], strict=True) if not edges.empty else [])
+    placed = place_labels(pos, size_of, names, ids, limit=labels,
+                          groups=[sorted(c) for c in nx.connected_components(graph)])
     fig = go.Figure()
     if not edges.empty:
         w = edges["weight"].astype("float64")
@@ -737,11 +875,37 @@ def network_graph(
     return fig
 
 
+# Sequential scale for counts and Jaccard: the lowest non-zero value is a clearly visible blue
+# (never-together cells stay blank), the highest a dark navy.
+HEAT_SCALE = [[0.0, "#BFD8EE"], [0.35, "#6BAED6"], [0.7, "#2171B5"], [1.0, "#08306B"]]
+# Diverging scale for PMI/NPMI: below chance red, above chance blue, independence a grey that
+# still reads as a cell (blank = never together).
+HEAT_DIVERGING = [[0.0, "#B2182B"], [0.25, "#EF8A62"], [0.5, "#D9D9D9"], [0.75, "#67A9CF"],
+                  [1.0, "#2166AC"]]
+
+
+def heatmap_order(nodes: pd.DataFrame, edges: pd.DataFrame, weight_name: str = "count"
+                  ) -> list[str]:
+    """Return the entity ids ordered by their total weight over the drawn pairs (heaviest
+    first; by the total count for PMI/NPMI, whose weights can be negative), then mentions."""
+    ids = nodes["entity_id"].tolist()
+    value = edges["n"] if weight_name in ("pmi", "npmi") else edges["weight"]
+    total: dict[str, float] = dict.fromkeys(ids, 0.0)
+    for a, b, v in zip(edges["a"], edges["b"], value.astype("float64"), strict=True):
+        if a in total and b in total:
+            total[a] += v
+            total[b] += v
+    mentions = dict(zip(nodes["entity_id"], nodes["n_mentions"], strict=True)) \
+        if "n_mentions" in nodes else {}
+    return sorted(ids, key=lambda e: (-total[e], -mentions.get(e, 0), e))
+
+
 def cooccurrence_heatmap(
     nodes: pd.DataFrame, edges: pd.DataFrame, *, weight_name: str = "count",
     title: str | None = None,
 ) -> go.Figure:
-    """Matrix of pair weights among the drawn entities (blank = never together).
+    """Matrix of pair weights among the drawn entities (blank = never together), rows and
+    columns ordered by total weight so the strongest ties gather in the top-left corner.
 
     Same edges as the graph; customdata holds "a|b" per cell.
     """
@@ -749,7 +913,8 @@ def cooccurrence_heatmap(
     if nodes.empty or edges.empty:
         return empty_figure("No pair of entities seen together in the current view.",
                             title=title)
-    ids = nodes["entity_id"].tolist()
+    ids = heatmap_order(nodes, edges, weight_name)
+    names_of = dict(zip(nodes["entity_id"], nodes["name"], strict=True))
     index = {e: i for i, e in enumerate(ids)}
     size = len(ids)
     z: list[list[float | None]] = [[None] * size for _ in range(size)]
@@ -759,19 +924,34 @@ def cooccurrence_heatmap(
             i, j = index[a], index[b]
             z[i][j] = z[j][i] = round(float(w), 4)
             counts[i][j] = counts[j][i] = int(n)
-    names = [html.escape(n) for n in nodes["name"]]
+    names = [_short(str(names_of[e]), 28) for e in ids]
+    values = [v for row in z for v in row if v is not None]
     diverging = weight_name in ("pmi", "npmi")
+    if diverging:
+        reach = max((abs(v) for v in values), default=1.0) or 1.0
+        scale: dict[str, Any] = {"colorscale": HEAT_DIVERGING, "zmin": -reach, "zmax": reach}
+    else:
+        low, high = min(values, default=0.0), max(values, default=1.0)
+        scale = {"colorscale": HEAT_SCALE, "zmin": low, "zmax": high if high > low else low + 1}
+    full = [html.escape(str(names_of[e])) for e in ids]
+    hover = [[f"{full[i]} — {full[j]}<br>together {counts[i][j]}×<br>{weight_name} = "
+              f"{z[i][j]:.3g}" if z[i][j] is not None else "" for j in range(size)]
+             for i in range(size)]
+    # Ids on the axes (two entities may share a name), names as tick labels.
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names,
-        customdata=[[f"{min(a, b)}|{max(a, b)}" for b in ids] for a in ids],
-        text=counts, colorscale="RdBu" if diverging else "Blues", zmid=0 if diverging else None,
-        hovertemplate="%{y} — %{x}<br>together %{text}×<br>" + weight_name
-                      + " = %{z:.3g}<extra></extra>",
-        colorbar={"title": {"text": weight_name}}, hoverongaps=False,
+        z=z, x=ids, y=ids, customdata=[[f"{min(a, b)}|{max(a, b)}" for b in ids] for a in ids],
+        hovertext=hover, hoverinfo="text", **scale, xgap=1, ygap=1,
+        colorbar={"title": {"text": weight_name}, "thickness": 14}, hoverongaps=False,
     ))
-    fig.update_layout(xaxis={"tickangle": -45, "automargin": True},
-                      yaxis={"autorange": "reversed", "automargin": True})
-    return _layout(fig, title, height=max(380, 120 + 24 * size))
+    ticks = {"tickmode": "array", "tickvals": ids, "ticktext": names, "automargin": True,
+             "showgrid": False, "type": "category"}
+    fig.update_layout(xaxis={**ticks, "tickangle": -45, "side": "top"},
+                      yaxis={**ticks, "autorange": "reversed"}, plot_bgcolor="#FAFAFA")
+    height = max(380, 190 + 22 * size)
+    fig = _layout(fig, title, height=height, top=40)
+    # Names along the top, under the title (automargin makes room for them).
+    fig.update_layout(title={"y": 1 - 12 / height, "yanchor": "top", "yref": "container"})
+    return fig
 
 
 def figure_ids(fig_dict: Mapping[str, Any]) -> list[str]:

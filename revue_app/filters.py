@@ -108,6 +108,27 @@ def global_params(**updates: str | list[str]) -> dict[str, str | list[str]]:
     return out
 
 
+def url_choice(key: str, options: Sequence[str], *, default: str | None = None,
+               multi: bool = False) -> dict[str, Any]:
+    """Prepare a choice widget bound to the URL, whose option labels are its values.
+
+    `bind="query-params"` puts the *displayed* label in the URL and accepts back only a value
+    spelled exactly like one: `?img=SVG` or `?types=per`, as people type them, would be
+    dropped silently. On the widget's first run, a URL value that matches an option but for
+    letter case is put in session state instead, so the link opens what it says. Returns the
+    kwargs to pass on: `default`, unless the value came from the URL (both would trip
+    Streamlit's "default value and Session State" warning).
+    """
+    asked = st.query_params.get_all(key)
+    if key not in st.session_state and asked and any(a not in options for a in asked):
+        by_fold = {str(o).casefold(): o for o in options}
+        matched = [by_fold[a.casefold()] for a in asked if a.casefold() in by_fold]
+        if matched:
+            st.session_state[key] = list(dict.fromkeys(matched)) if multi else matched[-1]
+            return {}
+    return {} if default is None else {"default": default}
+
+
 def _bounded(key: str, default: Any) -> dict[str, Any]:
     """Pass a default only on the widget's first run: afterwards its state (or the URL) rules,
     and passing both would trip Streamlit's "default value and Session State" warning."""
@@ -149,11 +170,13 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
 
     types = side.multiselect("Entity types", TYPE_OPTIONS, key="types", bind="query-params",
                              placeholder="All types",
+                             **url_choice("types", TYPE_OPTIONS, multi=True),
                              help="PER people, ORG organisations, LOC places, MISC other names "
                                   "(the French model files OpenAI under MISC).")
     sources = sorted(set(source_names(articles)))
     chosen_sources = side.multiselect("Sources", sources, key="sources", bind="query-params",
-                                      placeholder="All sources")
+                                      placeholder="All sources",
+                                      **url_choice("sources", sources, multi=True))
     ordered = articles.sort_values(["published", "title"], na_position="last")
     labels = dict(zip(ordered["article_id"], article_label(ordered), strict=True))
     chosen_articles = url_multiselect("Articles", list(labels), key="articles", labels=labels,
@@ -182,15 +205,18 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
     )
 
 
+IMAGE_FORMATS = ("png", "svg")
+
+
 def image_format_ui() -> str:
-    """Let the user choose what the chart toolbar's camera button downloads (PNG or SVG)."""
-    asked = str(st.query_params.get("img", "")).lower()
-    if "img" not in st.session_state and asked in ("png", "svg"):
-        # The bound URL value is the label ("SVG"); accept "svg" too, as people type it.
-        st.session_state["img"] = asked
+    """Let the user choose what the chart toolbar's camera button downloads (PNG or SVG).
+
+    The options are shown as they go in the URL (`img=svg`): a bound widget writes its label
+    there, so a label differing from the value would make links nobody types by hand.
+    """
+    url_choice("img", IMAGE_FORMATS)
     return st.sidebar.radio(
-        "Chart image format", ["png", "svg"], key="img", bind="query-params", horizontal=True,
-        format_func=str.upper,
-        help="What the camera button in each chart's toolbar saves. PNG for slides, SVG for "
+        "Chart image format", IMAGE_FORMATS, key="img", bind="query-params", horizontal=True,
+        help="What the camera button in each chart's toolbar saves: png for slides, svg for "
              "print and further editing. Each chart's HTML download offers both.",
     ) or "png"

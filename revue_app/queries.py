@@ -102,7 +102,8 @@ def article_label(articles: pd.DataFrame) -> pd.Series:
     """Return a short human label per article: date · title (falls back to the origin)."""
     title = articles["title"].fillna(articles["origin"]).astype("str")
     day = articles["published"].dt.strftime("%Y-%m-%d").fillna("undated")
-    return (day + " · " + title.str.slice(0, 90)).astype("str")
+    short = title.where(title.str.len() <= 90, title.str.slice(0, 89) + "…")
+    return (day + " · " + short).astype("str")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,6 +217,12 @@ def top_entities(
     return top[cols].reset_index(drop=True)
 
 
+def default_timeline_entities(entities: pd.DataFrame, *, n: int = 5) -> list[str]:
+    """Return the ids of the `n` most mentioned entities, any type (ties: by name)."""
+    ranked = entities.sort_values(["n_mentions", "name"], ascending=[False, True])
+    return ranked["entity_id"].head(n).astype("str").tolist()
+
+
 def mention_counts_by_article(
     mentions: pd.DataFrame, articles: pd.DataFrame, entities: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -276,6 +283,33 @@ def _period_start(dates: pd.Series, freq: Freq) -> pd.Series:
     if freq == "W":
         return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     return dates - pd.to_timedelta(dates.dt.day - 1, unit="D")
+
+
+# The time step picked when the user leaves it on "auto": the finest that keeps the axis
+# readable — days up to two months, weeks up to half a year, months beyond.
+AUTO_DAYS_MAX = 62
+AUTO_WEEKS_MAX = 183
+
+
+def auto_freq(dates: pd.Series) -> Freq:
+    """Return the time step for dates spanning this long: D (≤ ~2 months), W (≤ ~6 months)
+    or M, so a chart has at most ~60 periods and a burst of days is not a spike at one edge."""
+    values = pd.to_datetime(dates.dropna())
+    if values.empty:
+        return "D"
+    span = (values.max() - values.min()).days
+    if span <= AUTO_DAYS_MAX:
+        return "D"
+    return "W" if span <= AUTO_WEEKS_MAX else "M"
+
+
+def mention_dates(mentions: pd.DataFrame, articles: pd.DataFrame,
+                  entity_ids: Iterable[str]) -> pd.Series:
+    """Return the publication dates of the articles that mention any of the entities (what a
+    timeline of them spans; feed it to `auto_freq`)."""
+    wanted = set(entity_ids)
+    ids = set(mentions.loc[mentions["entity_id"].isin(wanted), "article_id"])
+    return articles.loc[articles["article_id"].isin(ids), "published"].dropna()
 
 
 def _periods(first: pd.Timestamp, last: pd.Timestamp, freq: Freq) -> pd.DatetimeIndex:

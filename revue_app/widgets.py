@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.plotly_chart import SelectionMode
 
-from revue_app.filters import global_params
+from revue_app.filters import global_params, url_choice
+from revue_app.queries import Freq, auto_freq
 
 PAGES = {
     "overview": "revue_app/pages/overview.py",
@@ -75,6 +76,25 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
 def image_format() -> str:
     value = str(st.session_state.get("img") or "png").lower()
     return value if value in ("png", "svg") else "png"
+
+
+FREQS: dict[str, Freq] = {"day": "D", "week": "W", "month": "M"}
+FREQ_WORDS = {v: k for k, v in FREQS.items()}
+
+
+def time_step_ui(dates: pd.Series, *, container: Any = st) -> tuple[Freq, str]:
+    """Draw the URL-bound "Time step" control (auto, day, week, month); return the step and
+    its name. "auto" (the default) picks the step from the span of `dates` (the view's
+    publication dates), so five articles over nine months come out per month, not as a spike
+    at each end of a daily axis."""
+    options = ["auto", *FREQS]
+    auto = auto_freq(dates)
+    choice = container.segmented_control(
+        "Time step", options, key="freq", bind="query-params", required=True,
+        help=f"auto: the step that suits the span of the view (here: {FREQ_WORDS[auto]}).",
+        **url_choice("freq", options, default="auto")) or "auto"
+    freq = auto if choice == "auto" else FREQS[choice]
+    return freq, FREQ_WORDS[freq]
 
 
 def show_chart(

@@ -211,3 +211,37 @@ def test_evidence_links_keep_the_filters(seed_env):
     at = run_page("entity", {"entity": "per:sam-altman", "types": "PER"})
     body = " ".join(h.proto.body for h in at.get("html"))
     assert 'href="./articles?types=PER&amp;article=' in body
+
+
+def test_timeline_defaults_to_the_five_most_mentioned(seed_env):
+    at = run_page("timeline")
+    assert_clean(at, "timeline")
+    entities = seed_env.tables["entities"].sort_values(["n_mentions", "name"],
+                                                       ascending=[False, True])
+    assert at.multiselect(key="who").value == entities["entity_id"].head(5).tolist()
+    drawn = {t["customdata"][0] for t in charts(at)["timeline_mentions"]["data"]}
+    assert drawn == set(entities["entity_id"].head(5))
+
+
+def test_time_step_is_picked_from_the_span(seed_env):
+    # the seeds: November 2023 and August 2024 → per month, not a daily axis of zeros
+    at = run_page("entity", {"entity": "misc:openai"})
+    assert_clean(at, "entity")
+    fig = charts(at)["entity_timeline"]
+    assert "per month" in fig["layout"]["title"]["text"]
+    assert {t["type"] for t in fig["data"]} == {"bar"}
+    at = run_page("timeline")
+    assert "per month" in charts(at)["timeline_mentions"]["layout"]["title"]["text"]
+    at = run_page("timeline", {"freq": "day"})  # the user's choice still rules
+    assert "per day" in charts(at)["timeline_mentions"]["layout"]["title"]["text"]
+
+
+def test_url_values_in_any_letter_case(seed_env):
+    at = run_page("overview", {"types": "per", "img": "SVG", "by": "Source"})
+    assert_clean(at, "overview")
+    assert at.sidebar.multiselect(key="types").value == ["PER"]
+    assert at.sidebar.radio(key="img").value == "svg"
+    assert all(e.startswith("per:") for e in customdata(charts(at)["top_entities"]))
+    assert "source" in charts(at)["mentions_by"]["layout"]["title"]["text"]
+    at = run_page("timeline", {"freq": "Week"})
+    assert "per week" in charts(at)["timeline_mentions"]["layout"]["title"]["text"]

@@ -4,7 +4,8 @@ Debian's headless Chromium through Playwright (which never downloads a browser o
 What AppTest cannot see is checked here: every page renders in the browser without an exception
 or an error box, its plotly charts are drawn, clicking a node of the network graph opens that
 entity, a URL reopens the exact view it names, and the chart toolbar and the CSV buttons really
-download files. Each page is saved full-length to docs/screenshots/<page>.png.
+download files. The top 1400 × 1600 px of each page is saved to
+docs/screenshots/<page>.png for the README.
 
 Run: `python -m pytest tests/test_browser.py -q -x` (about a minute, after the seed build).
 """
@@ -246,25 +247,27 @@ def assert_clean(page, server: Server) -> None:
         errors="replace")[-4000:]
 
 
+SCREENSHOT = {"width": VIEWPORT["width"], "height": 1600}  # the top of the page, for the README
+SCREENSHOT_MAX_BYTES = 600_000
+
+
 def save_screenshot(page, name: str) -> Path:
-    """Save the whole page (the app scrolls inside its own container, not the document: the
-    viewport is stretched to the content's height for the shot, then put back)."""
-    height = page.evaluate("""() => {
-      const parts = [document.querySelector('[data-testid="stMain"]'),
-                     document.querySelector('[data-testid="stAppViewContainer"]'),
-                     document.querySelector('[data-testid="stSidebarContent"]')];
-      return Math.max(window.innerHeight, ...parts.filter(Boolean).map(e => e.scrollHeight));
-    }""")
+    """Save the top SCREENSHOT px of the page to docs/screenshots/<name>.png: readable in the
+    README at its width (a full page runs to thousands of px). The app scrolls inside its own
+    container, so the viewport is made that tall for the shot, then put back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 16_000)})
+    page.set_viewport_size(SCREENSHOT)
     try:
         page.wait_for_timeout(300)
         page.mouse.move(0, 0)  # no tooltip or toolbar in the picture
         wait_for_app(page, charts=page.locator('[data-testid="stPlotlyChart"]').count())
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        page.screenshot(path=str(path), clip={"x": 0, "y": 0, **SCREENSHOT},
+                        animations="disabled")
     finally:
         page.set_viewport_size(VIEWPORT)
+    size = path.stat().st_size
+    assert size < SCREENSHOT_MAX_BYTES, f"{path.name} is {size} bytes: too heavy for the README"
     return path
 
 
@@ -396,7 +399,7 @@ def test_entity_url_reopens_that_entity(page, server, seed_build) -> None:
 
 @dataclass(frozen=True)
 class PeopleView:
-    """What Overview showed for `?types=PER&min=2&img=SVG`."""
+    """What Overview showed for `?types=PER&min=2&img=svg`."""
 
     url: str
     chart_ids: list[str]
@@ -411,7 +414,7 @@ def people_view(context, server) -> PeopleView:
     """Overview opened once from a link with filters (shared by the tests that read it)."""
     tab = context.new_page()
     try:
-        open_page(tab, server, "", charts=2, types="PER", min="2", img="SVG")
+        open_page(tab, server, "", charts=2, types="PER", min="2", img="svg")
         assert_clean(tab, server)
         side = tab.locator('[data-testid="stSidebarUserContent"]')
         radio = side.locator('[data-testid="stRadio"]').filter(has_text="Chart image format")
@@ -436,7 +439,7 @@ def test_overview_url_filters_reopen_the_view(people_view, seed_build) -> None:
     chips = people_view.types_text.split("\n")
     assert "PER" in chips and not {"ORG", "LOC", "MISC", "All types"} & set(chips), chips
     assert people_view.minimum == "2"
-    assert people_view.image_format == "SVG"  # bound widgets store their displayed label
+    assert people_view.image_format == "svg"  # the label is the value: links are lowercase
     # ... and the view follows them: people only (by entity type), mentioned at least twice
     entities = seed_build.tables["entities"]
     people = entities[(entities["label"] == "PER") & (entities["n_mentions"] >= 2)]
@@ -447,7 +450,7 @@ def test_overview_url_filters_reopen_the_view(people_view, seed_build) -> None:
     assert set(people["entity_id"].head(3)) <= set(ids), ids  # the most mentioned are drawn
     assert "Sam Altman" in people_view.text
     # the URL still names the view (nothing rewrote it away)
-    assert all(p in people_view.url for p in ("types=PER", "min=2", "img=SVG")), people_view.url
+    assert all(p in people_view.url for p in ("types=PER", "min=2", "img=svg")), people_view.url
 
 
 # --- Downloads -----------------------------------------------------------------------------------
@@ -491,11 +494,24 @@ def test_chart_toolbar_and_csv_downloads(page, server) -> None:
 def test_camera_saves_svg_when_chosen(page, server) -> None:
     open_page(page, server, "timeline", charts=2)
     radio = page.locator('[data-testid="stRadio"]').filter(has_text="Chart image format")
-    radio.get_by_text("SVG", exact=True).click()
-    page.wait_for_url("**img=SVG*")  # a bound widget writes its displayed label to the URL
+    radio.get_by_text("svg", exact=True).click()
+    page.wait_for_url("**img=svg*")  # a bound widget writes its displayed label to the URL
     wait_for_app(page, charts=2)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     with page.expect_download() as info:
         _camera(chart).click()
     assert info.value.suggested_filename.endswith(".svg"), info.value.suggested_filename
     assert b"<svg" in info.value.path().read_bytes()[:2000]
+
+
+def test_typed_url_values_in_any_case(page, server) -> None:
+    """`?img=SVG&types=per`, as a person may type them, open what they say."""
+    open_page(page, server, "data", img="SVG", types="per")
+    assert_clean(page, server)
+    side = page.locator('[data-testid="stSidebarUserContent"]')
+    radio = side.locator('[data-testid="stRadio"]').filter(has_text="Chart image format")
+    checked = radio.locator("input:checked").evaluate("i => i.closest('label').innerText")
+    assert checked.strip() == "svg"
+    chips = side.locator('[data-testid="stMultiSelect"]').filter(
+        has_text="Entity types").inner_text().split("\n")
+    assert "PER" in chips and "All types" not in chips, chips

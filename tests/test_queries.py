@@ -280,6 +280,61 @@ def test_entity_timeline_fills_gaps(tables):
     assert q.entity_timeline(tables["mentions"], tables["articles"], []).empty
 
 
+def _days(*days: str) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(days)))
+
+
+def test_auto_freq_follows_the_span():
+    # the seeds: four articles on 20-22 November 2023, one on 9 August 2024 → months
+    seeds = _days("2023-11-20", "2023-11-20", "2023-11-21", "2023-11-22", "2024-08-09")
+    assert q.auto_freq(seeds) == "M"
+    assert q.auto_freq(_days("2023-11-20", "2023-11-22")) == "D"  # a burst of days
+    assert q.auto_freq(_days("2024-01-01", "2024-03-01")) == "D"  # 60 days
+    assert q.auto_freq(_days("2024-01-01", "2024-05-15")) == "W"  # ~4.5 months
+    year = pd.Series(pd.date_range("2023-01-01", "2023-12-31", freq="3D"))
+    assert q.auto_freq(year) == "M"
+    assert q.auto_freq(pd.Series([pd.NaT, pd.NaT])) == "D"  # nothing dated: any step
+
+
+def test_auto_freq_keeps_a_year_readable():
+    # a corpus spanning a year, at the auto step, has few enough periods to draw as bars
+    articles = pd.DataFrame({"article_id": [f"a{i}" for i in range(40)],
+                             "published": pd.date_range("2023-01-03", "2023-12-28",
+                                                        periods=40).normalize()})
+    mentions = pd.DataFrame({"article_id": articles["article_id"], "entity_id": "x"})
+    freq = q.auto_freq(articles["published"])
+    tl = q.entity_timeline(mentions, articles, ["x"], freq, names={"x": "X"})
+    assert freq == "M" and len(tl) == 12 and tl["n_mentions"].sum() == 40
+
+
+def test_mention_dates(tables):
+    dates = q.mention_dates(tables["mentions"], tables["articles"], ["loc:paris"])
+    assert dates.empty  # a3 is undated
+    dates = q.mention_dates(tables["mentions"], tables["articles"], ["per:sam-altman"])
+    assert sorted(dates.dt.strftime("%Y-%m-%d")) == ["2023-11-17", "2023-11-20"]
+
+
+def test_default_timeline_entities_are_the_most_mentioned_of_any_type():
+    entities = pd.DataFrame({
+        "entity_id": ["misc:openai", "org:microsoft", "per:sam", "loc:thanksgiving",
+                      "per:greg", "misc:chatgpt", "loc:paris"],
+        "name": ["OpenAI", "Microsoft", "Sam Altman", "Thanksgiving", "Greg Brockman",
+                 "ChatGPT", "Paris"],
+        "label": ["MISC", "ORG", "PER", "LOC", "PER", "MISC", "LOC"],
+        "n_mentions": [79, 55, 35, 3, 10, 13, 2]})
+    assert q.default_timeline_entities(entities) == [
+        "misc:openai", "org:microsoft", "per:sam", "misc:chatgpt", "per:greg"]
+    assert q.default_timeline_entities(entities, n=2) == ["misc:openai", "org:microsoft"]
+
+
+def test_article_label_marks_a_cut_title():
+    articles = pd.DataFrame({"title": ["x" * 120, "Court"], "origin": ["a", "b"],
+                             "published": pd.to_datetime(["2023-11-20", None])})
+    long, short = q.article_label(articles)
+    assert long == "2023-11-20 · " + "x" * 89 + "…"
+    assert short == "undated · Court"
+
+
 def test_entity_sentiment(tables):
     by_article = q.entity_sentiment_by_article(tables, "per:sam-altman")
     assert by_article.set_index("article_id")["sentiment"].to_dict() == pytest.approx(

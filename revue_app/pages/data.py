@@ -14,6 +14,7 @@ import streamlit as st
 
 from pipeline import store
 from revue_app.data import DATASET_PARAM, UPLOADS, get_view, spacy_model, upload_dir
+from revue_app.filters import url_choice
 from revue_app.widgets import csv_bytes, metric_row
 
 TABLES = ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")
@@ -23,14 +24,16 @@ view = get_view()
 st.header("Data")
 
 manifest = view.manifest
-st.markdown(f"Dataset **`{view.path.name}`** at `{view.path}` · built "
-            f"{manifest.get('built_at', '?')} in {manifest.get('seconds', '?')} s · models "
-            + (", ".join(f"`{m}`" for m in (manifest.get("models") or {}).values()) or "none"))
+st.markdown(f"Dataset **`{view.path.name}`** · built {manifest.get('built_at', '?')} in "
+            f"{manifest.get('seconds', '?')} s · models "
+            + (", ".join(f"`{m}`" for m in (manifest.get("models") or {}).values()) or "none"),
+            help=f"Stored at `{view.path}`")
 
 # --- Downloads --------------------------------------------------------------------------------
 st.subheader("Download the tables")
 scope = st.segmented_control("Rows", ["filtered", "all"], key="scope", bind="query-params",
-                             default="filtered", required=True,
+                             required=True, **url_choice("scope", ["filtered", "all"],
+                                                         default="filtered"),
                              help="filtered: what the sidebar filters keep; all: the whole "
                                   "dataset.") or "filtered"
 source = view.tables if scope == "filtered" else view.everything

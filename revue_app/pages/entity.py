@@ -11,7 +11,7 @@ import streamlit as st
 from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view, memo
-from revue_app.filters import url_selectbox
+from revue_app.filters import url_choice, url_selectbox
 from revue_app.widgets import (
     csv_bytes,
     go_to,
@@ -20,11 +20,11 @@ from revue_app.widgets import (
     page_url,
     selected_ids,
     show_chart,
+    time_step_ui,
 )
 
 EVIDENCE_LIMIT = 60
 MAX_ARTICLES = 40
-FREQS: dict[str, q.Freq] = {"day": "D", "week": "W", "month": "M"}
 WEIGHTS = ("count", "npmi", "pmi", "jaccard")
 DAY = {"published": st.column_config.DateColumn("published", format="YYYY-MM-DD")}
 
@@ -81,9 +81,7 @@ with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
                                     "rule": "why merged"})
 
 # --- When -------------------------------------------------------------------------------------
-freq_name = st.segmented_control("Time step", list(FREQS), key="freq", bind="query-params",
-                                 default="day", required=True) or "day"
-freq = FREQS[freq_name]
+freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], [entity]))
 timeline = q.entity_timeline(t["mentions"], t["articles"], [entity], freq, names=view.names)
 if timeline.empty:
     st.info(f"No dated article mentions {name} in the current view.")
@@ -96,10 +94,11 @@ else:
 st.subheader("Mentioned with")
 c1, c2 = st.columns(2)
 window = c1.segmented_control("Together in the same", ["sentence", "article"], key="with",
-                              bind="query-params", default="sentence", required=True)
+                              bind="query-params", required=True,
+                              **url_choice("with", ["sentence", "article"], default="sentence"))
 window = cast(q.Window, window or "sentence")
 weight = cast(q.Weight, c2.selectbox(
-    "Rank by", WEIGHTS, key="rank", bind="query-params",
+    "Rank by", WEIGHTS, key="rank", bind="query-params", **url_choice("rank", WEIGHTS),
     help="count: times together; PMI/NPMI: together more often than chance; "
          "Jaccard: share of their mentions that are together.") or "count")
 partners = q.co_mentioned(t["mentions"], entity, entities=entities, window=window,
@@ -162,8 +161,9 @@ else:
 # --- Evidence ---------------------------------------------------------------------------------
 st.subheader("Every sentence mentioning it")
 rows = memo(view, q.evidence, entity)
-order = st.segmented_control("Order", ["date", "most negative", "most positive"], key="sort",
-                             bind="query-params", default="date", required=True) or "date"
+ORDERS = ["date", "most negative", "most positive"]
+order = st.segmented_control("Order", ORDERS, key="sort", bind="query-params", required=True,
+                             **url_choice("sort", ORDERS, default="date")) or "date"
 if order == "most negative":
     rows = rows.sort_values("sentiment", na_position="last", kind="stable")
 elif order == "most positive":

@@ -11,7 +11,7 @@ import streamlit as st
 from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view
-from revue_app.filters import url_selectbox
+from revue_app.filters import url_choice, url_selectbox
 from revue_app.widgets import go_to, no_data, selected_ids, show_chart
 
 WEIGHTS = ("count", "npmi", "pmi", "jaccard")
@@ -24,10 +24,11 @@ st.header("Network")
 
 c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1.4, 1.2])
 window = c1.segmented_control("Together in the same", ["sentence", "article"], key="window",
-                              bind="query-params", default="sentence", required=True)
+                              bind="query-params", required=True,
+                              **url_choice("window", ["sentence", "article"], default="sentence"))
 window = cast(q.Window, window or "sentence")
 weight = cast(q.Weight, c2.selectbox(
-    "Edge weight", WEIGHTS, key="weight", bind="query-params",
+    "Edge weight", WEIGHTS, key="weight", bind="query-params", **url_choice("weight", WEIGHTS),
     help="count: times together; PMI: log2 of observed / expected; NPMI: PMI scaled to "
          "[-1, 1]; Jaccard: together / either.") or "count")
 support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, key="support",
@@ -36,8 +37,8 @@ support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, k
 top_n = c4.slider("Entities drawn", 5, 80, 30, key="top", bind="query-params",
                   help="The most mentioned entities that have at least one edge.")
 colour_by = cast(Literal["type", "sentiment"], c5.segmented_control(
-    "Colour", ["type", "sentiment"], key="colour", bind="query-params", default="type",
-    required=True) or "type")
+    "Colour", ["type", "sentiment"], key="colour", bind="query-params", required=True,
+    **url_choice("colour", ["type", "sentiment"], default="type")) or "type")
 
 total = q.n_units(t, window)
 edges = q.cooccurrence(t["mentions"], window=window, weight=weight, min_support=support,
@@ -55,8 +56,11 @@ if drawn.empty:
 
 if warning := q.pmi_warning(total, drawn, weight):
     st.warning(warning, icon=":material/warning:")
-st.caption(f"{len(nodes)} entities, {len(drawn)} pairs, over {total} {window}s. Click a node to "
-           "open the entity; click a ◆ between two nodes to read their sentences below.")
+named_now = min(len(nodes), charts.NET_LABELS)
+st.caption(f"{len(nodes)} entities, {len(drawn)} pairs, over {total} {window}s. Names are "
+           f"written for up to the {named_now} most mentioned (where they cover nothing); hover "
+           "a node for any other. Click a node to open the entity; click a ◆ between two nodes "
+           "to read their sentences below.")
 
 named = drawn.assign(name_a=drawn["a"].map(view.name), name_b=drawn["b"].map(view.name))
 event = show_chart(

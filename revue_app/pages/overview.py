@@ -9,6 +9,7 @@ import streamlit as st
 from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view, memo
+from revue_app.filters import url_choice
 from revue_app.widgets import go_to, metric_row, no_data, selected_ids, show_chart
 
 MAX_ARTICLES = 40
@@ -52,8 +53,8 @@ else:
 # --- Where ------------------------------------------------------------------------------------
 st.subheader("Mentions per article or source")
 by = cast(Literal["article", "source"], st.segmented_control(
-    "Count by", ["article", "source"], key="by", bind="query-params", default="article",
-    required=True) or "article")
+    "Count by", ["article", "source"], key="by", bind="query-params", required=True,
+    **url_choice("by", ["article", "source"], default="article")) or "article")
 if by == "article":
     frame = q.mention_counts_by_article(t["mentions"], t["articles"], t["entities"])
     totals = frame.groupby("article_id")["n_mentions"].sum()
@@ -78,7 +79,8 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Word cloud")
     mode = st.segmented_control("Words from", ["entities", "words"], key="cloud",
-                                bind="query-params", default="entities", required=True,
+                                bind="query-params", required=True,
+                                **url_choice("cloud", ["entities", "words"], default="entities"),
                                 help="Entity names (coloured by type), or the content words "
                                      "of the sentences") or "entities"
     words = memo(view, q.word_frequencies, mode=mode)

@@ -8,10 +8,10 @@ from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_multiselect
-from revue_app.widgets import go_to, no_data, selected_ids, show_chart
+from revue_app.widgets import go_to, no_data, selected_ids, show_chart, time_step_ui
 
-FREQS: dict[str, q.Freq] = {"day": "D", "week": "W", "month": "M"}
 MAX_ARTICLES = 60
+DEFAULT_WHO = 5
 
 view = get_view()
 t = view.tables
@@ -25,16 +25,14 @@ if not options:
     st.stop()
 labels = {e: f"{view.name(e)} ({view.labels.get(e, '?')})" for e in options}
 if "who" not in st.session_state and not st.query_params.get_all("who"):
-    # First visit: the most mentioned entity of each type, so the chart is never blank.
-    st.session_state["who"] = q.top_entities(entities, n=1)["entity_id"].head(4).tolist()
+    # First visit: the most mentioned entities, whatever their type, so the chart is never
+    # blank and shows who the coverage is about (not a place mentioned three times).
+    st.session_state["who"] = q.default_timeline_entities(entities, n=DEFAULT_WHO)
 
-c1, c2 = st.columns([3, 1])
-with c1:
-    who = url_multiselect("Entities", options, key="who", labels=labels,
-                          placeholder="Choose entities to compare")
-freq_name = c2.segmented_control("Time step", list(FREQS), key="freq", bind="query-params",
-                                 default="day", required=True) or "day"
-freq = FREQS[freq_name]
+who = url_multiselect("Entities", options, key="who", labels=labels,
+                      placeholder="Choose entities to compare")
+freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], who)
+                               if who else t["articles"]["published"])
 
 undated = int(t["articles"]["published"].isna().sum())
 inferred = int((t["articles"]["date_source"] == "inferred").sum())
@@ -53,7 +51,7 @@ else:
     if frame.empty:
         no_data("dated mention of these entities", active)
     else:
-        st.caption("Click a point to open that entity.")
+        st.caption("Click a bar (or a point) to open that entity.")
         event = show_chart(charts.mentions_over_time(frame, labels=view.labels, freq=freq),
                            frame, f"mentions-per-{freq_name}", key="timeline_mentions",
                            on_select="rerun")
