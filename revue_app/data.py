@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import store
+from pipeline.dataset import open_dataset
 from revue_app.queries import Filters, apply_filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,12 +86,8 @@ def _mtime(path: Path) -> float:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _open(path: str, stamp: tuple[float, float]) -> store.Dataset:
-    """Open the dataset (curation applied when the pipeline supports it); cached per stamp."""
+    """Open the dataset with the analyst's curation applied; cached per stamp."""
     del stamp  # part of the cache key only
-    try:
-        from pipeline.dataset import open_dataset
-    except ImportError:  # curation not available in this checkout: read the tables as built
-        return store.read_dataset(Path(path))
     return open_dataset(path)
 
 
