@@ -1,7 +1,7 @@
 """Benchmark: build time, throughput and peak memory on synthetic corpora made from the seeds.
 
-    make bench                      # 100, 500 and 2000 articles
-    python bench/run.py --sizes 50  # a quick one
+    make bench                      # 100, 500 (1 and 2 workers) and 2000 articles
+    python bench/run.py --runs 50   # a quick one; "500x2" = 500 articles, 2 spaCy workers
 
 Each size runs in a fresh process so peak memory (max RSS) is that build's own. Results are
 written to bench/results.md (quoted by the README) and bench/results.json.
@@ -59,7 +59,9 @@ def run_one(n: int, workers: int) -> dict:
         build([corpus], out, options=BuildOptions(workers=workers))
         again = time.perf_counter() - began
         size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB → MiB on Linux
+    # KiB → MiB on Linux; with workers, the largest of this process and its spaCy workers
+    peak = max(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     return {
         "articles": n, "workers": workers, "words": words,
         "mentions": len(first.tables["mentions"]), "entities": len(first.tables["entities"]),
@@ -71,22 +73,20 @@ def run_one(n: int, workers: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--runs", nargs="+", default=["100", "500", "500x2", "2000"],
+                        help="ARTICLES or ARTICLESxWORKERS")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # child process mode: one run
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.workers[0])))
+        n, _, workers = args.one.partition("x")
+        print(json.dumps(run_one(int(n), int(workers or 1))))
         return
     rows = []
-    for n in args.sizes:
-        for workers in args.workers:
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", str(n), "--workers", str(workers)],
-                check=True, capture_output=True, text=True,
-            ).stdout
-            rows.append(json.loads(out.strip().splitlines()[-1]))
-            print(rows[-1], flush=True)
+    for run in args.runs:
+        out = subprocess.run([sys.executable, __file__, "--one", run],
+                             check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
     machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     (ROOT / "bench" / "results.json").write_text(json.dumps(rows, indent=2))
     header = ("| articles | workers | words | mentions | entities | build (s) | words/s "
