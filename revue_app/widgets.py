@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.elements.plotly_chart import SelectionMode
 
 from revue_app.filters import global_params, url_choice
-from revue_app.queries import Freq, auto_freq
+from revue_app.queries import Freq, Weight, Window, auto_freq
 
 PAGES = {
     "overview": "revue_app/pages/overview.py",
@@ -95,6 +95,23 @@ def time_step_ui(dates: pd.Series, *, container: Any = st) -> tuple[Freq, str]:
         **url_choice("freq", options, default="auto")) or "auto"
     freq = auto if choice == "auto" else FREQS[choice]
     return freq, FREQ_WORDS[freq]
+
+
+WINDOWS = ("sentence", "article")
+WEIGHTS = ("count", "npmi", "pmi", "jaccard")
+WEIGHT_HELP = ("count: times together; PMI: log2 of observed / expected; NPMI: PMI scaled to "
+               "[-1, 1]; Jaccard: together / either.")
+
+
+def cooccurrence_ui(window_box: Any, weight_box: Any, *, window_key: str, weight_key: str,
+                    weight_label: str) -> tuple[Window, Weight]:
+    """Return the co-occurrence window and weight chosen (both kept in the URL)."""
+    window = window_box.segmented_control(
+        "Together in the same", WINDOWS, key=window_key, bind="query-params", required=True,
+        **url_choice(window_key, WINDOWS, default="sentence"))
+    weight = weight_box.selectbox(weight_label, WEIGHTS, key=weight_key, bind="query-params",
+                                  help=WEIGHT_HELP, **url_choice(weight_key, WEIGHTS))
+    return cast(Window, window or "sentence"), cast(Weight, weight or "count")
 
 
 def show_chart(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +12,7 @@ from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_choice, url_selectbox
 from revue_app.widgets import (
+    cooccurrence_ui,
     csv_bytes,
     go_to,
     metric_row,
@@ -25,7 +25,6 @@ from revue_app.widgets import (
 
 EVIDENCE_LIMIT = 60
 MAX_ARTICLES = 40
-WEIGHTS = ("count", "npmi", "pmi", "jaccard")
 DAY = {"published": st.column_config.DateColumn("published", format="YYYY-MM-DD")}
 
 view = get_view()
@@ -93,14 +92,8 @@ else:
 # --- With whom --------------------------------------------------------------------------------
 st.subheader("Mentioned with")
 c1, c2 = st.columns(2)
-window = c1.segmented_control("Together in the same", ["sentence", "article"], key="with",
-                              bind="query-params", required=True,
-                              **url_choice("with", ["sentence", "article"], default="sentence"))
-window = cast(q.Window, window or "sentence")
-weight = cast(q.Weight, c2.selectbox(
-    "Rank by", WEIGHTS, key="rank", bind="query-params", **url_choice("rank", WEIGHTS),
-    help="count: times together; PMI/NPMI: together more often than chance; "
-         "Jaccard: share of their mentions that are together.") or "count")
+window, weight = cooccurrence_ui(c1, c2, window_key="with", weight_key="rank",
+                                 weight_label="Rank by")
 partners = q.co_mentioned(t["mentions"], entity, entities=entities, window=window,
                           weight=weight, n_total=q.n_units(t, window))
 if partners.empty:

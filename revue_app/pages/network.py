@@ -12,9 +12,8 @@ from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
-from revue_app.widgets import go_to, no_data, selected_ids, show_chart
+from revue_app.widgets import cooccurrence_ui, go_to, no_data, selected_ids, show_chart
 
-WEIGHTS = ("count", "npmi", "pmi", "jaccard")
 _LAST_CLICK = "_network_last_click"
 
 view = get_view()
@@ -23,14 +22,8 @@ active = view.filters.active()
 st.header("Network")
 
 c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1.4, 1.2])
-window = c1.segmented_control("Together in the same", ["sentence", "article"], key="window",
-                              bind="query-params", required=True,
-                              **url_choice("window", ["sentence", "article"], default="sentence"))
-window = cast(q.Window, window or "sentence")
-weight = cast(q.Weight, c2.selectbox(
-    "Edge weight", WEIGHTS, key="weight", bind="query-params", **url_choice("weight", WEIGHTS),
-    help="count: times together; PMI: log2 of observed / expected; NPMI: PMI scaled to "
-         "[-1, 1]; Jaccard: together / either.") or "count")
+window, weight = cooccurrence_ui(c1, c2, window_key="window", weight_key="weight",
+                                 weight_label="Edge weight")
 support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, key="support",
                               bind="query-params",
                               help="Keep pairs seen together at least this many times."))
