@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import schema, store
+from pipeline import annotate, schema, store
 from pipeline.annotate import (
     DEFAULT_MODELS,
     SPAN_COLUMNS,
@@ -161,9 +161,13 @@ def _available_models(
 
 
 def _annotation_key(article_id: str, model_id: str) -> str:
-    options = {"components": ["senter", "ner"], "paragraphs": True}
-    raw = json.dumps([article_id, model_id, options], sort_keys=True)
+    """Same text, same model, same annotate code → same key: the cached spans are still right."""
+    raw = json.dumps([article_id, model_id, _ANNOTATE_CODE], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+# A change to the annotate stage (span cleaning, paragraph splitting...) invalidates the cache.
+_ANNOTATE_CODE = hashlib.sha1(Path(annotate.__file__).read_bytes()).hexdigest()[:16]
 
 
 def _reuse_previous(out: Path, keys: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, int]:

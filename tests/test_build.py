@@ -103,3 +103,12 @@ def test_cli_errors_are_one_line_without_traceback(args, capsys, tmp_path, monke
 def test_cli_entities_lists_the_people(seed_build, capsys):
     assert main(["entities", str(seed_build.path), "--limit", "20"]) == 0
     assert "Sam Altman" in capsys.readouterr().out
+
+
+def test_a_new_annotate_stage_invalidates_the_cached_annotations(tmp_path, french_nlp,
+                                                                  monkeypatch):
+    import pipeline.build
+
+    build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    monkeypatch.setattr(pipeline.build, "_ANNOTATE_CODE", "changed")
+    assert build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp}).reused == 0
