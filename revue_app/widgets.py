@@ -114,6 +114,15 @@ def cooccurrence_ui(window_box: Any, weight_box: Any, *, window_key: str, weight
     return cast(Window, window or "sentence"), cast(Weight, weight or "count")
 
 
+def table_or_caption(frame: pd.DataFrame, columns: list[str], *, empty: str,
+                     **options: Any) -> None:
+    """Show `frame[columns]` as a table, or say in one line that there is nothing to show."""
+    if frame.empty:
+        st.caption(empty)
+    else:
+        st.dataframe(frame[columns], hide_index=True, width="stretch", **options)
+
+
 def show_chart(
     fig: go.Figure,
     data: pd.DataFrame,

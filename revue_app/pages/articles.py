@@ -12,7 +12,7 @@ from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_selectbox
-from revue_app.widgets import md_escape, metric_row, no_data, page_url
+from revue_app.widgets import md_escape, metric_row, no_data, page_url, table_or_caption
 
 view = get_view()
 t = view.tables
@@ -113,18 +113,16 @@ with found_tab:
     st.markdown("**Quotes**")
     if everything["quotes"].empty:
         st.info("This dataset has no quotes yet.")
-    elif quotes.empty:
-        st.caption("No quote found in this article.")
     else:
-        st.dataframe(quotes[["quote", "speaker", "cue"]], hide_index=True, width="stretch")
+        table_or_caption(quotes, ["quote", "speaker", "cue"],
+                         empty="No quote found in this article.")
     events = everything["events"]
     events = events[events["article_id"] == article_id]
     st.markdown("**Dated events**")
     if everything["events"].empty:
         st.info("This dataset has no dated events yet.")
-    elif events.empty:
-        st.caption("No date expression in this article.")
     else:
-        st.dataframe(events[["expression", "date", "granularity", "how"]], hide_index=True,
-                     width="stretch",
-                     column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})
+        table_or_caption(
+            events, ["expression", "date", "granularity", "how"],
+            empty="No date expression in this article.",
+            column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD")})

@@ -20,6 +20,7 @@ from revue_app.widgets import (
     page_url,
     selected_ids,
     show_chart,
+    table_or_caption,
     time_step_ui,
 )
 
@@ -138,18 +139,12 @@ else:
     qa, qb = st.columns(2, gap="large")
     with qa:
         st.markdown(f"**Said by {html.escape(name)}** ({len(said)})")
-        if said.empty:
-            st.caption("No quote attributed to this entity.")
-        else:
-            st.dataframe(said[["published", "quote", "cue", "title"]], hide_index=True,
-                         width="stretch", column_config=DAY)
+        table_or_caption(said, ["published", "quote", "cue", "title"], column_config=DAY,
+                         empty="No quote attributed to this entity.")
     with qb:
         st.markdown(f"**In sentences about {html.escape(name)}** ({len(about)})")
-        if about.empty:
-            st.caption("No quote in the sentences that mention it.")
-        else:
-            st.dataframe(about[["published", "quote", "speaker", "title"]], hide_index=True,
-                         width="stretch", column_config=DAY)
+        table_or_caption(about, ["published", "quote", "speaker", "title"], column_config=DAY,
+                         empty="No quote in the sentences that mention it.")
 
 # --- Evidence ---------------------------------------------------------------------------------
 st.subheader("Every sentence mentioning it")
