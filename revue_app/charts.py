@@ -153,8 +153,15 @@ def entity_bar(
     ))
     fig.update_layout(yaxis={"tickvals": part["entity_id"].tolist(),
                              "ticktext": [html.escape(str(n)) for n in part["name"]]},
-                      xaxis={"title": value_label or value}, clickmode="event+select")
+                      xaxis={"title": value_label or value, **_count_ticks(part[value])},
+                      clickmode="event+select")
     return _layout(fig, title, height=120 + 26 * len(part))
+
+
+def _count_ticks(values: pd.Series) -> dict[str, Any]:
+    """Whole-number ticks for small counts: "0.2 mentions" means nothing."""
+    whole = bool(len(values)) and bool((values.dropna() % 1 == 0).all())
+    return {"dtick": 1, "tickformat": "d"} if whole and values.max() <= 10 else {}
 
 
 def mentions_bar(
@@ -345,6 +352,10 @@ def _period_xaxis(freq: Freq, n_periods: int) -> dict[str, Any]:
     out: dict[str, Any] = {"ticklabelmode": "period"}
     if freq == "M" and n_periods <= 15:
         out.update(dtick="M1", tickformat="%b<br>%Y")
+    elif freq in ("D", "W") and n_periods <= 31:  # never hours: a period is at least a day
+        out.update(dtick=PERIOD_MS[freq], tickformat="%d %b<br>%Y")
+        if freq == "W":
+            out.update(tick0="2000-01-03")  # weeks start on Monday
     return out
 
 

@@ -381,3 +381,20 @@ def test_hover_text_is_escaped(tables):
     events = q.events_with_entities(tables).assign(sentence="<img src=x onerror=alert(1)>")
     d = c.event_timeline(events).to_dict()
     assert "<img" not in d["data"][0]["hovertext"][0]
+
+
+def test_a_short_time_axis_never_shows_hours():
+    from revue_app.charts import sentiment_over_time
+
+    frame = pd.DataFrame({"period": pd.to_datetime(["2023-11-20", "2023-11-21"]),
+                          "sentiment": [-0.2, -0.3], "n_sentences": [3, 1]})
+    axis = sentiment_over_time(frame, name="Ilya Sutskever", freq="D").to_dict()["layout"]["xaxis"]
+    assert axis["dtick"] == 86_400_000 and "%H" not in axis["tickformat"]
+
+
+def test_small_counts_get_whole_number_ticks_and_weights_do_not():
+    frame = pd.DataFrame({"entity_id": ["per:a", "per:b"], "name": ["A", "B"],
+                          "label": ["PER", "PER"], "count": [1, 1], "pmi": [0.4, 1.7]})
+    counts = c.entity_bar(frame, value="count", title="t").to_dict()["layout"]["xaxis"]
+    weights = c.entity_bar(frame, value="pmi", title="t").to_dict()["layout"]["xaxis"]
+    assert counts.get("dtick") == 1 and "dtick" not in weights
