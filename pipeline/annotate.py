@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import schema, textnorm
 
 # Default model per language. fr: md finds more of the seeds' people and organisations than sm
 # for the same speed (see README, "Choosing a model"); en: the official small model, optional.
@@ -26,10 +26,7 @@ BATCH_SIZE = 32
 MAX_CHUNK_CHARS = 50_000  # spaCy's memory grows with doc length; longer paragraphs are cut
 
 # One-for-one substitutions: the copy spaCy reads keeps every character at the same offset.
-_SAME_LENGTH = str.maketrans({
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "\u00b4": "'",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " ",
-})
+_SAME_LENGTH = textnorm.SAME_LENGTH
 # spaCy English/French labels → the four labels the tables use; others (dates, numbers) dropped.
 LABELS: dict[str, str] = {
     "PER": "PER", "PERSON": "PER",
@@ -38,7 +35,7 @@ LABELS: dict[str, str] = {
     "MISC": "MISC", "NORP": "MISC", "PRODUCT": "MISC", "EVENT": "MISC",
     "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC",
 }
-_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
+_ELISION = re.compile(rf"^{textnorm.FRENCH_ELIDED}'", re.IGNORECASE)
 _EDGE_JUNK = " \t\n\"'«»“”()[]{}.,;:!?-–—*•"
 # Times of day the French models glue to a name ("Altman lundi", "Vendredi après-midi").
 _TIME_WORDS = (

@@ -43,7 +43,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from pipeline import schema
+from pipeline import schema, textnorm
 
 LABELS = ("PER", "ORG", "LOC", "MISC")  # also the tie-break order: MISC is spaCy's catch-all
 RULES = ("same-name", "surname", "first-name", "acronym", "fuzzy", "split", "curation")
@@ -55,13 +55,11 @@ SUGGEST_MAX_ENTITIES = 5000  # suggest_merges compares the most mentioned entiti
 # Normalisation: the matching key of a name
 
 
-_SAME_CHARS = str.maketrans({
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'", "\u2032": "'",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " ", "\n": " ", "\r": " ",
-})
+_SAME_CHARS = str.maketrans({**textnorm.APOSTROPHES, **textnorm.SPACES,
+                              "`": "'", "\n": " ", "\r": " "})
 _EDGE = " \"'«»“”„‟‹›()[]{},;:!?*•–—-"
 _ELISIONS = {
-    "fr": r"(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)",
+    "fr": textnorm.FRENCH_ELIDED,
     "it": r"(?:l|d|dell|dall|nell|sull|all|un|quell)",
     "ca": r"(?:l|d|s|m|n|t)",
 }

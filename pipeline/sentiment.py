@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import schema, textnorm
 
 DATA = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("fr", "en")
@@ -81,9 +81,9 @@ CLAUSE_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "«", "»", "“", "”"
                 "…", "et", "mais", "car", "or", "and", "but", "because", "que", "qui", "which",
                 "who", "that"}
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'"})
+_APOSTROPHES = str.maketrans(textnorm.APOSTROPHES)
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?|[^\w\s]", re.UNICODE)
-_ELIDED = re.compile(r"^((?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)')(.+)$")
+_ELIDED = re.compile(rf"^({textnorm.FRENCH_ELIDED}')(.+)$")
 _KEEP_WHOLE = {"aujourd'hui", "quelqu'un", "presqu'île", "prud'homme", "entr'acte"}
 # French inflection → lexicon form, tried in order when the form itself is missing.
 _FR_SUFFIXES: tuple[tuple[str, str], ...] = (
