@@ -38,6 +38,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("text", "str", "clean body text; every offset in other tables points into it"),
         ("n_words", "int64", "whitespace-separated words in `text`"),
         ("boilerplate", "str", "page-furniture lines removed from the text, one per line", True),
+        ("duplicate_of", "str",
+         "`article_id` of the original when this is a near-duplicate copy, else null", True),
         ("sentiment", "float64", "mean sentence sentiment in [-1, 1]", True),
     ),
     "sentences": _cols(
