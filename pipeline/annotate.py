@@ -107,15 +107,17 @@ def model_text(text: str) -> str:
 def paragraphs(text: str, *, max_chars: int = MAX_CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     """Yield (offset, paragraph) for each non-blank line, cutting very long lines at a space."""
     for match in re.finditer(r"[^\n]+", text):
-        line, offset = match.group(), match.start()
-        while len(line) > max_chars:
-            cut = line.rfind(" ", 0, max_chars)
-            cut = cut if cut > 0 else max_chars
-            if line[:cut].strip():
-                yield offset, line[:cut]
-            line, offset = line[cut:], offset + cut
-        if line.strip():
-            yield offset, line
+        start, stop = match.span()
+        while stop - start > max_chars:  # indices, not slices: a 10 MB line is not copied 200x
+            cut = text.rfind(" ", start + 1, start + max_chars)
+            cut = cut if cut > start else start + max_chars
+            piece = text[start:cut]
+            if piece.strip():
+                yield start, piece
+            start = cut
+        piece = text[start:stop]
+        if piece.strip():
+            yield start, piece
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -203,6 +205,8 @@ def _annotate(
     docs = nlp.pipe(pieces, as_tuples=True, batch_size=batch_size, n_process=workers)
     for doc, (aid, offset) in docs:
         text = texts[aid]
+        ents = list(doc.ents)  # once per doc: `sent.ents` rebuilds the doc's list every time
+        k = 0
         for sent in doc.sents:
             start, end = _strip(text, offset + sent.start_char, offset + sent.end_char)
             if start >= end:
@@ -210,10 +214,16 @@ def _annotate(
             sid = counts[aid]
             counts[aid] += 1
             sentence_rows.append((aid, sid, start, end))
-            for ent in sent.ents:
+            while k < len(ents) and ents[k].start < sent.start:
+                k += 1  # an entity spanning two sentences belongs to neither
+            while k < len(ents) and ents[k].start < sent.end:
+                ent = ents[k]
+                k += 1
                 label = LABELS.get(ent.label_)
+                if ent.end > sent.end or not label:
+                    continue
                 span = clean_span(text, offset + ent.start_char, offset + ent.end_char)
-                if label and span:
+                if span:
                     span_rows.append((aid, sid, span[0], span[1], text[span[0]:span[1]], label))
         remaining[aid] -= 1
         if remaining[aid] == 0 and on_article:

@@ -1,39 +1,46 @@
 """Build: corpus in → dataset directory out. The one entry point the CLI and the dashboard share.
 
-    ingest → route by language → annotate (reusing unchanged articles) → events → dates
-           → resolve → sentiment → quotes → store
+    ingest → route by language
+      → per batch of articles, on the engine's workers (pipeline/work.py):
+           annotate → events → sentence and article sentiment          (cached per article)
+      → on the client: publication dates, entity resolution (corpus-wide)
+      → per batch, on the workers: quotes (they need each mention's entity)  (cached per article)
+      → assemble the tables from the cached parts → store
+
+Every per-article output is cached in Parquet parts (pipeline/cache.py) keyed by what it depends
+on, so an unchanged rebuild re-runs only entity resolution, and memory holds a few batches plus
+the final tables, never a corpus' worth of spaCy documents.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from filelock import FileLock
 
-from pipeline import annotate, schema, store
-from pipeline.annotate import (
-    DEFAULT_MODELS,
-    SPAN_COLUMNS,
-    annotate_articles,
-    load_model,
-    model_id,
-    model_version,
-)
-from pipeline.events import extract_events, infer_publication_dates
+from pipeline import schema, store
+from pipeline.annotate import DEFAULT_MODELS, SPAN_COLUMNS, model_id, model_version
+from pipeline.cache import PartCache, code_version, digest, text_hash
+from pipeline.engine import Engine, make_engine
+from pipeline.events import infer_publication_dates
 from pipeline.ingest import Limits, ingest
-from pipeline.quotes import extract_quotes
 from pipeline.resolve import resolve_entities
-from pipeline.sentiment import score_articles, score_entities, score_sentences
+from pipeline.sentiment import score_entities
+from pipeline.work import QuoteTask, StageTask, run_quotes, run_stages
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 Progress = Callable[[int, int], None]  # (articles done, articles to annotate)
+BATCH_CHARS = 200_000  # a batch of articles is about this much text (~30k words)...
+BATCH_ARTICLES = 100  # ...or this many articles, whichever comes first
+ENGINES = ("local", "dask")
 
 
 class BuildError(RuntimeError):
@@ -47,6 +54,10 @@ class BuildOptions:
     workers: int = 1
     metadata: Path | None = None
     limits: Limits = field(default_factory=Limits)
+    engine: str = "local"  # "local" (this machine) or "dask" (pipeline/distributed.py)
+    scheduler: str | None = None  # Dask scheduler address; None: a LocalCluster of `workers`
+    cache_dir: Path | None = None  # per-article cache; None: `.NAME.cache` beside the dataset
+    batch_chars: int = BATCH_CHARS
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,12 @@ class BuildResult:
     tables: dict[str, pd.DataFrame]
     manifest: dict[str, Any]
     seconds: float
-    reused: int  # articles whose annotations came from the previous build
+    reused: int  # articles whose annotations came from the cache (an earlier build)
+
+
+def default_cache_dir(out: Path) -> Path:
+    """The cache lives beside the dataset, not in it: the dataset directory is swapped whole."""
+    return out.parent / f".{out.name}.cache"
 
 
 def build(
@@ -65,14 +81,18 @@ def build(
     options: BuildOptions = BuildOptions(),
     loaded_models: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> BuildResult:
     """Build the dataset for `inputs` into `out`, atomically; return its tables and manifest.
 
     `loaded_models` (language → spaCy pipeline) lets a long-lived caller, such as the dashboard,
-    load each model once.
+    load each model once (used when the batches run in this process). `engine` runs the batches
+    somewhere else than `options.engine` says (the caller keeps it open and closes it).
     """
     began = time.perf_counter()
     out = Path(out)
+    if options.engine not in ENGINES:
+        raise BuildError(f"unknown engine {options.engine!r}: use {' or '.join(ENGINES)}")
     ingested = ingest(inputs, metadata=options.metadata, language=options.language,
                       limits=options.limits)
     if not ingested.articles.shape[0] and not ingested.report.shape[0]:
@@ -83,54 +103,227 @@ def build(
     if not unsupported.empty:
         report.append(unsupported)
         articles = articles[~articles["article_id"].isin(unsupported["article_id"])]
-    keys = {
-        aid: _annotation_key(aid, model_ids[lang])
-        for aid, lang in zip(articles["article_id"], articles["language"], strict=True)
-    }
+    articles = articles.reset_index(drop=True)
 
-    sentences, spans, reused = _reuse_previous(out, keys)
-    todo = articles[~articles["article_id"].isin(sentences["article_id"])]
-    done = [0]
+    root = options.cache_dir or default_cache_dir(out)
+    root.mkdir(parents=True, exist_ok=True)
+    runner = _Runner(options, loaded_models, engine)
+    try:
+        with FileLock(str(root / ".lock")):
+            tables, reused = _run(articles, report, model_ids, PartCache(root), runner, progress)
+    finally:
+        runner.close()
+    seconds = time.perf_counter() - began
+    manifest = _manifest(inputs, options, model_ids, tables, seconds)
+    store.write_dataset(out, tables, manifest)
+    return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
 
-    def tick(_: str) -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], len(todo))
 
+class _Runner:
+    """Starts the engine on first use only: a build that finds everything cached starts none."""
+
+    def __init__(self, options: BuildOptions, loaded: Mapping[str, Any] | None,
+                 engine: Engine | None) -> None:
+        self._options, self._loaded, self._given = options, loaded, engine
+        self._engine: Engine | None = engine
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self._options.engine, self._options.workers,
+                                       self._options.scheduler)
+        return self._engine
+
+    def stages(self) -> Callable[[StageTask], Any]:
+        engine = self.engine()
+        return partial(run_stages, loaded=self._loaded) if engine.in_process else run_stages
+
+    def close(self) -> None:
+        if self._engine is not None and self._engine is not self._given:
+            self._engine.close()
+
+
+def _run(
+    articles: pd.DataFrame,
+    report: list[pd.DataFrame],
+    model_ids: dict[str, str],
+    cache: PartCache,
+    runner: _Runner,
+    progress: Progress | None,
+) -> tuple[dict[str, pd.DataFrame], int]:
+    """Run the stages (what the cache lacks) and assemble the tables; return them and reuse."""
+    code_a, code_b = code_version("annotate"), code_version("events", "sentiment")
+    languages = articles["language"].tolist()
+    published = [None if pd.isna(p) else str(p) for p in articles["published"]]
+    key_a = [digest("annotate", aid, text_hash(text), lang, model_ids[lang], code_a)
+             for aid, text, lang in zip(articles["article_id"], articles["text"], languages,
+                                        strict=True)]
+    key_b = [digest("stages", ka, pub, code_b) for ka, pub in zip(key_a, published, strict=True)]
+    articles = articles.assign(key_a=key_a, key_b=key_b)
+
+    index_a, index_b = cache.index("annotate"), cache.index("stages")
+    stale = [i for i in range(len(articles))
+             if key_a[i] not in index_a or key_b[i] not in index_b]
+    to_annotate = sum(key_a[i] not in index_a for i in stale)
     if progress:
-        progress(0, len(todo))
-    models = {  # loaded only when some article needs them: an unchanged rebuild loads none
-        lang: (loaded_models or {}).get(lang) or load_model(options.models[lang])
-        for lang in sorted(set(todo["language"]))
-    }
-    fresh = annotate_articles(todo, models=models, workers=options.workers, on_article=tick)
-    sentences = _concat("sentences", [sentences, fresh.sentences]).sort_values(
-        ["article_id", "sentence_id"], ignore_index=True)
-    spans = pd.concat([spans, fresh.spans], ignore_index=True) if len(spans) else fresh.spans
+        progress(0, to_annotate)
+    if stale:
+        names = {lang: mid.split("==")[0] for lang, mid in model_ids.items()}
+        tasks = _stage_tasks(articles, stale, names, cache, index_a, runner)
+        done = 0
+        for result in runner.engine().map(runner.stages(), tasks):
+            if result.annotated:
+                cache.write("annotate", result.annotated, result.annotation)
+            cache.write("stages", result.keys, result.stages)
+            done += len(result.annotated)
+            if progress and result.annotated:
+                progress(done, to_annotate)
+        index_a, index_b = cache.index("annotate"), cache.index("stages")
 
-    events = extract_events(articles, sentences)
-    articles = infer_publication_dates(articles, events)
-    resolved = resolve_entities(spans, articles)
-    sentences = score_sentences(sentences, articles)
-    articles = score_articles(articles, sentences)
+    position = pd.Series(np.arange(len(articles)), index=articles["article_id"])
+    spans = _ordered(cache.read("annotate", "spans", key_a, index_a), position,
+                     ["start", "end"], SPAN_COLUMNS)
+    sentences = _ordered(cache.read("stages", "sentences", key_b, index_b), position,
+                         ["sentence_id"], schema.columns("sentences"))
+    events = _ordered(cache.read("stages", "events", key_b, index_b), position,
+                      ["start", "end"], schema.columns("events"))
+    scores = cache.read("stages", "articles", key_b, index_b)
+    sentiment = (scores.set_index("article_id")["sentiment"] if scores is not None
+                 else pd.Series(dtype="float64"))
+    events = schema.conform("events", events)
+    sentences = schema.conform("sentences", sentences)
+
+    final = articles.drop(columns=["key_a", "key_b"])
+    final["sentiment"] = final["article_id"].map(sentiment).astype("float64")
+    final = infer_publication_dates(final, events)
+    resolved = resolve_entities(spans, final)
     entities = score_entities(resolved.entities, resolved.mentions, sentences)
-    quotes = extract_quotes(articles, sentences, resolved.mentions)
+    mentions = schema.conform("mentions", resolved.mentions)
+    quotes, key_q = _quotes(articles, sentences, mentions, position, cache, runner)
 
     tables = {
-        "articles": schema.conform("articles", articles),
-        "sentences": schema.conform("sentences", sentences),
-        "mentions": schema.conform("mentions", resolved.mentions),
+        "articles": schema.conform("articles", final),
+        "sentences": sentences,
+        "mentions": mentions,
         "entities": schema.conform("entities", entities),
         "aliases": schema.conform("aliases", resolved.aliases),
-        "events": schema.conform("events", events),
-        "quotes": schema.conform("quotes", quotes),
+        "events": events,
+        "quotes": quotes,
         "report": schema.conform(
             "report", pd.concat(report, ignore_index=True)[["origin", "reason"]]),
     }
-    seconds = time.perf_counter() - began
-    manifest = _manifest(inputs, options, model_ids, keys, tables, seconds)
-    store.write_dataset(out, tables, manifest, spans=spans[SPAN_COLUMNS])
-    return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
+    for stage, live in (("annotate", key_a), ("stages", key_b), ("quotes", key_q)):
+        cache.prune(stage, live)
+    return tables, len(articles) - to_annotate
+
+
+def _batches(articles: pd.DataFrame, rows: Sequence[int], limit_chars: int
+             ) -> Iterator[list[int]]:
+    """Group `rows` into batches of about `limit_chars` of text (a long article goes alone)."""
+    lengths = articles["text"].str.len().to_numpy()
+    batch: list[int] = []
+    size = 0
+    for i in rows:
+        if batch and (size + lengths[i] > limit_chars or len(batch) >= BATCH_ARTICLES):
+            yield batch
+            batch, size = [], 0
+        batch.append(i)
+        size += int(lengths[i])
+    if batch:
+        yield batch
+
+
+def _stage_tasks(
+    articles: pd.DataFrame,
+    rows: list[int],
+    models: dict[str, str],
+    cache: PartCache,
+    index_a: Mapping[str, Path],
+    runner: _Runner,
+) -> Iterator[StageTask]:
+    """One task per batch; articles already annotated bring their cached annotation along."""
+    columns = ["article_id", "text", "language", "published", "key_a", "key_b"]
+    for batch in _batches(articles, rows, runner._options.batch_chars):
+        frame = articles.iloc[batch][columns].reset_index(drop=True)
+        cached = [k for k in frame["key_a"] if k in index_a]
+        task = StageTask(articles=frame, models=models)
+        if cached:
+            sentences = cache.read("annotate", "sentences", cached, index_a)
+            spans = cache.read("annotate", "spans", cached, index_a)
+            if sentences is not None and spans is not None:
+                task.cached_sentences = schema.conform("sentences", sentences)
+                task.cached_spans = spans[SPAN_COLUMNS]
+        yield task
+
+
+def _ordered(frame: pd.DataFrame | None, position: pd.Series, by: list[str],
+             columns: list[str]) -> pd.DataFrame:
+    """Return `frame`'s `columns`, rows in corpus order then `by`: one order whatever the engine."""
+    if frame is None or frame.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
+    order = frame["article_id"].map(position).to_numpy()
+    keys = [frame[c].to_numpy() for c in reversed(by)]
+    return frame.iloc[np.lexsort([*keys, order])][columns].reset_index(drop=True)
+
+
+def _quotes(
+    articles: pd.DataFrame,
+    sentences: pd.DataFrame,
+    mentions: pd.DataFrame,
+    position: pd.Series,
+    cache: PartCache,
+    runner: _Runner,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Quotes need resolved mentions, so their key includes a hash of the article's mentions."""
+    code_q = code_version("quotes")
+    hashed = pd.util.hash_pandas_object(mentions, index=False).to_numpy()
+    per_article = pd.Series(hashed, index=mentions["article_id"].to_numpy()).groupby(level=0)
+    mention_hash = {aid: f"{int(total)}:{int(n)}"
+                    for aid, total, n in zip(per_article.sum().index, per_article.sum(),
+                                             per_article.count(), strict=True)}
+    key_q = [digest("quotes", ka, lang, code_q, mention_hash.get(aid))
+             for aid, ka, lang in zip(articles["article_id"], articles["key_a"],
+                                      articles["language"], strict=True)]
+    index = cache.index("quotes")
+    stale = [i for i, key in enumerate(key_q) if key not in index]
+    if stale:
+        frame = articles[["article_id", "text", "language"]].assign(key_q=key_q)
+        tasks = _quote_tasks(frame, stale, sentences, mentions, position, runner)
+        for keys, quotes in runner.engine().map(run_quotes, tasks):
+            cache.write("quotes", keys, {"quotes": quotes})
+        index = cache.index("quotes")
+    quotes = _ordered(cache.read("quotes", "quotes", key_q, index), position,
+                      ["start", "end"], schema.columns("quotes"))
+    return schema.conform("quotes", quotes), key_q
+
+
+def _quote_tasks(
+    articles: pd.DataFrame,
+    rows: list[int],
+    sentences: pd.DataFrame,
+    mentions: pd.DataFrame,
+    position: pd.Series,
+    runner: _Runner,
+) -> Iterator[QuoteTask]:
+    """Slice the corpus-wide (corpus-ordered) tables by position: no per-batch scan."""
+    sentence_pos = sentences["article_id"].map(position).to_numpy()
+    mention_pos = mentions["article_id"].map(position).to_numpy()
+    mention_order = np.argsort(mention_pos, kind="stable")
+    mention_pos = mention_pos[mention_order]
+    for batch in _batches(articles, rows, runner._options.batch_chars):
+        yield QuoteTask(
+            articles=articles.iloc[batch].reset_index(drop=True),
+            sentences=sentences.iloc[_rows_of(sentence_pos, batch)][
+                ["article_id", "sentence_id", "start", "end"]],
+            mentions=mentions.iloc[mention_order[_rows_of(mention_pos, batch)]],
+        )
+
+
+def _rows_of(sorted_positions: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Row numbers of a position-sorted column whose position is in `wanted`."""
+    lo = np.searchsorted(sorted_positions, wanted, "left")
+    hi = np.searchsorted(sorted_positions, wanted, "right")
+    ranges = [np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a]
+    return np.concatenate(ranges) if ranges else np.array([], dtype=np.int64)
 
 
 def _available_models(
@@ -160,50 +353,10 @@ def _available_models(
     return ids, frame
 
 
-def _annotation_key(article_id: str, model_id: str) -> str:
-    """Same text, same model, same annotate code → same key: the cached spans are still right."""
-    raw = json.dumps([article_id, model_id, _ANNOTATE_CODE], sort_keys=True)
-    return hashlib.sha1(raw.encode()).hexdigest()[:16]
-
-
-# A change to the annotate stage (span cleaning, paragraph splitting...) invalidates the cache.
-_ANNOTATE_CODE = hashlib.sha1(Path(annotate.__file__).read_bytes()).hexdigest()[:16]
-
-
-def _reuse_previous(out: Path, keys: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Return the previous build's sentences and spans for articles whose key has not changed."""
-    nothing = schema.empty("sentences"), pd.DataFrame(columns=SPAN_COLUMNS), 0
-    manifest = store.read_manifest(out)
-    if not manifest or manifest.get("schema_version") != schema.SCHEMA_VERSION:
-        return nothing
-    previous = manifest.get("annotation_keys", {})
-    same = {aid for aid, key in keys.items() if previous.get(aid) == key}
-    if not same:
-        return nothing
-    try:
-        dataset = store.read_dataset(out, with_spans=True)
-    except store.DatasetError:
-        return nothing
-    if dataset.spans is None:
-        return nothing
-    sentences = dataset["sentences"]
-    sentences = sentences[sentences["article_id"].isin(same)]
-    spans = dataset.spans[dataset.spans["article_id"].isin(same)][SPAN_COLUMNS]
-    return schema.conform("sentences", sentences), spans, len(same)
-
-
-def _concat(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return schema.empty(table)
-    return schema.conform(table, pd.concat(frames, ignore_index=True))
-
-
 def _manifest(
     inputs: Sequence[str | Path],
     options: BuildOptions,
     model_ids: dict[str, str],
-    keys: dict[str, str],
     tables: dict[str, pd.DataFrame],
     seconds: float,
 ) -> dict[str, Any]:
@@ -219,11 +372,12 @@ def _manifest(
             "workers": options.workers,
             "metadata": str(options.metadata) if options.metadata else None,
             "limits": asdict(options.limits),
+            "engine": options.engine,
+            "scheduler": options.scheduler,
         },
         "models": model_ids,
         "counts": {name: len(frame) for name, frame in tables.items()},
         "words": int(articles["n_words"].sum()),
         "seconds": round(seconds, 3),
         "text_hashes": dict(zip(articles["origin"], articles["article_id"], strict=True)),
-        "annotation_keys": keys,
     }
