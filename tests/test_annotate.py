@@ -111,3 +111,64 @@ def test_every_offset_slices_back_into_generated_text(text):
     for row in out.sentences.itertuples():
         piece = text[row.start:row.end]
         assert piece == piece.strip() and piece and "\n" not in piece
+
+
+class _CountingSpan:
+    """A sentence that counts reads of `.ents` (each one rebuilds the doc's entity list)."""
+
+    def __init__(self, span, reads: list[str]):
+        self._span, self._reads = span, reads
+
+    def __getattr__(self, name):
+        return getattr(self._span, name)
+
+    @property
+    def ents(self):
+        self._reads.append("sent")
+        return self._span.ents
+
+
+class _CountingDoc:
+    def __init__(self, doc, reads: list[str]):
+        self._doc, self._reads = doc, reads
+
+    @property
+    def ents(self):
+        self._reads.append("doc")
+        return self._doc.ents
+
+    @property
+    def sents(self):
+        return (_CountingSpan(s, self._reads) for s in self._doc.sents)
+
+
+class _Counting:
+    def __init__(self, nlp, reads: list[str]):
+        self._nlp, self._reads, self.meta = nlp, reads, nlp.meta
+
+    def pipe(self, pieces, **kwargs):
+        for doc, context in self._nlp.pipe(pieces, **kwargs):
+            yield _CountingDoc(doc, self._reads), context
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_entities_are_read_once_per_paragraph_whatever_its_sentence_count(n):
+    reads: list[str] = []
+    text = " ".join(["Sam Altman parle à OpenAI."] * n)
+    result = annotate_articles(_articles(text, language="en"),
+                               models={"en": _Counting(_english_ruler(), reads)})
+    assert reads == ["doc"]  # one paragraph, one read: linear in the number of sentences
+    assert len(result.sentences) == n
+    assert len(result.spans) == 2 * n
+    assert result.spans["sentence_id"].tolist() == [i for i in range(n) for _ in (0, 1)]
+
+
+def test_an_entity_across_a_sentence_break_belongs_to_no_sentence():
+    nlp = _english_ruler()
+    nlp.get_pipe("entity_ruler").add_patterns(
+        [{"label": "ORG", "pattern": [{"LOWER": "end"}, {"ORTH": "."}, {"LOWER": "open"}]}])
+    result = annotate_articles(_articles("It is the end. Open OpenAI said so. Sam Altman too."),
+                               models={"fr": nlp})
+    assert [s for s in nlp("the end. Open").ents]  # the crossing entity exists...
+    assert result.spans["surface"].tolist() == ["OpenAI", "Sam Altman"]  # ...and is dropped
+    assert result.spans["sentence_id"].tolist() == [1, 2]

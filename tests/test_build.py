@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -105,10 +106,119 @@ def test_cli_entities_lists_the_people(seed_build, capsys):
     assert "Sam Altman" in capsys.readouterr().out
 
 
-def test_a_new_annotate_stage_invalidates_the_cached_annotations(tmp_path, french_nlp,
-                                                                  monkeypatch):
+def _edited(monkeypatch, filename: str) -> None:
+    """Pretend `pipeline/<filename>` was edited: the code version the cache keys hash changes."""
+    from pipeline import cache
+
+    real = cache._read_source
+    monkeypatch.setattr(cache, "_read_source",
+                        lambda path: real(path) + (b"\n# edited" if path.name == filename else b""))
+
+
+def _spy(monkeypatch, name: str) -> list:
+    """Record the tasks given to `pipeline.work.<name>` by the build."""
     import pipeline.build
 
+    calls: list = []
+    real = getattr(pipeline.build, name)
+
+    def spy(task, **kwargs):
+        calls.append(task)
+        return real(task, **kwargs)
+    monkeypatch.setattr(pipeline.build, name, spy)
+    return calls
+
+
+def test_an_unchanged_rebuild_runs_no_per_article_stage(tmp_path, french_nlp, monkeypatch):
+    first = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    stages, quotes = _spy(monkeypatch, "run_stages"), _spy(monkeypatch, "run_quotes")
+    again = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert (stages, quotes) == ([], [])
+    for name, table in first.tables.items():
+        pd.testing.assert_frame_equal(table, again.tables[name], obj=name)
+
+
+def test_a_code_change_reruns_the_stages_that_depend_on_it(tmp_path, french_nlp, monkeypatch):
+    import pipeline.work
+
     build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
-    monkeypatch.setattr(pipeline.build, "_ANNOTATE_CODE", "changed")
+
+    def new_scorer(sentences, articles):  # the "edited" sentiment code scores everything 0.5
+        return sentences.assign(sentiment=0.5, sentiment_terms="x:+0.5")
+    monkeypatch.setattr(pipeline.work, "score_sentences", new_scorer)
+    stale = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert (stale.tables["sentences"]["sentiment"] != 0.5).any()  # same code version: cache hit
+
+    _edited(monkeypatch, "sentiment.py")
+    fresh = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert fresh.reused == 5  # the annotations do not depend on sentiment.py
+    assert (fresh.tables["sentences"]["sentiment"] == 0.5).all()
+
+    _edited(monkeypatch, "textnorm.py")  # imported by annotate.py: every annotation is stale
     assert build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp}).reused == 0
+
+
+def test_a_new_publication_date_reruns_the_events_of_that_article(tmp_path, french_nlp):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Titre\nSam Altman est revenu hier chez OpenAI.\n")
+    (corpus / "meta.csv").write_text("file,title,source,published,url\na.txt,T,S,2023-11-22,\n")
+    first = build([corpus / "a.txt"], tmp_path / "ds", loaded_models={"fr": french_nlp},
+                  options=BuildOptions(metadata=corpus / "meta.csv"))
+    (corpus / "meta.csv").write_text("file,title,source,published,url\na.txt,T,S,2023-12-01,\n")
+    again = build([corpus / "a.txt"], tmp_path / "ds", loaded_models={"fr": french_nlp},
+                  options=BuildOptions(metadata=corpus / "meta.csv"))
+    assert first.tables["events"]["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-11-21"]
+    assert again.tables["events"]["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-11-30"]
+    assert again.reused == 1
+
+
+def _same_tables(a: dict, b: dict) -> None:
+    for name, table in a.items():
+        pd.testing.assert_frame_equal(table, b[name], obj=name)
+
+
+def test_two_worker_processes_build_the_same_tables(tmp_path):
+    options = BuildOptions(models={"fr": "fr_core_news_sm"}, batch_chars=3_000)
+    one = build([SEEDS], tmp_path / "one", options=options)
+    two = build([SEEDS], tmp_path / "two", options=replace(options, workers=2))
+    _same_tables(one.tables, two.tables)
+    assert len(list((tmp_path / ".two.cache" / "annotate").iterdir())) == 5  # one part per batch
+
+
+def test_the_dask_engine_builds_the_same_tables(tmp_path, french_nlp):
+    from distributed import LocalCluster
+
+    single = build([SEEDS], tmp_path / "single", loaded_models={"fr": french_nlp})
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        options = BuildOptions(engine="dask", scheduler=cluster.scheduler_address,
+                               batch_chars=3_000)
+        dask = build([SEEDS], tmp_path / "dask", options=options)
+        assert len(cluster.scheduler.workers) == 2
+    _same_tables(single.tables, dask.tables)
+    assert dask.manifest["options"]["engine"] == "dask"
+
+
+def test_batches_are_bounded_by_text_size_and_a_long_article_goes_alone():
+    from pipeline.build import _batches
+
+    articles = pd.DataFrame({"text": ["a" * 40, "b" * 40, "c" * 500, "d" * 10, "e" * 60]})
+    assert list(_batches(articles, range(5), 100)) == [[0, 1], [2], [3, 4]]
+
+
+def test_the_engine_keeps_a_bounded_number_of_batches_in_flight():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.engine import windowed
+
+    submitted, most, results = [0], [0], []
+    with ThreadPoolExecutor(2) as pool:
+        def submit(task):
+            submitted[0] += 1
+            most[0] = max(most[0], submitted[0] - len(results))
+            return pool.submit(lambda: task * 2)
+        for result in windowed(submit, range(50), 4):
+            results.append(result)
+    assert sorted(results) == [2 * i for i in range(50)]
+    assert most[0] <= 4  # submitted but not yet handed back: what memory holds
