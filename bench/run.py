@@ -1,10 +1,18 @@
-"""Benchmark: build time, throughput and peak memory on synthetic corpora made from the seeds.
+"""Benchmark: build cost against raw spaCy, rebuilds, workers, long articles and peak memory.
 
-    make bench                      # 100, 500 (1 and 2 workers) and 2000 articles
-    python bench/run.py --runs 50   # a quick one; "500x2" = 500 articles, 2 spaCy workers
+    make bench                               # the runs below; ~25 min on 2 cores
+    python bench/run.py --runs raw:200 build:200:1   # a quick one
 
-Each size runs in a fresh process so peak memory (max RSS) is that build's own. Results are
-written to bench/results.md (quoted by the README) and bench/results.json.
+Runs (each in a fresh process, so peak memory is that run's own):
+    raw:N        spaCy alone: `nlp.pipe` over the paragraphs of N articles, same model and
+                 components (senter + ner) as the build, model load included
+    build:N:W    a cold build of N articles with W workers, then an unchanged rebuild and a
+                 rebuild with 1% new articles, in the same process
+    long:MB      one article of MB megabytes on a single line (no line breaks at all)
+
+Corpora are made by reshuffling the seeds' paragraphs. Times are CPU seconds of the process
+(user + system; for W > 1 the workers' CPU is not in it, so the worker rows compare wall time).
+Results go to bench/results.json and bench/results.md, which the README quotes.
 """
 
 from __future__ import annotations
@@ -24,17 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 NAMES = ["Claire Dubois", "Marc Lefèvre", "Anthropic", "Google", "Nvidia", "Mistral AI",
          "Arthur Mensch", "Yann LeCun", "Meta", "Amazon", "Paris", "Bruxelles"]
+DEFAULT_RUNS = ["raw:1000", "build:1000:1", "build:1000:2", "build:5000:1", "long:1", "long:11"]
+TIMEOUT_S = 900  # a run still going after this is reported as unfinished
 
 
-def make_corpus(folder: Path, n: int, *, seed: int = 0) -> int:
+def _paragraphs() -> list[str]:
+    return [line for path in sorted(SEEDS.glob("*.txt"))
+            for line in path.read_text(encoding="utf-8").splitlines()[1:] if len(line) > 80]
+
+
+def make_corpus(folder: Path, n: int, *, seed: int = 0, start: int = 0) -> int:
     """Write `n` distinct articles built by reshuffling the seeds' paragraphs; return words."""
     rng = random.Random(seed)
-    paragraphs = [
-        line for path in sorted(SEEDS.glob("*.txt"))
-        for line in path.read_text(encoding="utf-8").splitlines()[1:] if len(line) > 80
-    ]
+    paragraphs = _paragraphs()
     words = 0
-    for i in range(n):
+    for i in range(start, start + n):
         body = rng.sample(paragraphs, k=min(8, len(paragraphs)))
         body.append(f"{rng.choice(NAMES)} a réagi le {rng.randint(1, 28)} novembre, "
                     f"selon {rng.choice(NAMES)} (article {i}).")
@@ -44,65 +56,188 @@ def make_corpus(folder: Path, n: int, *, seed: int = 0) -> int:
     return words
 
 
-def run_one(n: int, workers: int) -> dict:
-    """Build a corpus of `n` articles twice (fresh, then unchanged) in this process."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_raw(n: int) -> dict:
+    """spaCy alone on the same paragraphs the build gives it."""
+    from pipeline.annotate import BATCH_SIZE, DEFAULT_MODELS, load_model, model_text, paragraphs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        words = make_corpus(Path(tmp), n)
+        texts = [p.read_text(encoding="utf-8") for p in sorted(Path(tmp).glob("*.txt"))]
+    import pipeline.build  # noqa: F401  the same imports as a build (spaCy among them)
+
+    cpu, wall = _cpu(), time.perf_counter()
+    nlp = load_model(DEFAULT_MODELS["fr"])
+    pieces = (model_text(par) for text in texts for _, par in paragraphs(text))
+    ents = sum(len(doc.ents) for doc in nlp.pipe(pieces, batch_size=BATCH_SIZE))
+    cpu, wall = _cpu() - cpu, time.perf_counter() - wall
+    return {"run": f"raw:{n}", "articles": n, "words": words, "entities_found": ents,
+            "cpu_s": round(cpu, 1), "wall_s": round(wall, 1), "words_per_cpu_s": round(words / cpu)}
+
+
+def run_build(n: int, workers: int) -> dict:
+    """Cold build, unchanged rebuild, then +1% articles, of one corpus in this process."""
     from pipeline.build import BuildOptions, build
 
+    options = BuildOptions(workers=workers)
     with tempfile.TemporaryDirectory() as tmp:
         corpus, out = Path(tmp) / "corpus", Path(tmp) / "dataset"
         corpus.mkdir()
         words = make_corpus(corpus, n)
-        began = time.perf_counter()
-        first = build([corpus], out, options=BuildOptions(workers=workers))
-        fresh = time.perf_counter() - began
-        began = time.perf_counter()
-        build([corpus], out, options=BuildOptions(workers=workers))
-        again = time.perf_counter() - began
+        cpu, wall = _cpu(), time.perf_counter()
+        first = build([corpus], out, options=options)
+        cold_cpu, cold_wall = _cpu() - cpu, time.perf_counter() - wall
+        peak = _peak_mib()
+        cpu = _cpu()
+        build([corpus], out, options=options)
+        unchanged_cpu = _cpu() - cpu
+        make_corpus(corpus, max(1, n // 100), seed=1, start=n)
+        cpu = _cpu()
+        plus = build([corpus], out, options=options)
+        plus_cpu = _cpu() - cpu
         size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-    # KiB → MiB on Linux; with workers, the largest of this process and its spaCy workers
-    peak = max(resource.getrusage(who).ru_maxrss
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     return {
-        "articles": n, "workers": workers, "words": words,
+        "run": f"build:{n}:{workers}", "articles": n, "workers": workers, "words": words,
         "mentions": len(first.tables["mentions"]), "entities": len(first.tables["entities"]),
-        "build_s": round(fresh, 1), "words_per_s": round(words / fresh),
-        "rebuild_unchanged_s": round(again, 1), "peak_rss_mib": round(peak),
-        "dataset_mb": round(size, 1),
+        "cold_cpu_s": round(cold_cpu, 1), "cold_wall_s": round(cold_wall, 1),
+        "words_per_cpu_s": round(words / cold_cpu), "words_per_wall_s": round(words / cold_wall),
+        "unchanged_cpu_s": round(unchanged_cpu, 2), "plus1pct_cpu_s": round(plus_cpu, 2),
+        "plus1pct_reused": plus.reused, "peak_rss_mib": round(peak), "dataset_mb": round(size, 1),
     }
+
+
+def run_long(megabytes: float) -> dict:
+    """One article of `megabytes` MB of text on a single line."""
+    from pipeline.build import build
+
+    rng = random.Random(0)
+    paragraphs = _paragraphs()
+    body: list[str] = []
+    size = 0
+    while size < megabytes * 1e6:
+        body.append(rng.choice(paragraphs))
+        size += len(body[-1].encode("utf-8")) + 1
+    text = "Un article très long\n" + " ".join(body) + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "long.txt").write_text(text, encoding="utf-8")
+        cpu, wall = _cpu(), time.perf_counter()
+        result = build([Path(tmp) / "long.txt"], Path(tmp) / "dataset")
+        cpu, wall = _cpu() - cpu, time.perf_counter() - wall
+    words = len(text.split())
+    return {"run": f"long:{megabytes:g}", "megabytes": megabytes, "words": words,
+            "mentions": len(result.tables["mentions"]), "quotes": len(result.tables["quotes"]),
+            "cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
+            "words_per_cpu_s": round(words / cpu), "peak_rss_mib": round(_peak_mib())}
+
+
+def run_one(spec: str) -> dict:
+    kind, *args = spec.split(":")
+    if kind == "raw":
+        return run_raw(int(args[0]))
+    if kind == "build":
+        return run_build(int(args[0]), int(args[1]) if len(args) > 1 else 1)
+    if kind == "long":
+        return run_long(float(args[0]))
+    raise SystemExit(f"unknown run {spec!r}")
+
+
+def summarise(rows: list[dict]) -> list[str]:
+    """The table the README quotes: each target next to what was measured."""
+    by = {r["run"]: r for r in rows}
+    lines = []
+    raw = next((r for r in rows if r["run"].startswith("raw:")), None)
+    cold = next((r for r in rows if r["run"].startswith("build:") and r["workers"] == 1), None)
+    if raw and cold and "cold_cpu_s" in cold:
+        lines.append(f"| cold build of {cold['articles']:,} articles, speed vs raw spaCy "
+                     f"(CPU) | ≥ 0.9× | {cold['words_per_cpu_s'] / raw['words_per_cpu_s']:.2f}× "
+                     f"({cold['words_per_cpu_s']:,} vs {raw['words_per_cpu_s']:,} words/CPU-s) |")
+    if cold and "cold_cpu_s" in cold:
+        lines.append(f"| unchanged rebuild, share of the cold build (CPU) | ≤ 2% | "
+                     f"{cold['unchanged_cpu_s'] / cold['cold_cpu_s']:.1%} "
+                     f"({cold['unchanged_cpu_s']} s of {cold['cold_cpu_s']} s) |")
+        lines.append(f"| +1% new articles, share of the cold build (CPU) | ≤ 5% | "
+                     f"{cold['plus1pct_cpu_s'] / cold['cold_cpu_s']:.1%} "
+                     f"({cold['plus1pct_cpu_s']} s) |")
+        two = by.get(f"build:{cold['articles']}:2")
+        if two and "cold_wall_s" in two:
+            lines.append(f"| `--workers 2` vs 1 on 2 cores (wall) | ≥ 1.7× | "
+                         f"{cold['cold_wall_s'] / two['cold_wall_s']:.2f}× "
+                         f"({cold['cold_wall_s']} s → {two['cold_wall_s']} s) |")
+        for r in rows:
+            if r["run"].startswith("long:"):
+                if "words_per_cpu_s" in r:
+                    got = (f"{r['words_per_cpu_s'] / cold['words_per_cpu_s']:.2f}× "
+                           f"({r['words_per_cpu_s']:,} words/CPU-s, {r['cpu_s']} s)")
+                else:
+                    got = f"unfinished ({r.get('error', '')})"
+                lines.append(f"| one {r['run'][5:]} MB article on a single line, speed vs "
+                             f"normal | ≥ 0.5× | {got} |")
+    builds = sorted((r for r in rows if r["run"].startswith("build:") and r["workers"] == 1
+                     and "peak_rss_mib" in r), key=lambda r: r["articles"])
+    if len(builds) >= 2:
+        small, big = builds[0], builds[-1]
+        growth = (big["peak_rss_mib"] - small["peak_rss_mib"]) / (
+            (big["articles"] - small["articles"]) / 1000)
+        at_100k = small["peak_rss_mib"] + growth * (100_000 - small["articles"]) / 1000
+        lines.append(f"| peak memory: {small['peak_rss_mib']:,} MiB at {small['articles']:,}, "
+                     f"{big['peak_rss_mib']:,} MiB at {big['articles']:,} articles | ≤ 4 GB at "
+                     f"100k | +{growth:.0f} MiB per 1,000 articles: ~{at_100k / 1024:.1f} GiB "
+                     f"at 100k (extrapolated, not measured) |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", nargs="+", default=["100", "500", "500x2", "2000"],
-                        help="ARTICLES or ARTICLESxWORKERS")
+    parser.add_argument("--runs", nargs="+", default=DEFAULT_RUNS)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # child process mode: one run
     args = parser.parse_args()
     if args.one:
-        n, _, workers = args.one.partition("x")
-        print(json.dumps(run_one(int(n), int(workers or 1))))
+        print(json.dumps(run_one(args.one)))
         return
     rows = []
-    for run in args.runs:
-        out = subprocess.run([sys.executable, __file__, "--one", run],
-                             check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+    for spec in args.runs:
+        try:
+            done = subprocess.run([sys.executable, __file__, "--one", spec], check=True,
+                                  capture_output=True, text=True, timeout=TIMEOUT_S)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        except subprocess.TimeoutExpired:
+            rows.append({"run": spec, "error": f"still running after {TIMEOUT_S} s"})
+        except subprocess.CalledProcessError as error:
+            rows.append({"run": spec, "error": (error.stderr or "").strip()[-300:]})
         print(rows[-1], flush=True)
+        write_results(rows)  # after every run: a long benchmark stopped midway keeps its rows
+
+
+def write_results(rows: list[dict]) -> None:
+    """Write bench/results.json and bench/results.md (the README quotes the latter)."""
     machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    (ROOT / "bench" / "results.json").write_text(json.dumps(rows, indent=2))
-    header = ("| articles | workers | words | mentions | entities | build (s) | words/s "
-              "| rebuild unchanged (s) | peak RSS (MiB) | dataset (MB) |")
+    (ROOT / "bench" / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     lines = [
-        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}, 2 cores).", "",
-        header, "|" + "---|" * 10,
+        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}, 2 cores shared "
+        "with other jobs: wall times are noisy, CPU times less so).", "",
+        "| what | target | measured |", "|---|---|---|", *summarise(rows), "",
+        "| run | articles | words | CPU (s) | wall (s) | words/CPU-s | unchanged rebuild "
+        "CPU (s) | +1% CPU (s) | peak RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['articles']:,} | {r['workers']} | {r['words']:,} | {r['mentions']:,} "
-        f"| {r['entities']:,} | {r['build_s']} | {r['words_per_s']:,} "
-        f"| {r['rebuild_unchanged_s']} | {r['peak_rss_mib']:,} | {r['dataset_mb']} |"
-        for r in rows
-    ]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['run']} | | | unfinished: {r['error'][:80]} | | | | | |")
+            continue
+        lines.append(
+            f"| {r['run']} | {r.get('articles', 1):,} | {r['words']:,} "
+            f"| {r.get('cold_cpu_s', r.get('cpu_s'))} | {r.get('cold_wall_s', r.get('wall_s'))} "
+            f"| {r['words_per_cpu_s']:,} | {r.get('unchanged_cpu_s', '')} "
+            f"| {r.get('plus1pct_cpu_s', '')} | {r.get('peak_rss_mib', '')} |")
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -28,11 +28,18 @@ from filelock import FileLock
 
 from pipeline import schema, store
 from pipeline.annotate import DEFAULT_MODELS, SPAN_COLUMNS, model_id, model_version
-from pipeline.cache import PartCache, code_version, digest, text_hash
+from pipeline.cache import (
+    PartCache,
+    Snapshot,
+    code_version,
+    digest,
+    files_signature,
+    text_hash,
+)
 from pipeline.engine import Engine, make_engine
 from pipeline.events import infer_publication_dates
 from pipeline.ingest import Limits, ingest
-from pipeline.resolve import resolve_entities
+from pipeline.resolve import Resolved, resolve_entities
 from pipeline.sentiment import score_entities
 from pipeline.work import QuoteTask, StageTask, run_quotes, run_stages
 
@@ -93,11 +100,26 @@ def build(
     out = Path(out)
     if options.engine not in ENGINES:
         raise BuildError(f"unknown engine {options.engine!r}: use {' or '.join(ENGINES)}")
-    ingested = ingest(inputs, metadata=options.metadata, language=options.language,
-                      limits=options.limits)
-    if not ingested.articles.shape[0] and not ingested.report.shape[0]:
+    root = options.cache_dir or default_cache_dir(out)
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root / ".lock")):
+        return _build(inputs, out, options, loaded_models, progress, engine, root, began)
+
+
+def _build(
+    inputs: Sequence[str | Path],
+    out: Path,
+    options: BuildOptions,
+    loaded_models: Mapping[str, Any] | None,
+    progress: Progress | None,
+    engine: Engine | None,
+    root: Path,
+    began: float,
+) -> BuildResult:
+    articles, first_report = _ingest(inputs, options, root)
+    if not articles.shape[0] and not first_report.shape[0]:
         raise BuildError(f"no input found in {', '.join(map(str, inputs))}")
-    articles, report = ingested.articles, [ingested.report]
+    report = [first_report]
 
     model_ids, unsupported = _available_models(articles, options, loaded_models)
     if not unsupported.empty:
@@ -105,18 +127,54 @@ def build(
         articles = articles[~articles["article_id"].isin(unsupported["article_id"])]
     articles = articles.reset_index(drop=True)
 
-    root = options.cache_dir or default_cache_dir(out)
-    root.mkdir(parents=True, exist_ok=True)
     runner = _Runner(options, loaded_models, engine)
     try:
-        with FileLock(str(root / ".lock")):
-            tables, reused = _run(articles, report, model_ids, PartCache(root), runner, progress)
+        tables, reused = _run(articles, report, model_ids, PartCache(root), runner, progress)
     finally:
         runner.close()
     seconds = time.perf_counter() - began
     manifest = _manifest(inputs, options, model_ids, tables, seconds)
     store.write_dataset(out, tables, manifest)
     return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
+
+
+def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ingest, or read back the last ingest when no input file, option or ingest code changed.
+
+    Ingest is corpus-wide (boilerplate is what repeats across articles), so any change to any
+    file re-reads them all; an unchanged corpus costs a `stat` per file.
+    """
+    files = [Path(i) for i in inputs]
+    if options.metadata is not None:
+        files.append(Path(options.metadata))
+    key = digest("ingest", code_version("ingest"), [str(Path(i)) for i in inputs],
+                 files_signature(files), options.language, asdict(options.limits))
+    snapshot = Snapshot(root, "ingest")
+    saved = snapshot.read(key, ("articles", "report"))
+    if saved is not None:
+        articles = saved["articles"]
+        articles["published"] = articles["published"].astype("datetime64[us]")
+        return articles, saved["report"]
+    ingested = ingest(inputs, metadata=options.metadata, language=options.language,
+                      limits=options.limits)
+    snapshot.write(key, {"articles": ingested.articles, "report": ingested.report})
+    return ingested.articles, ingested.report
+
+
+def _resolve(spans: pd.DataFrame, articles: pd.DataFrame, key_a: list[str], root: Path
+             ) -> Resolved:
+    """Resolve the entities, or read back the last resolution of the very same corpus."""
+    published = [None if pd.isna(p) else str(p) for p in articles["published"]]
+    key = digest("resolve", code_version("resolve"), key_a, published)
+    snapshot = Snapshot(root, "resolve")
+    saved = snapshot.read(key, ("mentions", "entities", "aliases"))
+    if saved is not None:
+        return Resolved(**{name: schema.conform(name, frame) for name, frame in saved.items()})
+    resolved = resolve_entities(spans, articles)
+    snapshot.write(key, {"mentions": resolved.mentions, "entities": resolved.entities,
+                         "aliases": resolved.aliases})
+    return resolved
 
 
 class _Runner:
@@ -195,7 +253,7 @@ def _run(
     final = articles.drop(columns=["key_a", "key_b"])
     final["sentiment"] = final["article_id"].map(sentiment).astype("float64")
     final = infer_publication_dates(final, events)
-    resolved = resolve_entities(spans, final)
+    resolved = _resolve(spans, final, key_a, cache.root)
     entities = score_entities(resolved.entities, resolved.mentions, sentences)
     mentions = schema.conform("mentions", resolved.mentions)
     quotes, key_q = _quotes(articles, sentences, mentions, position, cache, runner)

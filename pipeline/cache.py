@@ -159,3 +159,55 @@ class PartCache:
                 keys = []
             if not live.intersection(keys):
                 shutil.rmtree(part, ignore_errors=True)
+
+
+def files_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
+    """Return (path, size, mtime) of every file under `paths`: a corpus-wide change detector."""
+    found: list[tuple[str, int, int]] = []
+    for path in paths:
+        path = Path(path)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError:
+                found.append((str(file), -1, -1))
+                continue
+            found.append((str(file.resolve()), stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+class Snapshot:
+    """Whole-corpus results under `root/<stage>/<key>/`: only the latest one per stage is kept.
+
+    For the corpus-wide steps (ingest, entity resolution) whose inputs are the whole corpus: an
+    unchanged corpus reads them back instead of recomputing them.
+    """
+
+    def __init__(self, root: Path, stage: str) -> None:
+        self.folder = Path(root) / stage
+
+    def read(self, key: str, tables: Iterable[str]) -> dict[str, pd.DataFrame] | None:
+        """Return the tables saved under `key`; None when there are none or they are damaged."""
+        where = self.folder / key
+        try:
+            return {name: pq.read_table(where / f"{name}.parquet").to_pandas() for name in tables}
+        except (OSError, pa.ArrowException):
+            return None
+
+    def write(self, key: str, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Save `tables` under `key`, replacing the previous snapshot."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{uuid.uuid4().hex}.tmp"
+        tmp.mkdir()
+        try:
+            for name, frame in tables.items():
+                pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                               tmp / f"{name}.parquet")
+            shutil.rmtree(self.folder / key, ignore_errors=True)
+            os.replace(tmp, self.folder / key)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for other in self.folder.iterdir():
+            if other.name != key:
+                shutil.rmtree(other, ignore_errors=True)

@@ -32,7 +32,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="force the language of every article (e.g. fr, en) instead of detecting it")
     b.add_argument("--model", action="append", default=[], metavar="NAME",
                    help="spaCy model to use for its language, e.g. fr_core_news_sm (repeatable)")
-    b.add_argument("--workers", type=int, default=1, help="spaCy worker processes (default 1)")
+    b.add_argument("--workers", type=int, default=1,
+                   help="worker processes for spaCy and the per-article stages (default 1)")
+    b.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="where the workers run: this machine, or a Dask cluster (default local)")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: the scheduler of an existing cluster "
+                        "(default: a local cluster of --workers processes)")
+    b.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="per-article cache (default: .NAME.cache beside the --out directory)")
     b.add_argument("--max-file-mb", type=float, default=20.0,
                    help="skip (and report) files larger than this (default 20)")
 
@@ -83,7 +91,11 @@ def _build(args: argparse.Namespace) -> int:
         models=models, language=args.language, workers=max(1, args.workers),
         metadata=args.metadata,
         limits=Limits(max_file_bytes=int(args.max_file_mb * 1_000_000)),
+        engine=args.engine, scheduler=args.scheduler, cache_dir=args.cache,
     )
+    if args.scheduler and args.engine != "dask":
+        _say("error: --scheduler needs --engine dask", err=True)
+        return 1
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         _say(f"error: no such file or folder: {', '.join(missing)}", err=True)
