@@ -38,7 +38,7 @@ from pipeline.cache import (
 )
 from pipeline.engine import Engine, make_engine
 from pipeline.events import infer_publication_dates
-from pipeline.ingest import Limits, ingest
+from pipeline.ingest import Limits, detect_language, ingest
 from pipeline.resolve import Resolved, resolve_entities
 from pipeline.sentiment import score_entities
 from pipeline.work import QuoteTask, StageTask, run_quotes, run_stages
@@ -156,10 +156,36 @@ def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path
         articles = saved["articles"]
         articles["published"] = articles["published"].astype("datetime64[us]")
         return articles, saved["report"]
+    detect = _Languages(root)
     ingested = ingest(inputs, metadata=options.metadata, language=options.language,
-                      limits=options.limits)
+                      limits=options.limits, detect=detect)
+    detect.save()
     snapshot.write(key, {"articles": ingested.articles, "report": ingested.report})
     return ingested.articles, ingested.report
+
+
+class _Languages:
+    """Language detection, remembered per text between builds (it is half of ingest's time)."""
+
+    def __init__(self, root: Path) -> None:
+        self._snapshot = Snapshot(root, "languages")
+        self._key = digest("languages", code_version("ingest"))
+        saved = self._snapshot.read(self._key, ("languages",))
+        frame = saved["languages"] if saved else pd.DataFrame({"text": [], "language": []})
+        self._known = dict(zip(frame["text"], frame["language"], strict=True))
+        self._used: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        key = text_hash(text)
+        if key not in self._known:
+            self._known[key] = detect_language(text)
+        self._used[key] = self._known[key]
+        return self._used[key]
+
+    def save(self) -> None:
+        """Keep the languages of this build's texts only, so the table never outgrows the corpus."""
+        self._snapshot.write(self._key, {"languages": pd.DataFrame(
+            {"text": list(self._used), "language": list(self._used.values())}, dtype="str")})
 
 
 def _resolve(spans: pd.DataFrame, articles: pd.DataFrame, key_a: list[str], root: Path

@@ -1150,6 +1150,7 @@ def ingest(
     metadata: str | Path | None = None,
     language: str | None = None,
     limits: Limits = Limits(),  # frozen, so sharing the default is safe
+    detect: Callable[[str], str] | None = None,  # detect_language, or a cached version of it
 ) -> Ingested:
     """Return the articles in `inputs` (files, folders, zips) and the report of what was skipped.
 
@@ -1170,11 +1171,13 @@ def ingest(
         reader.add(Path(item))
     for table in reader.tables:
         reader.report += table.unused()
-    articles, report = _finish(reader.articles, language=language)
+    articles, report = _finish(reader.articles, language=language,
+                               detect=detect or detect_language)
     return Ingested(articles, _report_frame(reader.report + report))
 
 
-def _finish(records: list[_Article], *, language: str | None) -> tuple[pd.DataFrame, _Report]:
+def _finish(records: list[_Article], *, language: str | None,
+            detect: Callable[[str], str] = detect_language) -> tuple[pd.DataFrame, _Report]:
     """Return the articles table from the records read, and the records that fell out."""
     columns = ["origin", "text", "title", "source", "url", "published", "language"]
     frame = pd.DataFrame([[getattr(r, c) for c in columns] for r in records], columns=columns)
@@ -1192,7 +1195,7 @@ def _finish(records: list[_Article], *, language: str | None) -> tuple[pd.DataFr
         codes = [language.strip().lower()] * len(frame)
     else:
         codes = [
-            given if isinstance(given, str) and given else detect_language(text)
+            given if isinstance(given, str) and given else detect(text)
             for given, text in zip(frame["language"], texts, strict=True)
         ]
     titles = [

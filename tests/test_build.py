@@ -222,3 +222,19 @@ def test_the_engine_keeps_a_bounded_number_of_batches_in_flight():
             results.append(result)
     assert sorted(results) == [2 * i for i in range(50)]
     assert most[0] <= 4  # submitted but not yet handed back: what memory holds
+
+
+def test_language_detection_is_remembered_between_builds(tmp_path, french_nlp, monkeypatch):
+    import pipeline.build
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    build([corpus], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    seen: list[str] = []
+    real = pipeline.build.detect_language
+    monkeypatch.setattr(pipeline.build, "detect_language",
+                        lambda text: seen.append(text) or real(text))
+    (corpus / "new.txt").write_text("Un nouvel article\nSatya Nadella a parlé à Paris hier.\n")
+    result = build([corpus], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert len(seen) == 1 and "Satya Nadella" in seen[0]  # the new article only
+    assert len(result.tables["articles"]) == 6
