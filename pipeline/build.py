@@ -36,7 +36,7 @@ from pipeline.cache import (
     files_signature,
     text_hash,
 )
-from pipeline.engine import Engine, make_engine
+from pipeline.engine import Engine, make_engine, prestart
 from pipeline.events import infer_publication_dates
 from pipeline.ingest import Limits, detect_language, ingest
 from pipeline.resolve import Resolved, resolve_entities
@@ -116,7 +116,11 @@ def _build(
     root: Path,
     began: float,
 ) -> BuildResult:
-    articles, first_report = _ingest(inputs, options, root)
+    def changed() -> None:  # a changed corpus will need workers: start them early
+        if engine is None:
+            prestart(options.engine, options.workers)
+
+    articles, first_report = _ingest(inputs, options, root, on_change=changed)
     if not articles.shape[0] and not first_report.shape[0]:
         raise BuildError(f"no input found in {', '.join(map(str, inputs))}")
     report = [first_report]
@@ -138,8 +142,8 @@ def _build(
     return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
 
 
-def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path, *,
+            on_change: Callable[[], None]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ingest, or read back the last ingest when no input file, option or ingest code changed.
 
     Ingest is corpus-wide (boilerplate is what repeats across articles), so any change to any
@@ -156,6 +160,7 @@ def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path
         articles = saved["articles"]
         articles["published"] = articles["published"].astype("datetime64[us]")
         return articles, saved["report"]
+    on_change()
     detect = _Languages(root)
     ingested = ingest(inputs, metadata=options.metadata, language=options.language,
                       limits=options.limits, detect=detect)

@@ -61,9 +61,7 @@ class PoolEngine:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipeline.work"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                          initializer=_warm)
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -72,6 +70,21 @@ class PoolEngine:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.work"])
+    return context
+
+
+def prestart(name: str, workers: int) -> None:
+    """Start the pool's fork server now, so its imports (~3 s) overlap the caller's ingest."""
+    if name == "local" and workers > 1:
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
 
 
 def windowed(submit: Callable[[Any], Future[R]], tasks: Iterable[Any], limit: int

@@ -172,3 +172,24 @@ def test_an_entity_across_a_sentence_break_belongs_to_no_sentence():
     assert [s for s in nlp("the end. Open").ents]  # the crossing entity exists...
     assert result.spans["surface"].tolist() == ["OpenAI", "Sam Altman"]  # ...and is dropped
     assert result.spans["sentence_id"].tolist() == [1, 2]
+
+
+def test_spacy_gets_a_long_one_line_article_a_bounded_batch_at_a_time():
+    from pipeline.annotate import BATCH_CHARS, MAX_CHUNK_CHARS
+
+    nlp = _english_ruler()
+    sizes: list[int] = []
+
+    class Recording:
+        meta = nlp.meta
+
+        def pipe(self, pieces, **kwargs):
+            pieces = list(pieces)
+            sizes.append(sum(len(text) for text, _ in pieces))
+            return nlp.pipe(pieces, **kwargs)
+
+    text = " ".join(["Sam Altman parle à OpenAI."] * 6_000)  # 162,000 characters, one line
+    result = annotate_articles(_articles(text, language="en"), models={"en": Recording()})
+    assert sum(sizes) == len(text)  # every character, in pieces
+    assert len(sizes) > 1 and max(sizes) <= max(BATCH_CHARS, MAX_CHUNK_CHARS)
+    assert len(result.spans) >= 12_000 - 2  # a cut may split one name
