@@ -201,8 +201,8 @@ def summarise(rows: list[dict]) -> list[str]:
                            f"({r['words_per_cpu_s']:,} words/CPU-s, {r['cpu_s']} s)")
                 else:
                     got = f"unfinished ({r.get('error', '')})"
-                lines.append(f"| one {r['run'][5:]} MB article on a single line, speed vs "
-                             f"normal | ≥ 0.5× | {got} |")
+                what = f"one {r['run'][5:]} MB article on a single line" + r.get("note", "")
+                lines.append(f"| {what}, speed vs normal | ≥ 0.5× | {got} |")
     builds = sorted((r for r in rows if r["run"].startswith("build:") and r.get("workers") == 1
                      and "peak_rss_mib" in r), key=lambda r: r["articles"])
     if len(builds) >= 2:
@@ -260,10 +260,11 @@ def write_results(rows: list[dict]) -> None:
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['run']} | | | unfinished: {r['error'][:80]} | | | | | |")
+            lines.append(f"| {r['run']}{r.get('note', '')} | | | unfinished: {r['error'][:80]} "
+                         "| | | | | |")
             continue
         lines.append(
-            f"| {r['run']} | {r.get('articles', 1):,} | {r['words']:,} "
+            f"| {r['run']}{r.get('note', '')} | {r.get('articles', 1):,} | {r['words']:,} "
             f"| {r.get('cold_cpu_s', r.get('cpu_s'))} | {r.get('cold_wall_s', r.get('wall_s'))} "
             f"| {r['words_per_cpu_s']:,} | {r.get('unchanged_cpu_s', '')} "
             f"| {r.get('plus1pct_cpu_s', '')} | {r.get('peak_rss_mib', '')} |")
