@@ -10,6 +10,7 @@ which writes the cache parts and resolves the entities, so workers need no share
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED
 from typing import Any, TypeVar
@@ -31,10 +32,11 @@ class DaskEngine:
 
         self._cluster: Any = None
         if scheduler:
-            self._client = Client(scheduler)
+            self._client = Client(scheduler, timeout="20s")
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                         processes=processes, dashboard_address=None)
+                                         processes=processes, dashboard_address=None,
+                                         silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
 
@@ -53,6 +55,14 @@ class DaskEngine:
             yield from (future.result() for future in done)
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        """Close the client (and our cluster) quietly: a worker's heartbeat racing the shutdown
+        is logged by distributed as a traceback, which is noise to a user whose build is done."""
+        logger = logging.getLogger("distributed")
+        level = logger.level
+        logger.setLevel(logging.CRITICAL)
+        try:
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            logger.setLevel(level)

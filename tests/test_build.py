@@ -238,3 +238,10 @@ def test_language_detection_is_remembered_between_builds(tmp_path, french_nlp, m
     result = build([corpus], tmp_path / "ds", loaded_models={"fr": french_nlp})
     assert len(seen) == 1 and "Satya Nadella" in seen[0]  # the new article only
     assert len(result.tables["articles"]) == 6
+
+
+def test_cli_scheduler_needs_the_dask_engine(tmp_path, capsys):
+    assert main(["build", str(SEEDS), "--out", str(tmp_path / "ds"),
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 1
+    assert capsys.readouterr().err == "error: --scheduler needs --engine dask\n"
+    assert not (tmp_path / "ds").exists()
