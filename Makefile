@@ -40,8 +40,17 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The dev set is read where it lies (never copied); without it only the seeds are scored.
+DEVSET      ?= ../shared/devset
+DEVSET_DATA ?= data/devset
 eval: seeds
-	$(BIN)/python -m pipeline eval $(DATA)
+	@if [ -f "$(DEVSET)/metadata.csv" ]; then \
+	  $(BIN)/python -m pipeline build $(DEVSET)/texts --metadata $(DEVSET)/metadata.csv \
+	    --out $(DEVSET_DATA) >/dev/null || exit 1; \
+	else \
+	  echo "No dev set at $(DEVSET): scoring the seeds only (make eval DEVSET=path/to/devset)"; \
+	fi
+	$(BIN)/python -m pipeline eval $(DATA) --devset $(DEVSET) --devset-data $(DEVSET_DATA)
 
 # Regenerate the pinned locks from pyproject.toml (needs the package index).
 lock: | $(BIN)/python

@@ -45,8 +45,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="list candidate merges the automatic rules did not dare to make")
     e.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
 
-    v = sub.add_parser("eval", help="score a dataset of the seeds against the project's gold files")
-    v.add_argument("dataset", type=Path)
+    v = sub.add_parser("eval", help="score the seeds (and the dev set) against their gold files")
+    v.add_argument("dataset", type=Path, help="a dataset built from seeds/")
+    v.add_argument("--devset", type=Path, default=None,
+                   help="the dev set folder (with gold/), scored out-of-sample beside the seeds")
+    v.add_argument("--devset-data", type=Path, default=None,
+                   help="a dataset built from the dev set's texts")
     return parser
 
 
@@ -165,5 +169,5 @@ def _entities(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate
 
-    _say(evaluate(args.dataset))
+    _say(evaluate(args.dataset, devset=args.devset, devset_data=args.devset_data))
     return 0
