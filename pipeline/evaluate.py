@@ -44,7 +44,7 @@ class GoldFiles:
 
     @classmethod
     def seeds(cls) -> GoldFiles:
-        return cls(entities=GOLD_DIR / "gold_entities.csv", quotes=None,
+        return cls(entities=GOLD_DIR / "gold_entities.csv", quotes=GOLD_DIR / "gold_quotes.csv",
                    dates=GOLD_DIR / "gold_dates.csv", sentiment=GOLD_DIR / "gold_sentiment.csv")
 
     @classmethod

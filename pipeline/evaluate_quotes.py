@@ -91,7 +91,7 @@ def locate(text: str, needles: list[str], *, before: str = "", title: str = ""
            ) -> list[int | None]:
     """Offsets of `needles` in `text`, taken in document order (a repeated needle is its next
     occurrence); when `before` is given, an occurrence must follow one of those characters (and
-    spaces). The gold also covers the title line, which the pipeline keeps in `articles.title`,
+    spaces) where it can (a post quoted without marks is found anywhere). The gold also covers the title line, which the pipeline keeps in `articles.title`,
     out of the text it analyses: a needle found there is `TITLE`. None where a needle is not
     found."""
     skip = len(title) + 1 if title else 0
@@ -99,10 +99,11 @@ def locate(text: str, needles: list[str], *, before: str = "", title: str = ""
     out: list[int | None] = []
     pos = 0
     for needle in needles:
-        lead = rf"(?<=[{re.escape(before)}])\s*" if before else r"(?<![\w])"
-        tail = "" if before else r"(?![\w])"
-        pattern = re.compile(lead + "(" + re.escape(needle) + ")" + tail)
-        m = pattern.search(text, pos) or pattern.search(text)
+        plain = re.compile(r"(?<![\w])(" + re.escape(needle) + ")")
+        marked = re.compile(rf"(?<=[{re.escape(before)}])\s*(" + re.escape(needle) + ")") \
+            if before else plain
+        m = (marked.search(text, pos) or marked.search(text) or plain.search(text, pos)
+             or plain.search(text))
         out.append(None if m is None else TITLE if m.start(1) < skip else m.start(1) - skip)
         if m:
             pos = m.start(1) + 1
