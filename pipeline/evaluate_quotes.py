@@ -9,8 +9,9 @@ mark), so the comparison is by position, not by string:
   recall = detected / gold, precision = detected / predicted quotes in the gold articles (a quote
   the gold excludes, such as scare quotes around a term, counts against precision);
 - speaker: a detected quote's speaker is *right* when it names the gold speaker: the same name,
-  the canonical name of its entity, or a shorter form that ends the gold name ("Le Pen" for
-  "Jean-Marie Le Pen") and ends no other speaker's name in that article. Speaker precision =
+  the canonical name of its entity, a shorter part of the gold name other than the first name
+  ("Le Pen" for "Jean-Marie Le Pen", "Pastor" for "Ana Pastor García") that is part of no
+  other speaker's name in that article, or its acronym ("HRW"). Speaker precision =
   right / detected quotes with a speaker; speaker recall = right / gold quotes with a speaker.
 """
 
@@ -91,7 +92,8 @@ def locate(text: str, needles: list[str], *, before: str = "", title: str = ""
            ) -> list[int | None]:
     """Offsets of `needles` in `text`, taken in document order (a repeated needle is its next
     occurrence); when `before` is given, an occurrence must follow one of those characters (and
-    spaces) where it can (a post quoted without marks is found anywhere). The gold also covers the title line, which the pipeline keeps in `articles.title`,
+    spaces) where it can (a post quoted without marks is found anywhere). The gold also covers
+    the title line, which the pipeline keeps in `articles.title`,
     out of the text it analyses: a needle found there is `TITLE`. None where a needle is not
     found."""
     skip = len(title) + 1 if title else 0
@@ -130,10 +132,21 @@ def same_speaker(gold: str, predicted: str, entity_name: str | None, others: lis
             continue
         if words == target:
             return True
-        if len(words) < len(target) and target[-len(words):] == words and not any(
-                _norm(o) != target and _norm(o)[-len(words):] == words for o in others):
+        if len(words) < len(target) and _inside(words, target) and not any(
+                _norm(o) != target and _inside(words, _norm(o)) for o in others):
             return True
+        if len(words) == 1 and len(target) > 1 and words[0] == "".join(w[0] for w in target
+                                                                          if len(w) > 2):
+            return True  # an acronym: "HRW" for "Human Rights Watch"
     return False
+
+
+def _inside(words: list[str], target: list[str]) -> bool:
+    """`words` is a run of `target` other than its first word alone ("Pastor" in "Ana Pastor
+    García", "Le Pen" in "Jean-Marie Le Pen"; not "Ana")."""
+    n = len(words)
+    return any(target[i : i + n] == words for i in range(len(target) - n + 1)) and not (
+        target[:n] == words and n == 1 and len(target) > 1 and target[-1] != words[0])
 
 
 def titles_and_texts(articles: pd.DataFrame) -> dict[str, tuple[str, str]]:
