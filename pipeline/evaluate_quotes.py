@@ -118,7 +118,7 @@ def _norm(name: str) -> list[str]:
     words = re.findall(r"[\w']+", plain)
     while words and words[0] in _HONORIFICS:
         words = words[1:]
-    return words
+    return [w for w in words if len(w) > 1]  # initials: "B. Obama" is "Obama"
 
 
 def same_speaker(gold: str, predicted: str, entity_name: str | None, others: list[str]) -> bool:

@@ -44,20 +44,21 @@ martelé fustigé commenté rappelé observé noté tweeté twitté posté lanc�
 confirmé admis promis jugé regretté prévenu dénoncé salué soutenu tranché répété déploré lâché
 glissé témoigné protesté plaidé relevé rétorqué répliqué réfuté nuancé révélé avoué constaté
 remarqué suggéré ironisé raillé démenti menacé corrigé défendu réjoui félicité indigné inquiété
-exclamé écrié condamné qualifié demandé expliqués déclarés"""
+exclamé écrié condamné qualifié demandé renchéri décrit"""
 _FR_PRESENT_TEXT = """déclare dit écrit affirme explique ajoute estime annonce assure souligne
 indique précise confie répond réagit conclut insiste raconte reconnaît reconnait publie avertit
 martèle fustige commente rappelle observe tweete poursuit résume confirme admet promet regrette
 prévient dénonce salue soutient déplore lâche glisse témoigne proteste plaide relève rétorque
 réplique réfute nuance révèle avoue constate remarque suggère ironise raille dément menace
-corrige juge note déclarent disent écrivent affirment expliquent ajoutent estiment annoncent
+corrige juge note renchérit décrit déclarent disent écrivent affirment expliquent ajoutent estiment annoncent
 assurent soulignent indiquent précisent répondent insistent racontent reconnaissent publient
 martèlent fustigent commentent rappellent regrettent dénoncent déplorent témoignent jugent
 déclarait disait écrivait affirmait ajoutait estimait assurait expliquait répondait
 déclara dit écrivit affirma expliqua ajouta estima annonça assura souligna indiqua précisa
 confia répondit conclut insista raconta reconnut rappela lança rétorqua répliqua nia avoua"""
 _FR_GERUNDS_TEXT = """disant déclarant écrivant affirmant expliquant ajoutant soulignant
-estimant assurant précisant indiquant répondant dénonçant rappelant jugeant"""
+estimant assurant précisant indiquant répondant dénonçant rappelant jugeant demandant
+annonçant"""
 _FR_PARTICIPLES = _FR_PARTICIPLES_TEXT.split()
 _FR_PRESENT = _FR_PRESENT_TEXT.split()
 _FR_GERUNDS = _FR_GERUNDS_TEXT.split()
@@ -73,7 +74,7 @@ _CUE_FR_TEXT = (
     rf"(?<![\w-])(?:"
     rf"(?:(?P<pre>{_PRONOUNS}){_WS})?"
     rf"(?:(?:(?:s['’]|se{_WS})?(?:a|ont|avait|avaient|aurait|auraient|est|sont|était|serait)"
-    rf"(?:-t-(?P<inv1>il|elle)|-(?P<inv2>ils|elles))?|se)"
+    rf"(?:-(?:t-)?(?P<inv1>il|elle)|-(?P<inv2>ils|elles))?|se)"
     rf"{_WS}(?:(?:aussi|également|encore|ensuite|alors|même|enfin|lui|elle|pourtant|"
     rf"toutefois|cependant|néanmoins|de{_WS}son{_WS}côté|pour{_WS}sa{_WS}part|"
     rf"quant{_WS}à{_WS}(?:lui|elle)),?{_WS})*)?"
@@ -137,7 +138,7 @@ yet you your"""
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 _NOUN_SUBJECT = re.compile(r"\s*(?:Le|La|Les|L['’]|Un|Une|Ce|Cette|Ces|The|A|An)[^\S\n]*"
                            r"[a-zà-ÿ]")
-_SENTENCE_END = re.compile(r"(?<!\bM)(?<!\bMme)(?<!\bDr)[.!?…](?=\s|$)")
+_SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)(?<!\bDr)[.!?…](?=\s|$)")
 _CLOSERS = {"«": "»", "“": "”", '"': '"'}
 _SPEAKER_LABELS = ("PER", "ORG")
 # the gender a mention's surroundings show: an honorific, or "la/sa <noun>, X", "X, le <noun>"
@@ -466,18 +467,15 @@ def _attribute_before(art: _Article, quote: Quote, cue_re: re.Pattern[str], done
 
 
 def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
-    """"Mais pour Obama, « … »": the view of a person named right before the quote."""
-    window = art.text[lo : quote.opened]
-    match = re.search(r"([^\S\n]*,[^\S\n]*)$", window)
-    if match is None:
-        return None
-    people = [m for m in art.between(lo, quote.opened) if m.label == "PER"]
-    if not people or people[-1].end != lo + match.start():
-        return None
-    person = people[-1]
-    if not _FOR_PERSON.search(art.text[max(0, person.start - 8) : person.start]):
-        return None
-    return replace(quote, speaker=person.surface, speaker_id=person.entity_id, cue="pour")
+    """"Mais pour Obama, « … »", "Pour B. Obama, avec un tel coach, les Américains « … »": the
+    view of a person the sentence introduces with "pour X,"."""
+    for person in art.between(lo, quote.opened):
+        if (person.label == "PER"
+                and _FOR_PERSON.search(art.text[max(0, person.start - 8) : person.start])
+                and art.text.startswith(",", person.end)):
+            return replace(quote, speaker=person.surface, speaker_id=person.entity_id,
+                           cue=art.text[person.start - 5 : person.start].strip())
+    return None
 
 
 def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
@@ -497,6 +495,9 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
     text = art.text
     recognised = art.between(lo, hi)
     named = [(m.surface, m.start) for m in recognised if m.label in _SPEAKER_LABELS]
+    # a place right before the cue speaks for its government: "Bruxelles a salué …"
+    named += [(m.surface, m.start) for m in recognised if m.label == "LOC" and subject
+              and hi == lo + cue.start() and not art.text[m.end : hi].strip()]
     # a name the recogniser calls a place is not a speaker; one it calls MISC may well be
     named += [(n, at) for n, at in _names(text, lo, hi)
               if not any(m.start <= at < m.end for m in recognised if m.label != "MISC")]
@@ -570,6 +571,17 @@ def _continue(art: _Article, quotes: list[Quote]) -> list[Quote]:
                   and m.surface != prev.speaker]
         if not others:
             out[k] = replace(cur, speaker=prev.speaker, speaker_id=prev.speaker_id)
+    # "« … », la question est de savoir « … », affirme-t-il": one cue after both quotes of a
+    # sentence attributes the first too
+    for k in range(len(out) - 2, -1, -1):
+        cur, nxt = out[k], out[k + 1]
+        if cur.speaker is not None or cur.cue is not None or nxt.speaker is None:
+            continue
+        if nxt.opened - cur.closed > CONTINUATION_GAP or _SENTENCE_END.search(
+                text, cur.closed, nxt.opened) or text.find("\n", cur.closed, nxt.opened) >= 0:
+            continue
+        if not [m for m in art.between(cur.closed, nxt.opened) if m.label == "PER"]:
+            out[k] = replace(cur, speaker=nxt.speaker, speaker_id=nxt.speaker_id)
     return out
 
 
