@@ -50,7 +50,8 @@ indique précise confie répond réagit conclut insiste raconte reconnaît recon
 martèle fustige commente rappelle observe tweete poursuit résume confirme admet promet regrette
 prévient dénonce salue soutient déplore lâche glisse témoigne proteste plaide relève rétorque
 réplique réfute nuance révèle avoue constate remarque suggère ironise raille dément menace
-corrige juge note renchérit décrit déclarent disent écrivent affirment expliquent ajoutent estiment annoncent
+corrige juge note renchérit décrit
+déclarent disent écrivent affirment expliquent ajoutent estiment annoncent
 assurent soulignent indiquent précisent répondent insistent racontent reconnaissent publient
 martèlent fustigent commentent rappellent regrettent dénoncent déplorent témoignent jugent
 déclarait disait écrivait affirmait ajoutait estimait assurait expliquait répondait
