@@ -350,7 +350,7 @@ def _entity_for(name: str, at: int, art: _Article) -> str | None:
     if same is not None:
         return same.entity_id
     for m in covering:
-        if m.label in _SPEAKER_LABELS:
+        if m.label in _SPEAKER_LABELS or m.label == "LOC":  # a place: only when chosen as one
             return m.entity_id
     return None
 

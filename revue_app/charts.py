@@ -539,7 +539,10 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
     xaxis: dict = {"title": "date", "type": "date", "rangeslider": {
         "visible": True, "thickness": 0.15, "bgcolor": "#F4F6F8",
         "yaxis": {"rangemode": "fixed", "range": [n + 0.5, -1.5]}}}
-    window = busiest_window(frame["date"])
+    # dates far from their article's publication ("depuis 1979") stay on the chart but never
+    # choose the window it opens on
+    near = (frame["date"] - frame["published"]).abs() <= pd.Timedelta(days=NEAR_PUBLICATION_DAYS)
+    window = busiest_window(frame.loc[near | frame["published"].isna(), "date"])
     if window is not None:
         xaxis["range"] = [window[0].strftime("%Y-%m-%d"), window[1].strftime("%Y-%m-%d")]
     fig.update_layout(
@@ -549,6 +552,9 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
                "ticktext": [row_label[a] for a in order], "autorange": "reversed"},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     return _layout(fig, title, height=280 + 40 * n, top=90)
+
+
+NEAR_PUBLICATION_DAYS = 730  # events further from their publication date are history
 
 
 def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
