@@ -6,11 +6,17 @@ deux ans", and their English equivalents); only then is the matched expression h
 dateparser. Running dateparser's `search_dates` over raw French text is unusable ("Sam" → samedi,
 "je" → jeudi, "$50" → 1950), and a pattern per kind also says *how* each date was resolved.
 
-Relative expressions are resolved against the article's `published` date with news conventions:
-a weekday is the most recent such day on or before publication ("vendredi" in a Monday paper is
-three days earlier), a day or month without a year takes the year that puts it closest to the
-publication date ("28 décembre" in a paper of 3 January is the previous year). Expressions that
-need a publication date the article does not have are skipped, never guessed.
+Relative expressions are resolved against the article's `published` date with news conventions,
+steered by the tense of their sentence (the nearest cue: a future or conditional verb, "doit",
+"va", "prévu", "attendu", "jusqu'à" look ahead; a past auxiliary, "dernier", "hier" look back;
+no part-of-speech tagger needed). A weekday is the most recent such day on or before publication
+("vendredi" in a Monday paper is three days earlier) unless its sentence looks ahead ("doit
+débuter mardi": the coming Tuesday). A day or month without a year takes the year consistent
+with the tense, else the nearest, a past date being preferred unless the future one is less than
+half as far ("28 décembre" in a paper of 3 January is the previous year, "le 14 mars" in a
+September paper this year's). "septembre dernier" is the last September before the publication
+month. Expressions that need a publication date the article does not have are skipped, never
+guessed.
 """
 
 from __future__ import annotations
@@ -200,9 +206,9 @@ def _month_number(name: str, language: str) -> int | None:
 
 
 def _closest_year(month: int, day: int, published: date, lean: int = 0) -> date | None:
-    """The date with this month and day nearest to `published` (ties go to the past); with a
-    lean, the nearest on that side of the publication (on or before it for the past, on or after
-    it for the future)."""
+    """The date with this month and day nearest to `published` (see `_distance`); with a lean,
+    the nearest on that side of the publication (on or before it for the past, on or after it
+    for the future)."""
     best: date | None = None
     for year in (published.year - 1, published.year, published.year + 1):
         if day > calendar.monthrange(year, month)[1]:
@@ -210,10 +216,16 @@ def _closest_year(month: int, day: int, published: date, lean: int = 0) -> date 
         candidate = date(year, month, day)
         if (lean < 0 and candidate > published) or (lean > 0 and candidate < published):
             continue
-        if best is None or (abs((candidate - published).days), candidate > published) < (
-                abs((best - published).days), best > published):
+        if best is None or _distance(candidate, published) < _distance(best, published):
             best = candidate
     return best
+
+
+def _distance(candidate: date, published: date) -> tuple[int, bool]:
+    """How far a yearless date is from publication: news look back more often than ahead, so a
+    future date counts double (ties go to the past)."""
+    days = (candidate - published).days
+    return (2 * days if days > 0 else -days), days > 0
 
 
 def _mod_lean(m: re.Match[str], lean: int) -> int:

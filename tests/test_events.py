@@ -325,3 +325,13 @@ def test_date_finding_is_linear_in_line_length(monkeypatch):
 
     small, large = cost(200), cost(400)
     assert large / small < 2.2, (small, large)
+
+
+def test_yearless_date_without_tense_prefers_the_recent_past():
+    assert dates("Le rapport du 14 mars.", date(2020, 9, 15))[0][1] == "2020-03-14"
+    assert dates("Le rapport du 5 janvier.", date(2019, 12, 28))[0][1] == "2020-01-05"
+
+
+def test_english_weekday_follows_the_tense():
+    assert dates("The minister will speak on Tuesday.", SATURDAY, "en")[0][1] == "2018-11-20"
+    assert dates("The minister spoke on Tuesday.", SATURDAY, "en")[0][1] == "2018-11-13"
