@@ -446,6 +446,7 @@ _BACK_EN = r"was|were|had|has|have|did|last|ago|yesterday"
 _LEANS = {
     lang: re.compile(rf"(?<![\w'’-])(?:(?P<ahead>{ahead})|(?P<back>{back}))(?![\w-])")
     for lang, ahead, back in (("fr", _AHEAD_FR, _BACK_FR), ("en", _AHEAD_EN, _BACK_EN))}
+_STOP = re.compile(r"(?<!\b[A-ZÀ-Ý])[.!?…](?=\s|$)|\n")  # a sentence end, not "B. Obama"
 LEAN_CHARS = 120  # how far around an expression its sentence's tense is read
 
 
@@ -453,12 +454,10 @@ def _lean(text: str, start: int, end: int, language: str) -> int:
     """+1 when the nearest tense cue of the expression's sentence looks ahead, -1 when it looks
     back, 0 without one. Reads at most LEAN_CHARS on each side (linear in the text)."""
     lo, hi = max(0, start - LEAN_CHARS), min(len(text), end + LEAN_CHARS)
-    before, after = text[lo:start], text[end:hi]
-    stop = max(before.rfind(". "), before.rfind("\n"), before.rfind("! "), before.rfind("? "))
-    lo += stop + 1 if stop >= 0 else 0
-    cut_at = [i for i in (after.find(". "), after.find("\n"), after.find("! "), after.find("? "))
-              if i >= 0]
-    hi = end + min(cut_at) if cut_at else hi
+    stops = [m.end() for m in _STOP.finditer(text, lo, start)]
+    lo = stops[-1] if stops else lo
+    stop = _STOP.search(text, end, hi)
+    hi = stop.start() if stop else hi
     best: tuple[int, int] | None = None
     for cue in _LEANS.get(language, _LEANS["fr"]).finditer(text, lo, hi):
         if start <= cue.start() < end:

@@ -44,7 +44,7 @@ martelé fustigé commenté rappelé observé noté tweeté twitté posté lanc�
 confirmé admis promis jugé regretté prévenu dénoncé salué soutenu tranché répété déploré lâché
 glissé témoigné protesté plaidé relevé rétorqué répliqué réfuté nuancé révélé avoué constaté
 remarqué suggéré ironisé raillé démenti menacé corrigé défendu réjoui félicité indigné inquiété
-exclamé écrié condamné qualifié demandé renchéri décrit"""
+exclamé écrié condamné qualifié demandé renchéri décrit appelé"""
 _FR_PRESENT_TEXT = """déclare dit écrit affirme explique ajoute estime annonce assure souligne
 indique précise confie répond réagit conclut insiste raconte reconnaît reconnait publie avertit
 martèle fustige commente rappelle observe tweete poursuit résume confirme admet promet regrette
@@ -81,7 +81,7 @@ _CUE_FR_TEXT = (
     rf"quant{_WS}à{_WS}(?:lui|elle)),?{_WS})*)?"
     rf"(?P<verb>{_words(_FR_PARTICIPLES + _FR_PRESENT)})"
     rf"(?:-t-(?P<inv3>il|elle)|-(?P<inv4>il|elle|ils|elles))?"
-    rf"|en{_WS}(?P<gerund>{_words(_FR_GERUNDS)})"
+    rf"|(?:en{_WS})?(?P<gerund>{_words(_FR_GERUNDS)})"
     rf"|(?P<according>selon|d['’]après)"
     rf")(?![\w])"
 )
@@ -117,6 +117,9 @@ _COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre|
 # a common noun, not someone's name
 _AFTER_ARTICLE = re.compile(r"\b(?:le|la|les|l['’]|un|une|des|du|the|a|an)[^\S\n]*$",
                             re.IGNORECASE)
+# "Nadine Morano, ex-députée UMP, a dit": a name after a comma and a role word is part of an
+# apposition about the subject, not the subject
+_IN_APPOSITION = re.compile(r",[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+$")
 _NOT_NAMES_TEXT = """Le La Les L Un Une Des De Du D Ce Cette Ces Cet Il Elle Ils Elles On Nous
 Vous Je J Tu Mais Et Puis Selon Pour Dans Sur En Au Aux Son Sa Ses Leur Leurs Notre Nos Votre Vos
 Mon Ma Mes Quant Comme Si Alors Ainsi Après Avant Depuis Lors M Mme Mr Mrs Ms Dr The A An He She
@@ -459,7 +462,7 @@ def _attribute_before(art: _Article, quote: Quote, cue_re: re.Pattern[str], done
         return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False)
     # inverted: "a déclaré Altman : « … »", "comme le rappelle HRW, « … »"
     after = lo + cue.end()
-    if re.fullmatch(r"[^\S\n]+[A-ZÀ-Ý][^,:;.!?«“\"]{0,60}[,:]?[^\S\n]*",
+    if re.fullmatch(r"[^\S\n]+[A-ZÀ-Ý][^,:;.!?«“\"]{0,60}[,:][^\S\n]*",
                     text[after : quote.opened]):
         found = _speaker(art, quote, cue, after, quote.opened, done, first=True)
         if found.speaker is not None:
@@ -484,8 +487,9 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
     """The quote attributed to the subject of the cue: the name nearest before the cue (or,
     after it, the first) in [lo, hi), a person, organisation or unrecognised capitalised name,
     that is no complement ("le PDG de Microsoft"), apposition ("X, le Brutus de l'histoire") or
-    aside in brackets ("X (UMP)"). After "selon", the name is a complement and the speaker:
-    `subject=False`."""
+    aside in brackets ("X (UMP)"). After an article only an organisation or place is a name
+    ("le ministère de l'Intérieur"; "le Brutus de l'histoire" is an apposition). After "selon",
+    the name is a complement and the speaker (a person first): `subject=False`."""
     found = replace(quote, cue=_cue_text(cue))
     pronoun = _pronoun(cue)
     if pronoun is not None:
@@ -496,6 +500,11 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
     text = art.text
     recognised = art.between(lo, hi)
     named = [(m.surface, m.start) for m in recognised if m.label in _SPEAKER_LABELS]
+    # "selon le PDG de Microsoft, Satya Nadella, « … »": the person, not the company
+    if not subject and any(m.label == "PER" for m in recognised):
+        named = [(m.surface, m.start) for m in recognised if m.label == "PER"]
+    people = {at for _, at in named if any(m.start == at and m.label == "PER"
+                                           for m in recognised)}
     # a place right before the cue speaks for its government: "Bruxelles a salué …"
     named += [(m.surface, m.start) for m in recognised if m.label == "LOC" and subject
               and hi == lo + cue.start() and not art.text[m.end : hi].strip()]
@@ -504,8 +513,10 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
               if not any(m.start <= at < m.end for m in recognised if m.label != "MISC")]
     named = [(n, at) for n, at in sorted(named, key=lambda x: x[1])
              if not (subject and _is_complement(text, at))
-             and not _AFTER_ARTICLE.search(text[max(0, at - 6) : at])
-             and text.rfind("(", lo, at) <= text.rfind(")", lo, at)]
+             and ((at not in people and any(m.start == at for m in recognised))
+                  or not _AFTER_ARTICLE.search(text[max(0, at - 6) : at]))
+             and text.rfind("(", lo, at) <= text.rfind(")", lo, at)
+             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))]
     if not named:
         return found
     name, at = named[0 if first or not subject else -1]

@@ -287,3 +287,28 @@ def test_attribution_is_linear_in_article_length():
 
     small, large = ops(40), ops(80)
     assert large / small < 2.3, (small, large)  # quadratic would be about 4
+
+
+def test_a_name_in_an_apposition_is_not_the_subject():
+    text = "Paul Renard, ex-député Parti Vert, l'avait qualifié de « patron sans partage »."
+    assert attributed(text, "Paul Renard", orgs=("Parti Vert",))[0][1] == "Paul Renard"
+
+
+def test_selon_names_the_person_rather_than_the_company():
+    text = "Selon le patron de Norvia, Paul Renard, « les ventes vont reprendre cet été »."
+    assert attributed(text, "Paul Renard", orgs=("Norvia",))[0][1] == "Paul Renard"
+
+
+def test_an_organisation_after_its_article_can_speak():
+    text = "« Ces violences sont intolérables », juge le Syndicat des artisans."
+    assert attributed(text, orgs=("Syndicat des artisans",))[0][1] == "Syndicat des artisans"
+
+
+def test_participle_without_en_is_a_cue():
+    text = "Norvia a publié un communiqué affirmant qu'elle avait proposé « un poste de nuit »."
+    assert attributed(text, orgs=("Norvia",))[0][1:4:2] == ("Norvia", "affirmant")
+
+
+def test_a_name_after_the_cue_without_punctuation_is_its_object():
+    text = "Paul Renard avait appelé Julie Morel « la reine du compromis »."
+    assert attributed(text, "Paul Renard", "Julie Morel")[0][1] == "Paul Renard"
