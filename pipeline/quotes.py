@@ -107,12 +107,18 @@ _SIGNATURE = re.compile(r"^[^\S\n]*[-–—][^\S\n]*(?P<name>[^\W\d_][^()\n@]{1,
                         r"\(@(?P<handle>\w{1,30})\)[^\n]*$", re.MULTILINE)
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+"
                    r"(?:[^\S\n]+(?:de[^\S\n]+|van[^\S\n]+)?[A-ZÀ-Ý][\w'’-]+){0,3}")
-# a name after a preposition, with or without its article, is a complement: "le PDG de
-# Microsoft", "à la RTBF", "sur Europe 1"
+# a name after a preposition, with or without its article or a role word, is a complement: "le
+# PDG de Microsoft", "à la RTBF", "sur Europe 1", "du président X", "de sa veuve X"
 _COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre|sur|dans|par|"
                          r"devant|entre|vers|depuis|sans|envers|auprès[^\S\n]+de|to|on|in|at|"
-                         r"with|by|from)(?:[^\S\n]+(?:la|le|les|l['’]|the))?|\b[dl]['’])"
-                         r"(?:[^\S\n]*(?:[A-Z]|Mme|Mr)\.)?[^\S\n]*$", re.IGNORECASE)
+                         r"with|by|from)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
+                         r"leurs|its|his|her|their))?|\b[dl]['’])"
+                         r"(?:[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+)?"
+                         r"(?:[^\S\n]*(?:[A-Z]|Mme|Mr)\.)?[^\S\n]*$")
+_OPENS_WITH_PREPOSITION = re.compile(
+    r"[^\S\n]*(?:à|au|aux|de|du|des|dans|pour|par|avec|sur|chez|après|avant|lors|sans|sous|"
+    r"vers|contre|malgré|parmi|selon|to|of|on|in|at|with|by|from|for)[^\S\n]+[^,.!?«»“”]*$",
+    re.IGNORECASE)
 # "le Président-candidat", "la Commission": after an article a capitalised word is a title or
 # a common noun, not someone's name
 _AFTER_ARTICLE = re.compile(r"\b(?:le|la|les|l['’]|un|une|des|du|the|a|an)[^\S\n]*$",
@@ -133,7 +139,9 @@ _FUNCTION_WORDS_TEXT = """à au aux avec ce ces cet cette comme dans de des du e
 ils je la le les leur lui ma mais me même mes moi mon ne nos notre nous on ou où par pas pour
 qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y ça
 cependant certes donc enfin ensuite néanmoins or pourtant puis quand toutefois tout tous toute
-toutes aussi ici là déjà encore jamais bien plus moins très trop alors ainsi désormais
+toutes aussi ici là déjà encore jamais bien plus moins très trop alors ainsi désormais sous
+sans vers contre malgré chez entre parmi durant pendant lors dès face outre hors près via avant
+après depuis selon voici voilà
 a about after all also an and any are as at be because been but by can could did do does for
 from had has have he her here his how i if in into is it its just may me more most my no not
 now of on one or our out over she so some such than that the their them then there these they
@@ -322,7 +330,12 @@ def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:
 
 
 def _is_complement(text: str, at: int) -> bool:
-    return bool(_COMPLEMENT.search(text[max(0, at - 20) : at]))
+    """A name governed by a preposition: right before it ("à la RTBF"), or opening the
+    comma-delimited phrase it sits in (", à la demande de sa veuve X")."""
+    if _COMPLEMENT.search(text[max(0, at - 40) : at]):
+        return True
+    comma = text.rfind(",", max(0, at - 60), at)
+    return comma >= 0 and bool(_OPENS_WITH_PREPOSITION.match(text, comma + 1, at))
 
 
 def _names(text: str, lo: int, hi: int) -> list[tuple[str, int]]:

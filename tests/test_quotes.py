@@ -312,3 +312,20 @@ def test_participle_without_en_is_a_cue():
 def test_a_name_after_the_cue_without_punctuation_is_its_object():
     text = "Paul Renard avait appelé Julie Morel « la reine du compromis »."
     assert attributed(text, "Paul Renard", "Julie Morel")[0][1] == "Paul Renard"
+
+
+def test_a_name_in_a_prepositional_phrase_after_the_cue_is_not_the_speaker():
+    text = ("« Il est parti dans la nuit », a confirmé son avocat, à la demande de sa sœur "
+            "Julie Morel.")
+    assert attributed(text, "Julie Morel")[0][1] is None
+
+
+def test_a_name_after_a_preposition_and_a_role_word_is_a_complement():
+    text = ("Antoine Morel quitte le parti. Surpris par le choix du président Paul Renard, il "
+            "déclara : « Je ne m'y attendais pas du tout ».")
+    assert attributed(text, "Paul Renard", "Antoine Morel")[0][1] == "Antoine Morel"
+
+
+def test_a_capitalised_preposition_is_not_a_name():
+    text = "Sous couvert d'anonymat, un cadre admet que le verdict « change tout pour nous »."
+    assert attributed(text)[0][1] is None
