@@ -159,7 +159,7 @@ _FEMININE_BEFORE = re.compile(r"(?:\b(?:Mme|Madame|Mlle|Mademoiselle)\.?|\b(?:la
 _MASCULINE_BEFORE = re.compile(r"(?:\b(?:M|Monsieur|Mr)\.?|\b(?:le|du|au|ce|un)"
                                r"[^\S\n]+[a-zà-ÿ-]+[^\S\n]*,?)[^\S\n]*$")
 _FEMININE_AFTER = re.compile(r"^[^\S\n]*,[^\S\n]*(?:la|sa|une)[^\S\n]")
-_MASCULINE_AFTER = re.compile(r"^[^\S\n]*,[^\S\n]*(?:le|son|un)[^\S\n]")
+_MASCULINE_AFTER = re.compile(r"^[^\S\n]*,[^\S\n]*(?:le|un)[^\S\n]")  # not "son": "son épouse"
 
 
 @dataclass(frozen=True)
