@@ -140,7 +140,7 @@ def test_whitespace_only_file(tmp_path: Path) -> None:
 def test_binary_junk(tmp_path: Path) -> None:
     junk = random.Random(1).randbytes(5000)
     path = write(tmp_path / "junk.txt", junk)
-    assert reasons(run(path)) == {str(path): "binary file, not text"}
+    assert reasons(run(path))[str(path)].startswith("binary file, not text (")
 
 
 def test_rare_nul_bytes_are_dropped(tmp_path: Path) -> None:
@@ -402,12 +402,24 @@ def test_directory_symlink_loop(tmp_path: Path) -> None:
     assert reasons(result) == {str(corpus / "sub" / "loop"): "directory loop (symlink) skipped"}
 
 
-def test_symlinked_folder_is_followed(tmp_path: Path) -> None:
+def test_symlinks_are_followed_inside_the_inputs_and_reported_outside(tmp_path: Path) -> None:
     write(tmp_path / "elsewhere" / "b.txt", "Titre\n" + ARTICLE_DE)
+    write(tmp_path / "secret.txt", "Secret\n" + ARTICLE_FR)
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
+    write(corpus / "inside" / "a.txt", "Titre\n" + ARTICLE_FR)
     (corpus / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    assert list(run(corpus).articles["origin"]) == [str(corpus / "link" / "b.txt")]
+    (corpus / "passwd.txt").symlink_to(tmp_path / "secret.txt")
+    (corpus / "z-alias.txt").symlink_to(corpus / "inside" / "a.txt")
+    result = run(corpus)
+    assert list(result.articles["origin"]) == [str(corpus / "inside" / "a.txt")]
+    outside = "symbolic link to a place outside the inputs, not followed"
+    assert reasons(result) == {
+        str(corpus / "link"): outside,
+        str(corpus / "passwd.txt"): outside,
+        str(corpus / "z-alias.txt"): f"duplicate of {corpus / 'inside' / 'a.txt'}",
+    }
+    # a link named as an input is the user's choice: it is read
+    assert list(run(corpus / "link").articles["origin"]) == [str(corpus / "link" / "b.txt")]
 
 
 def test_relative_origins_stay_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -465,7 +477,8 @@ def test_metadata_sidecar_naming_a_missing_file(tmp_path: Path) -> None:
         "Titre officiel", "Le Monde", "https://lemonde.fr/a")
     assert article["text"].startswith("Titre du fichier\n")  # not the title: kept in the body
     assert reasons(result) == {
-        f"{tmp_path / 'metadata.csv'}#row=2": "metadata.csv: no such file 'ghost.txt'"
+        f"{tmp_path / 'metadata.csv'}#row=2": "metadata row matched no input: 'ghost.txt' "
+                                              "(no such file)"
     }
 
 
@@ -529,7 +542,7 @@ def test_decode_bytes_returns_text_or_a_reason(data: bytes) -> None:
     try:
         text = decode_bytes(data)
     except UnreadableInput as exc:
-        assert exc.reason == "binary file, not text"
+        assert exc.reason.startswith("binary file, not text (")
     else:
         assert "\x00" not in text
 
