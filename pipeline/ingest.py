@@ -320,8 +320,8 @@ def same_title(line: str, title: str) -> bool:
         return True  # the page title carries the site name: "Title | TechCrunch"
     if b.startswith(a) and len(a) >= 20 and not b[len(a)].isalnum():
         return True  # the first line is a truncated title
-    if len(a) > 2 * len(b) + 20:
-        return False
+    if len(a) > 2 * len(b) + 20 or max(len(a), len(b)) > 2000:
+        return False  # SequenceMatcher is quadratic; headlines are short
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
 
 
@@ -404,13 +404,14 @@ def _language_code(value: object) -> str | None:
 # ----------------------------------------------------------------------------------------------
 # Page furniture
 
+_AGENCIES = r"(afp|reuters|ap|getty images|maxppp|sipa|abaca|epa|shutterstock|hans lucas|archives?)"
 _FURNITURE_PATTERNS = [
     # French
     r"laisse[rz]? un commentaire|ajouter un commentaire|[ée]crire un commentaire",
     r"(\d+ )?commentaires?( \(\d+\))?|r[ée]pondre|signaler un abus",
     r"partage[rz]?( cet article| cette page| l'article| sur \w[\w .-]{0,30})?( ?:)?",
     r"(lire|voir) plus d'articles|plus d'articles",
-    r"(à )?lire (aussi|[ée]galement|la suite)( ?:.*)?",
+    r"(à )?(lire|voir) (aussi|[ée]galement|la suite)\b.*",
     r"(pour )?en savoir plus( ?:.*)?",
     r"votre adresse (e-?mail|[ée]lectronique|de messagerie|courriel) ne sera pas publi[ée]e.*",
     r"les champs obligatoires sont (indiqu[ée]s|marqu[ée]s) (avec|par) .*",
@@ -431,11 +432,34 @@ _FURNITURE_PATTERNS = [
     r"(sign up|subscribe)( now)?( to| for)?( our| the)? newsletter.*|subscribe( now)?",
     r"advertisement|sponsored( content)?",
     r"(image|photo|picture) credits?( ?: .{1,80})?",
+    r"(also read|read also|related)( ?:.*)?",
+    # Cookie consent buttons (the banners themselves: _COOKIE_BANNER)
+    r"(tout )?(accepter|refuser)( tout| et (fermer|continuer))?|j'accepte|je refuse"
+    r"|g[ée]rer (mes|les) (choix|pr[ée]f[ée]rences|cookies|param[èe]tres)"
+    r"|param[èée]tr(er|es) (les |vos )?cookies|(accept|reject|allow|decline)( all)?( cookies)?"
+    r"|(manage|cookie) (preferences|settings)|continuer sans accepter",
+    # Photo credits: a short line that names a picture ("Photo : AFP", "Photo d'illustration",
+    # "(Photo by X/Getty Images)") or ends with a photo agency after a slash ("J. Dupont / AFP").
+    r"\(?(photos?|cr[ée]dits?( photos?)?|illustrations?)( d'illustration| d'archives?)?"
+    r"( ?[:/©-] ?.{0,80}| (by|par) .{1,80}| " + _AGENCIES + r".{0,40})?",
+    r".{1,60} ?/ ?" + _AGENCIES + r"( photo| via .{1,30})?\)?",
     r"generated (with|by) (dall.?e|midjourney|stable diffusion|chatgpt|ai)\b.*",
     r"back to top|skip to (main )?content|follow us( on .{1,40})?|print( this article)?",
 ]
 _FURNITURE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE_PATTERNS), re.IGNORECASE)
 _FURNITURE_MAX_WORDS = 25
+# A cookie banner is one long paragraph: it names cookies, speaks to the reader ("vous", "you")
+# and asks for consent or a setting. A news sentence about cookies does not address the reader.
+_COOKIE_BANNER = re.compile(
+    r"(?=.*\b(cookies?|traceurs|trackers)\b)(?=.*\b(vous|votre|vos|you|your|ce site|this site)\b)"
+    r"(?=.*\b(accept\w*|consent\w*|param[èée]tr\w*"
+    r"|pr[ée]f[ée]rences|navigation|utilis\w+|we use|partenaires|partners|privacy"
+    r"|confidentialit[ée])).*",
+    re.IGNORECASE,
+)
+_COOKIE_MAX_WORDS = 120
+# Decorations that lead a furniture line: "» LIRE AUSSI", "> Voir aussi", "▶ Read more".
+_LEADING_MARKS = " \t»›>•*·|▶►→-–—"
 _NAV_MARKER = re.compile(
     r"(article|billet|post) (pr[ée]c[ée]dent|suivant)|(previous|next) (article|post|story)"
     r"|articles? (similaires|li[ée]s|r[ée]cents)|sur le m[êe]me (sujet|th[èe]me)"
@@ -455,12 +479,13 @@ def _furniture_key(line: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """Return whether a whole line is known page furniture ("Partagez cet article", ...)."""
-    key = _furniture_key(line)
-    return (
-        bool(key)
-        and len(key.split()) <= _FURNITURE_MAX_WORDS
-        and _FURNITURE.fullmatch(key.rstrip(" .!")) is not None
-    )
+    key = _furniture_key(line).lstrip(_LEADING_MARKS)
+    words = len(key.split())
+    if not key or words > _COOKIE_MAX_WORDS:
+        return False
+    if words <= _FURNITURE_MAX_WORDS and _FURNITURE.fullmatch(key.rstrip(" .!")) is not None:
+        return True
+    return _COOKIE_BANNER.match(key) is not None
 
 
 def _repeat_key(line: str) -> str | None:
@@ -481,12 +506,17 @@ def _repeat_key(line: str) -> str | None:
 def _nav_block_start(lines: list[str]) -> int | None:
     """Return where a trailing "previous/next article" block starts, if there is one."""
     total = sum(len(line) + 1 for line in lines)
+    # short_after[i]: every line from i on is short (computed once: the scan stays linear)
+    short_after = [True] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        short_after[i] = short_after[i + 1] and len(lines[i].split()) <= _NAV_BLOCK_MAX_WORDS
     seen = 0
     for i, line in enumerate(lines):
         if (
             seen >= total / 2
+            and short_after[i + 1]
+            and len(line) < 200
             and _NAV_MARKER.fullmatch(_furniture_key(line).strip(" :.»«›‹<>←→")) is not None
-            and all(len(rest.split()) <= _NAV_BLOCK_MAX_WORDS for rest in lines[i + 1 :])
         ):
             return i
         seen += len(line) + 1
