@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,8 +149,15 @@ def read_curation(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     return frame, problems
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _parse_line(line: str) -> tuple[list[str], str | None]:
     """Return the cells of one CSV line, or ([], what is wrong with it)."""
+    control = _CONTROL.search(line)
+    if control:
+        return [], (f"contains a control character (U+{ord(control.group()):04X} at column "
+                    f"{control.start() + 1}): not a text line")
     try:
         cells = next(csv.reader([line], strict=True), [])
     except csv.Error as error:
@@ -159,8 +167,6 @@ def _parse_line(line: str) -> tuple[list[str], str | None]:
                         "close the quote on this line)")
         if "expected after" in message:
             return [], "a quote mark in the middle of a value (write a quote inside quotes as \"\")"
-        if "NUL" in message:
-            return [], "contains a NUL character (not a text line)"
         return [], f"not valid CSV ({message})"
     return cells, None
 

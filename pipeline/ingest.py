@@ -256,7 +256,11 @@ def clean_text(text: str) -> str:
     Trailing spaces are removed and runs of blank lines become one blank line, so the offsets
     later stages compute point into a stable text.
     """
-    text = ftfy.fix_text(text, config=_FTFY)  # also: line breaks to \n, NUL and controls, NFC
+    for _ in range(3):  # one repair can reveal another ("\x80" next to a line break): to a fixpoint
+        fixed = ftfy.fix_text(text, config=_FTFY)  # also: line breaks to \n, NUL, controls, NFC
+        if fixed == text:
+            break
+        text = fixed
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return unicodedata.normalize("NFC", text)
@@ -848,10 +852,18 @@ def _is_number(value: object) -> bool:
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+MIN_WORDS = 2  # one word is a label or a button, not an article (nor enough to tell a language)
+
+
 def _check_words(text: str) -> None:
-    """Raise UnreadableInput when `text` holds no word at all (only digits, symbols, ...)."""
-    if _WORD.search(text) is None:
+    """Raise UnreadableInput when `text` holds no word at all (only digits, symbols, ...) or
+    too few to be an article."""
+    found = list(itertools.islice(_WORD.finditer(text), MIN_WORDS))
+    if not found:
         raise UnreadableInput("no words in the text (only digits, punctuation or symbols)")
+    if len(found) < MIN_WORDS:
+        raise UnreadableInput(f"too short to be an article ({len(found)} word"
+                              f"{'s' if len(found) > 1 else ''})")
 
 
 def _parse_document(
@@ -1347,16 +1359,16 @@ def _bomb_reason(members: Sequence[zipfile.ZipInfo], limits: Limits) -> str | No
     if total > limits.max_archive_bytes:
         return (f"{total / 1e6:.1f} MB uncompressed > {limits.max_archive_bytes / 1e6:g} MB "
                 "limit")
-    # Many members each under the floor can still expand a small archive enormously.
-    packed = sum(info.compress_size for info in members)
-    if total >= BOMB_MIN_BYTES and total / max(packed, 1) > limits.max_compression_ratio:
-        return (f"{len(members)} members expand {total / max(packed, 1):.0f}:1 in all > "
-                f"{limits.max_compression_ratio:g}:1 limit")
     for info in members:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= BOMB_MIN_BYTES and ratio > limits.max_compression_ratio:
             return (f"'{info.filename}' compresses {ratio:.0f}:1 > "
                     f"{limits.max_compression_ratio:g}:1 limit")
+    # Many members, each under the floor, can still expand a small archive enormously.
+    packed = sum(info.compress_size for info in members)
+    if total >= BOMB_MIN_BYTES and total / max(packed, 1) > limits.max_compression_ratio:
+        return (f"its {len(members)} members expand {total / max(packed, 1):.0f}:1 in all > "
+                f"{limits.max_compression_ratio:g}:1 limit")
     return None
 
 

@@ -284,7 +284,8 @@ def test_csv_with_broken_quote_keeps_the_good_rows(tmp_path: Path) -> None:
 
 
 def test_csv_with_unclosed_quote(tmp_path: Path) -> None:
-    path = write(tmp_path / "q.csv", 'title,text\nUn,Bon texte.\nDeux,"jamais fermé\nTrois,Bon.\n')
+    path = write(tmp_path / "q.csv",
+                 'title,text\nUn,Bon texte.\nDeux,"jamais fermé\nTrois,Bon texte aussi.\n')
     result = run(path)
     assert list(result.articles["title"]) == ["Un", "Trois"]
     assert reasons(result) == {f"{path}#row=2": "malformed CSV row: a quote mark is never closed"}
