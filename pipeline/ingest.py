@@ -2,22 +2,25 @@
 
 Every input file, archive member and table row ends up in exactly one of the two frames: an
 article, or a report row saying in plain words why it was skipped. Nothing here raises for bad
-input. The text work (decoding, cleaning, titles, page furniture, duplicates, language) is done by
-pure functions; the reading of files, folders and archives is a thin layer at the bottom.
+input: each input is read inside its own error boundary (`_Reader.guarded`), and whatever a user
+controls has a limit (file and archive sizes, compression ratio, members, folder depth walked
+without recursion, per-text work linear in its length). The text work (decoding, cleaning,
+titles, page furniture, duplicates, language) is done by pure functions; the reading of files,
+folders and archives is a thin layer at the bottom. Near-duplicates are linked, not removed
+(`pipeline.neardup`).
 
 Supported inputs:
 
 - `.txt`, `.md`: the first non-empty line is the title, the rest is the body.
 - `.html`, `.htm`: the main text as found by trafilatura (menus, scripts, comments left out).
 - `.csv`, `.tsv`, `.jsonl`, `.parquet`: one article per row. Column names are matched without
-  regard to case; the text is in `text` (or `content`, `body`, `texte`, `contenu`), the optional
-  metadata in `title` (or `headline`, `titre`), `published` (or `date`), `source`, `url` (or
-  `link`, `lien`) and `language` (or `lang`, `langue`). CSV delimiters `,` `;` tab `|` are
-  recognised from the header line.
+  regard to case, spaces or hyphens, under the names in TABLE_COLUMNS; columns no field reads
+  are reported. CSV delimiters `,` `;` tab `|` are recognised from the header line.
 - `.zip`: its members, read in memory and never extracted.
 
-A `metadata.csv` (columns `file,title,source,published,url`) fills in the metadata of the files
-of its folder; it is consumed, not read as an article table.
+A `metadata.csv` (a `file` column and metadata columns named as in tables) fills in the metadata
+of the files of its folder; it is consumed, not read as an article table. Its unknown columns,
+rows that match no input, repeated rows and unusable dates are reported.
 """
 
 from __future__ import annotations

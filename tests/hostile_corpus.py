@@ -546,6 +546,23 @@ DATASET_KINDS: dict[str, str] = {
 }
 
 
+def remove_tree(top: Path) -> None:
+    """Remove a folder tree of any depth, links not followed. pytest's and shutil's removal
+    recurse and fail past ~1,000 levels, in this run's cleanup or a later one's."""
+    stack = [str(top)]
+    while stack:
+        with os.scandir(stack[-1]) as scan:
+            entries = list(scan)
+        folders = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        if folders:
+            stack += folders
+        else:
+            os.rmdir(stack.pop())
+
+
 def generate(root: Path) -> list[Expect]:
     """Write the corpus into `root/corpus/` (and the --metadata file into `root`); return what
     the build must do with every input."""

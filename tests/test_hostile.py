@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import hostile_corpus as hc
@@ -30,13 +31,17 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[hc.Expect], object]:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[hc.Expect],
+                                                                        object]]:
     """The corpus, what must happen to each input, and the CLI's result."""
     root = tmp_path_factory.mktemp("hostile")
     expected = hc.generate(root)
-    done = _cli("build", "corpus", "--out", "out", "--metadata", hc.EXPLICIT_METADATA,
-                "--max-file-mb", str(hc.MAX_FILE_MB), cwd=root)
-    return root, expected, done
+    try:
+        done = _cli("build", "corpus", "--out", "out", "--metadata", hc.EXPLICIT_METADATA,
+                    "--max-file-mb", str(hc.MAX_FILE_MB), cwd=root)
+        yield root, expected, done
+    finally:
+        hc.remove_tree(root / "corpus" / "deep-folder")  # too deep for pytest's own cleanup
 
 
 def _tables(root: Path) -> dict[str, pd.DataFrame]:
