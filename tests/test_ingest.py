@@ -817,9 +817,10 @@ def test_publication_years_out_of_range_are_reported_and_the_articles_kept(tmp_p
     }
 
 
-def test_a_nul_every_fourth_byte_is_binary_not_a_language(tmp_path: Path) -> None:
+@pytest.mark.parametrize("at", [0, 1], ids=["even", "odd"])
+def test_a_nul_every_fourth_byte_is_binary_not_a_language(tmp_path: Path, at: int) -> None:
     raw = ARTICLE_FR.encode("ascii", "replace")
-    data = b"".join(b"\x00" + raw[i:i + 3] for i in range(0, len(raw), 3))
+    data = b"".join(raw[i:i + at] + b"\x00" + raw[i + at:i + 3] for i in range(0, len(raw), 3))
     path = write(tmp_path / "nul.txt", data)
     assert reasons(run(path)) == {str(path): "binary file, not text (25% NUL bytes)"}
 
