@@ -853,6 +853,7 @@ def _is_number(value: object) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2}")
 
 
 MIN_WORDS = 2  # one word is a label or a button, not an article (nor enough to tell a language)
@@ -864,7 +865,7 @@ def _check_words(text: str) -> None:
     found = list(itertools.islice(_WORD.finditer(text), MIN_WORDS))
     if not found:
         raise UnreadableInput("no words in the text (only digits, punctuation or symbols)")
-    if len(found) < MIN_WORDS:
+    if len(found) < MIN_WORDS and not _UNSPACED.search(text):  # Chinese, Japanese: no spaces
         raise UnreadableInput(f"too short to be an article ({len(found)} word"
                               f"{'s' if len(found) > 1 else ''})")
 

@@ -831,6 +831,7 @@ def test_numbers_and_single_words_are_not_articles(tmp_path: Path) -> None:
     parquet = tmp_path / "p.parquet"
     pd.DataFrame({"text": [42]}).to_parquet(parquet)
     digits = write(tmp_path / "d.txt", "2024 — 12/12 — 45 %")
+    write(tmp_path / "zh.txt", "市议会通过了新图书馆的预算")  # one unspaced run: words all the same
     assert reasons(run(tmp_path)) == {
         f"{jsonl}#row=1": "text is a number (12345), not words",
         f"{jsonl}#row=2": "text is a number (1.5), not words",
@@ -840,6 +841,7 @@ def test_numbers_and_single_words_are_not_articles(tmp_path: Path) -> None:
         f"{parquet}#row=1": "text is a number (42), not words",
         str(digits): "no words in the text (only digits, punctuation or symbols)",
     }
+    assert run(tmp_path / "zh.txt").articles["language"].tolist() == ["zh"]
 
 
 def test_deeply_nested_json_costs_its_row_only(tmp_path: Path) -> None:
