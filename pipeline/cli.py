@@ -145,6 +145,13 @@ def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
         # group "duplicate of a.txt" and "duplicate of b.txt": the kind of reason, not its details
         kinds = tables["report"]["reason"].str.replace(r"\s*(?:[:(]| of ).*", "", regex=True)
         lines += [f"     {n:>5} × {kind}" for kind, n in kinds.value_counts().head(10).items()]
+        # metadata the build could not use is named in full: it was given on purpose
+        unused = tables["report"][tables["report"]["reason"].str.startswith(
+            ("columns not used", "metadata row matched no input"))]
+        lines += [f"     {origin}: {reason}" for origin, reason in
+                  unused[["origin", "reason"]].head(20).itertuples(index=False)]
+        if len(unused) > 20:
+            lines.append(f"     … and {len(unused) - 20} more in {store.REPORT_FILE}")
     rate = words / seconds if seconds else 0
     lines.append(f"  time       {seconds:>8.1f} s   ({words:,} words, {rate:,.0f} words/s)")
     return "\n".join(lines)
