@@ -31,9 +31,11 @@ import pandas as pd
 # C0/C1 control characters (whitespace aside) and the bidirectional overrides/isolates, which
 # can make a name display as a different string.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Every ASCII punctuation character: CommonMark lets a backslash escape any of them, and an
-# escaped one is always shown literally (so no link, emphasis, code, math or directive starts).
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+# The ASCII punctuation that starts or ends Markdown syntax in Streamlit: emphasis, code, links
+# and images, autolinks (`:`, `.`, `@`), headings, lists, tables, HTML, strikethrough, LaTeX
+# `$`, `:red[…]`/`:icon:` directives, setext underlines and entities. CommonMark shows any
+# backslash-escaped punctuation literally; commas, quotes and the like need nothing.
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&@^])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 

@@ -10,7 +10,7 @@ from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_choice
-from revue_app.widgets import go_to, metric_row, no_data, selected_ids, show_chart
+from revue_app.widgets import go_to, md_escape, metric_row, no_data, selected_ids, show_chart
 
 MAX_ARTICLES = 40
 
@@ -31,7 +31,7 @@ if counts["undated"]:
 if view.problems:
     with st.expander(f"⚠️ {len(view.problems)} curation line(s) could not be applied"):
         for problem in view.problems:
-            st.write(f"- {problem}")
+            st.markdown(f"- {md_escape(problem)}")
 
 if t["articles"].empty:
     no_data("article", active)
