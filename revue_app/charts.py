@@ -44,6 +44,8 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
 FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
 TITLE_PX = 44  # the title's band at the top of every figure
+TITLE_CHARS = 80  # a longer title (a long entity name in it) wraps onto more lines
+TITLE_LINE_PX = 22
 CAPTION_PX = 17  # one line of caption under the title
 CAPTION_WIDTH = 120  # characters per caption line
 LEGEND_ROW_PX = 26  # one row of a horizontal legend
@@ -53,12 +55,14 @@ LEGEND_LABEL = 34  # characters of a name in a legend
 
 def _layout(fig: go.Figure, title: str, *, height: int | None = None, legend_rows: int = 0
             ) -> go.Figure:
-    """Apply the shared look: the title (escaped here: callers pass plain text) pinned to the
-    top left, white template, readable font, and room above the plot for `legend_rows` rows
-    of a horizontal legend, so a legend never covers the title."""
-    top = TITLE_PX + LEGEND_ROW_PX * legend_rows
+    """Apply the shared look: the title (escaped here: callers pass plain text; wrapped when
+    long) pinned to the top left, white template, readable font, and room above the plot for
+    `legend_rows` rows of a horizontal legend, so a legend never covers the title."""
+    lines = textwrap.wrap(escape.decode(title), TITLE_CHARS) or [""]
+    top = TITLE_PX + TITLE_LINE_PX * (len(lines) - 1) + LEGEND_ROW_PX * legend_rows
     fig.update_layout(
-        title={"text": escape.plotly(title), "x": 0, "xanchor": "left", "xref": "container",
+        title={"text": "<br>".join(escape.plotly(line) for line in lines), "x": 0,
+               "xanchor": "left", "xref": "container",
                "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 14, "l": 10}},
         template="plotly_white",
         font={"family": FONT, "size": 13},
@@ -272,6 +276,7 @@ def _font_path() -> str:
 
 
 CLOUD_MIN_PX = 13  # the smallest word, in image px (about 9 px on screen)
+CLOUD_CHARS = 30  # a longer name is cut in the cloud (whole on hover)
 CLOUD_FILL = 0.42  # share of the image the words may cover at first try
 CLOUD_TRIES = 8
 
@@ -294,8 +299,10 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
     top = max(w for _, w in items)
     root = [(word, math.sqrt(w / top)) for word, w in items]
     area = sum((0.6 * len(word) + 0.4) * 1.2 * f * f for word, f in root)
+    # no word wider than 80 % of the image (glyphs are ~0.6 em wide on average)
+    widest = max((0.6 * len(word) + 0.4) * f for word, f in root)
     scale = min(math.sqrt(CLOUD_FILL * width * height / max(area, 1e-9)), 0.3 * height,
-                0.9 * width / (0.6 * len(root[0][0]) + 0.4))
+                0.8 * width / widest)
     layout: list = []
     expected: dict[str, int] = {}
     for _ in range(CLOUD_TRIES):
@@ -329,7 +336,7 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
                height: int = 520, column_px: int = 540, unit: str = "mentions") -> go.Figure:
     """A word cloud as an image, each word's area proportional to its count (font size ∝
     √count; the rarest drawn at a readable minimum); entity names take their type's colour,
-    and hovering a word gives its count.
+    names longer than CLOUD_CHARS are cut, and hovering a word gives its full name and count.
 
     The image is `width` × `height` px (the aspect ratio of the dashboard's word-cloud column)
     and the figure is sized so that, `column_px` wide, the image fills it edge to edge. Names
@@ -343,10 +350,15 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
     title = title or "Word cloud (size = frequency)"
     counts: dict[str, int] = {}
     colour_of: dict[str, str] = {}
+    full: dict[str, str] = {}  # drawn word → the whole name, for the hover
     for term, n, label in zip(frame["term"], frame["n"], frame["label"], strict=True):
-        word = escape.decode(term)
-        if not word or pd.isna(n) or n <= 0:
+        name = escape.decode(term)
+        if not name or pd.isna(n) or n <= 0:
             continue
+        word = escape.shorten(name, CLOUD_CHARS)
+        if full.setdefault(word, name) != name:  # two long names cut alike: keep them apart
+            word = name
+            full[word] = name
         counts[word] = counts.get(word, 0) + int(n)
         colour_of.setdefault(word, TYPE_COLOURS.get(str(label), "#34495E"))
     if not counts:
@@ -369,8 +381,8 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
         y=[top + h / 2 for _, _, _, top, _, h, _ in placed],
         mode="markers", marker={"size": [max(8, min(s, 40)) for _, s, *_ in placed],
                                 "color": "rgba(0,0,0,0)"},
-        customdata=[w for w, *_ in placed], name="words", showlegend=False,
-        hovertext=[f"<b>{escape.plotly(w)}</b>: {counts[w]} {unit}" for w, *_ in placed],
+        customdata=[full[w] for w, *_ in placed], name="words", showlegend=False,
+        hovertext=[f"<b>{_wrap(full[w])}</b>: {counts[w]} {unit}" for w, *_ in placed],
         hoverinfo="text"))
     if len(placed) < len(items):
         title = f"{title} — the {len(placed)} most frequent of {len(items)}"

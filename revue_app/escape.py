@@ -6,7 +6,8 @@ syntax, so each gets its own function, and every call site that puts untrusted t
 output goes through it:
 
 - `md`: Streamlit Markdown (st.markdown, captions, headers, expander labels, info boxes): links,
-  `data:` URLs, LaTeX `$…$`, `:red[…]` and `:icon:` directives, backticks all show as typed.
+  bare URLs, `data:` URLs, LaTeX `$…$`, `:red[…]` and `:icon:` directives, backticks all show
+  as typed.
 - `html_text`: HTML given to st.html / components (tags and attributes show as text).
 - `plotly`: plotly's labels, hovers, legends and titles, which render a subset of HTML (`<a
   href>` included) and decode entities: a renamed entity never becomes a link, and a name
@@ -48,9 +49,18 @@ def one_line(text: object) -> str:
     return " ".join(_INVISIBLE.sub("", str(text)).split())
 
 
+# Streamlit turns some patterns into links or icons *after* Markdown has parsed the text, so
+# a backslash does not stop them: URLs (`https://`, `www.`), e-mail addresses, `:material/x:`
+# icons and `:emoji:` shortcodes. An invisible WORD JOINER after `:` and `@` and inside `www.`
+# breaks each pattern without changing what the reader sees.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=[:@])|(?<=www)(?=\\?\.)", re.IGNORECASE)
+
+
 def md(text: object) -> str:
-    """Return `text` as Markdown that renders exactly as typed, on one line."""
-    return _MD_PUNCT.sub(r"\\\1", one_line(text))
+    """Return `text` as Markdown that renders exactly as typed, on one line: Markdown syntax
+    backslash-escaped, Streamlit's links, icons and shortcodes broken by a WORD JOINER."""
+    return _MD_PUNCT.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, one_line(text)))
 
 
 def html_text(text: object) -> str:
