@@ -75,8 +75,8 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None, legend_row
 
 def _top_legend() -> dict[str, Any]:
     """A horizontal legend in the band between the title and the plot."""
-    return {"orientation": "h", "y": 1.0, "yanchor": "bottom", "yref": "paper", "x": 0,
-            "xanchor": "left"}
+    return {"orientation": "h", "y": 1.0, "yanchor": "bottom", "yref": "paper", "x": 0.005,
+            "xanchor": "left", "xref": "container"}  # the whole width, not just the plot's
 
 
 def with_caption(fig: go.Figure, caption: str) -> go.Figure:
