@@ -333,7 +333,7 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
 
 
 def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 800,
-               height: int = 520, column_px: int = 540, unit: str = "mentions") -> go.Figure:
+               height: int = 520, column_px: int = 540, unit: str | None = None) -> go.Figure:
     """A word cloud as an image, each word's area proportional to its count (font size ∝
     √count; the rarest drawn at a readable minimum); entity names take their type's colour,
     names longer than CLOUD_CHARS are cut, and hovering a word gives its full name and count.
@@ -364,6 +364,9 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
     if not counts:
         return empty_figure("No word to draw in the current view.", title=title)
     items = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    # entity names count mentions; content words (no type) count occurrences
+    unit = unit or ("mentions" if frame["label"].astype("str").str.len().gt(0).any()
+                    else "occurrences")
     placed = cloud_layout(items, width, height)
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)

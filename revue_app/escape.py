@@ -51,10 +51,13 @@ def one_line(text: object) -> str:
 
 # Streamlit turns some patterns into links or icons *after* Markdown has parsed the text, so
 # a backslash does not stop them: URLs (`https://`, `www.`), e-mail addresses, `:material/x:`
-# icons and `:emoji:` shortcodes. An invisible WORD JOINER after `:` and `@` and inside `www.`
-# breaks each pattern without changing what the reader sees.
+# icons and `:emoji:` shortcodes. An invisible WORD JOINER breaks each pattern without
+# changing what the reader sees: in `://`, after `@`, inside `www.`, and after a `:` that a
+# second `:` closes. Ids like `per:sam-altman` and times like 10:30 are left as they are (they
+# trigger nothing), so they can still be copied.
 WORD_JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(?<=[:@])|(?<=www)(?=\\?\.)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=:)(?=[^\s:]*:)|(?<=@)|(?<=www)(?=\.)",
+                       re.IGNORECASE)
 
 
 def md(text: object) -> str:
