@@ -275,6 +275,15 @@ def _font_path() -> str:
     return cloud_font() or FONT_PATH
 
 
+@lru_cache(maxsize=256)
+def _font(size: int, vertical: bool) -> Any:
+    """The cloud's font at `size` px, turned for vertical words (loaded once per size)."""
+    from PIL import Image, ImageFont
+
+    return ImageFont.TransposedFont(ImageFont.truetype(_font_path(), size),
+                                    orientation=Image.Transpose.ROTATE_90 if vertical else None)
+
+
 CLOUD_MIN_PX = 13  # the smallest word, in image px (about 9 px on screen)
 CLOUD_CHARS = 30  # a longer name is cut in the cloud (whole on hover)
 CLOUD_FILL = 0.42  # share of the image the words may cover at first try
@@ -293,7 +302,7 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
     at a first scale estimated from the words' area, then at smaller scales until every word
     fits at its own size (or CLOUD_TRIES runs out: then the words that fit, the sizes exact).
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
     from wordcloud import WordCloud
 
     top = max(w for _, w in items)
@@ -324,9 +333,8 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
     for (word, _), size, (row, col), orientation, _colour in layout:
         if abs(size - expected[word]) > max(1, 0.04 * expected[word]):
             continue  # shrunk to fit: drawing it would misstate its count
-        font = ImageFont.TransposedFont(ImageFont.truetype(_font_path(), size),
-                                        orientation=orientation)
-        box = draw.textbbox((0, 0), word, font=font, anchor="lt")
+        box = draw.textbbox((0, 0), word, font=_font(size, orientation is not None),
+                            anchor="lt")
         out.append((word, int(size), int(col), int(row), int(box[2]), int(box[3]),
                     orientation is not None))
     return tuple(out)
@@ -345,7 +353,7 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
 
     `frame`: term, n, label (from `queries.word_frequencies`).
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     title = title or "Word cloud (size = frequency)"
     counts: dict[str, int] = {}
@@ -371,10 +379,8 @@ def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 80
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     for word, size, left, top, _, _, vertical in placed:
-        font = ImageFont.TransposedFont(ImageFont.truetype(_font_path(), size),
-                                        orientation=Image.Transpose.ROTATE_90 if vertical
-                                        else None)
-        draw.text((left, top), word, fill=colour_of[word], font=font, anchor="lt")
+        draw.text((left, top), word, fill=colour_of[word], font=_font(size, vertical),
+                  anchor="lt")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
