@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import importlib
 import importlib.util
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -23,12 +22,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from revue_app.vocab import LABELS as LABELS  # re-exported: filters.py and tests use q.LABELS
+from revue_app.vocab import TYPE_COLOURS, Freq
+from revue_app.vocab import sentiment_word as sentiment_word  # re-exported for the pages
+
 Tables = Mapping[str, pd.DataFrame]
 Window = Literal["sentence", "article"]
 Weight = Literal["count", "pmi", "npmi", "jaccard"]
-Freq = Literal["D", "W", "M"]
 
-LABELS = ("PER", "ORG", "LOC", "MISC")
 UNKNOWN_SOURCE = "(unknown source)"
 SENTENCE_KEYS = ["article_id", "sentence_id"]
 # Below these, PMI-style weights are dominated by chance: the Network page says so.
@@ -706,8 +707,6 @@ def highlight_html(
     The text is untrusted (scraped articles): every character outside and inside the marks goes
     through html.escape. Overlapping spans keep the first one. `emphasis` lists titles to bold.
     """
-    from revue_app.charts import TYPE_COLOURS
-
     colours = colours or TYPE_COLOURS
     bold = set(emphasis)
     out: list[str] = []
@@ -730,14 +729,3 @@ def highlight_html(
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
-
-
-def sentiment_word(score: float | None) -> str:
-    """Return a plain word for a sentiment score, for captions and tables."""
-    if score is None or (isinstance(score, float) and math.isnan(score)):
-        return "not scored"
-    if score <= -0.05:
-        return "negative"
-    if score >= 0.05:
-        return "positive"
-    return "neutral"

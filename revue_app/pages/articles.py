@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
-from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_selectbox
+from revue_app.vocab import legend_html
 from revue_app.widgets import md_escape, metric_row, no_data, page_url, table_or_caption
 
 view = get_view()
@@ -40,7 +39,7 @@ if article_id not in set(t["articles"]["article_id"]):
 # The reader shows the whole article, whatever the filters: read from the unfiltered tables.
 one = everything["articles"].set_index("article_id").loc[article_id]
 title = one["title"] if pd.notna(one["title"]) else one["origin"]
-st.subheader(str(title))
+st.subheader(md_escape(title))
 
 day = "no date" if pd.isna(one["published"]) else f"{one['published']:%Y-%m-%d}"
 how = {"metadata": "from metadata", "inferred": "inferred from the text",
@@ -51,7 +50,7 @@ meta = [f"**{md_escape(source)}**", f"{day} ({how})", f"language {md_escape(one[
 if pd.notna(one["url"]) and str(one["url"]).startswith(("http://", "https://")):
     meta.append(f"[original]({quote(str(one['url']), safe=':/?#@!$&*+,;=%~')})")
 st.markdown(" · ".join(meta))
-st.caption(f"Origin: `{one['origin']}` · id `{article_id}`")
+st.caption(f"Origin: {md_escape(one['origin'])} · id {md_escape(article_id)}")
 
 mentions = everything["mentions"]
 mine = mentions[mentions["article_id"] == article_id]
@@ -63,10 +62,7 @@ metric_row({
     "Sentiment": "—" if pd.isna(one["sentiment"]) else f"{one['sentiment']:+.2f}",
 })
 
-legend = " ".join(
-    f'<mark style="background-color:{colour}33;border-bottom:2px solid {colour};'
-    f'padding:0 4px">{html.escape(charts.TYPE_NAMES[label])}</mark>'
-    for label, colour in charts.TYPE_COLOURS.items())
+legend = legend_html()
 st.html(f'<div style="margin:4px 0 8px 0">{legend}</div>')
 
 text_tab, entities_tab, sentences_tab, found_tab = st.tabs(

@@ -15,7 +15,7 @@ import streamlit as st
 from pipeline import store
 from revue_app.data import DATASET_PARAM, UPLOADS, get_view, spacy_model, upload_dir
 from revue_app.filters import url_choice
-from revue_app.widgets import csv_bytes, metric_row
+from revue_app.widgets import csv_bytes, md_escape, metric_row
 
 TABLES = ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")
 UPLOAD_TYPES = ["zip", "txt", "md", "html", "htm", "csv", "tsv", "jsonl", "parquet"]
@@ -73,7 +73,7 @@ st.download_button("Build report (CSV)", data=lambda: csv_bytes(report),
                    on_click="ignore", icon=":material/report:")
 if view.problems:
     st.warning("Curation lines that could not be applied:\n\n"
-               + "\n".join(f"- {p}" for p in view.problems))
+               + "\n".join(f"- {md_escape(p)}" for p in view.problems))
 
 # --- Upload -----------------------------------------------------------------------------------
 st.subheader("Build a dataset from your own articles")

@@ -10,7 +10,8 @@ from revue_app import charts
 from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_choice
-from revue_app.widgets import go_to, metric_row, no_data, selected_ids, show_chart
+from revue_app.vocab import fmt_span
+from revue_app.widgets import go_to, md_escape, metric_row, no_data, selected_ids, show_chart
 
 MAX_ARTICLES = 40
 
@@ -20,8 +21,7 @@ active = view.filters.active()
 
 st.header("Overview")
 counts = q.corpus_counts(t)
-span = ("no dated article" if counts["first"] is None else
-        f"{counts['first']:%Y-%m-%d} → {counts['last']:%Y-%m-%d}")
+span = fmt_span(counts["first"], counts["last"])
 metric_row({
     "Articles": counts["articles"], "Sentences": counts["sentences"],
     "Mentions": counts["mentions"], "Entities": counts["entities"], "Published": span,
@@ -31,7 +31,7 @@ if counts["undated"]:
 if view.problems:
     with st.expander(f"⚠️ {len(view.problems)} curation line(s) could not be applied"):
         for problem in view.problems:
-            st.write(f"- {problem}")
+            st.markdown(f"- {md_escape(problem)}")
 
 if t["articles"].empty:
     no_data("article", active)
