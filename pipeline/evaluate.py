@@ -12,5 +12,5 @@ from pipeline.evaluate_entities import evaluate_entities, format_evaluation, rea
 def evaluate(path: str | Path) -> str:
     """Return the entity, sentiment and date evaluations of the dataset at `path`, as text."""
     dataset = open_dataset(path)
-    entities = evaluate_entities(dataset["entities"], dataset["aliases"], read_gold())
+    entities = evaluate_entities(dataset.tables, read_gold())
     return format_evaluation(entities) + "\n\n" + enrich_report(dataset.tables)
