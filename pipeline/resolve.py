@@ -309,7 +309,7 @@ def non_name_reason(surface: str, label: str, *, language: str = "fr",
     word = text.lower()
     if not text[1:].islower():
         return None
-    if wordforms.is_a(word, "adj") and _fold(word) not in places:
+    if wordforms.is_a(word, "adj") and _fold(word) not in _territories("fr"):
         demonym = _DEMONYM.match(_fold(word))
         if demonym:
             stem = demonym.group(1)

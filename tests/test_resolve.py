@@ -479,3 +479,150 @@ def test_seeds_have_no_wrong_merge(seed_resolved):
     assert evaluation.summary["wrong_merges"] == 0
     assert evaluation.summary["splits"] == 0
     assert evaluation.summary["recall"] >= 0.8
+
+
+# --- what is not a name, and the short forms added for issue #9 -------------------------------
+
+
+@pytest.mark.parametrize(("surface", "label", "reason"), [
+    ("Français", "LOC", "demonym"),
+    ("Américains", "MISC", "demonym"),
+    ("Grecs", "MISC", "demonym"),
+    ("Premier ministre", "PER", "role"),
+    ("ministre de la Santé", "ORG", "role"),
+    ("porte-parole du gouvernement", "ORG", "role"),
+    ("Gilets", "PER", "common noun"),
+    ("France", "LOC", None),
+    ("Royal", "PER", None),  # an adjective, but no demonym ending on a place's stem
+    ("Cannes", "LOC", None),  # the plural of "canne", but a place, not a person
+    ("Nouvelle Démocratie", "ORG", None),
+])
+def test_non_name_reason(surface, label, reason):
+    from pipeline.resolve import _territories, non_name_reason
+
+    places = _territories("fr") | _territories("en")
+    assert non_name_reason(surface, label, places=places) == reason
+
+
+def test_demonyms_roles_and_common_nouns_are_left_out_of_the_tables():
+    text = ("Les Français votent. Le Premier ministre parle au ministre de la Santé. "
+            "La France attend. Des Gilets défilent. la commission agit.")
+    spans, articles = make({"a": text}, [
+        ("a", "Français", "LOC"), ("a", "Premier ministre", "PER"),
+        ("a", "ministre de la Santé", "ORG"), ("a", "La France", "LOC"), ("a", "Gilets", "PER"),
+        ("a", "commission", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert set(result.mentions["surface"]) == {"La France"}
+
+
+def test_a_lowercase_span_stays_when_the_corpus_capitalises_it():
+    texts = {"a": "La Commission européenne décide.", "b": "la commission européenne recule."}
+    spans, articles = make(texts, [("a", "Commission européenne", "ORG"),
+                                   ("b", "commission européenne", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1 and len(result.mentions) == 2
+
+
+def test_a_leading_article_folds_into_the_name():
+    texts = {"a": "la France et l'Italie. La France encore.", "b": "France, Italie."}
+    spans, articles = make(texts, [("a", "la France", "LOC"), ("a", "l'Italie", "LOC"),
+                                   ("a", "La France", "LOC"), ("b", "France", "LOC"),
+                                   ("b", "Italie", "LOC")])
+    result = check(resolve_entities(spans, articles))
+    names = result.entities.set_index("entity_id")["name"].to_dict()
+    assert names == {"loc:france": "France", "loc:italie": "Italie"}
+
+
+def test_a_surname_tagged_as_a_place_joins_the_person_of_the_article():
+    text = "Paul Durandeau a parlé. À Durandeau, on répond non."
+    spans, articles = make({"a": text}, [("a", "Paul Durandeau", "PER"),
+                                         ("a", "Durandeau", "LOC")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "Durandeau") == {"per:paul-durandeau"}
+    assert rule_of(result, "Durandeau") == "surname"
+
+
+def test_a_surname_goes_to_the_only_bearer_named_before_it():
+    text = ("Marc Lefol ouvre la séance. Lefol parle longtemps. Enfin Anne Lefol répond. "
+            "Lefol sourit.")
+    spans, articles = make({"a": text}, [("a", "Marc Lefol", "PER"), ("a", "Lefol", "PER"),
+                                         ("a", "Anne Lefol", "PER"), ("a", "Lefol", "PER")])
+    result = check(resolve_entities(spans, articles))
+    first, last = result.mentions[result.mentions["surface"] == "Lefol"]["entity_id"]
+    assert first == "per:marc-lefol"  # only Marc was introduced then
+    assert last not in {"per:marc-lefol", "per:anne-lefol"}  # both were: left alone
+
+
+def test_an_initial_and_surname_join_the_full_name():
+    texts = {"a": "Bruno Lemaire arrive. B. Lemaire parle.", "b": "B. Lemaire revient."}
+    spans, articles = make(texts, [("a", "Bruno Lemaire", "PER"), ("a", "B. Lemaire", "PER"),
+                                   ("b", "B. Lemaire", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "B. Lemaire") == {"per:bruno-lemaire"}
+    assert rule_of(result, "B. Lemaire") == "initial"
+
+
+def test_the_beginning_of_a_full_name_joins_it():
+    text = "Lucia Ortega Ruiz présente. Lucia Ortega continue. Selon Ortega, oui."
+    spans, articles = make({"a": text}, [("a", "Lucia Ortega Ruiz", "PER"),
+                                         ("a", "Lucia Ortega", "PER"), ("a", "Ortega", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1
+    assert rule_of(result, "Lucia Ortega") == "short-name"
+
+
+def test_a_generic_head_joins_the_one_longer_name_of_the_article():
+    texts = {"a": "Le Conseil régional vote. Le Conseil approuve.",
+             "b": "Le Conseil régional et le Conseil municipal. Le Conseil hésite."}
+    spans, articles = make(texts, [
+        ("a", "Conseil régional", "ORG"), ("a", "Conseil", "ORG"),
+        ("b", "Conseil régional", "ORG"), ("b", "Conseil municipal", "ORG"),
+        ("b", "Conseil", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    ids = result.mentions.groupby("article_id")["entity_id"].agg(list).to_dict()
+    assert ids["a"] == ["org:conseil-regional"] * 2
+    assert ids["b"][2] not in {"org:conseil-regional", "org:conseil-municipal"}  # ambiguous
+
+
+def test_an_acronym_joins_the_name_its_initials_spell_in_the_article():
+    text = "Amis de la Terre Unis publie un rapport. Selon ATU, la forêt recule."
+    spans, articles = make({"a": text}, [("a", "Amis de la Terre Unis", "ORG"),
+                                         ("a", "ATU", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1 and rule_of(result, "ATU") == "acronym"
+
+
+def test_a_parenthesised_acronym_defines_a_translated_name():
+    texts = {"a": "Le Rassemblement populaire (RPK) gagne. Le RPK fête.", "b": "Le RPK perd."}
+    spans, articles = make(texts, [("a", "Rassemblement populaire", "ORG"), ("a", "RPK", "ORG"),
+                                   ("a", "RPK", "ORG"), ("b", "RPK", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "RPK") == {"org:rassemblement-populaire"}
+
+
+@pytest.mark.parametrize(("rare", "frequent", "together"), [
+    ("Vallières", "Valières", True),  # written side by side: two names
+    ("Google+", "Google", False),  # a symbol makes another name
+    ("Barque du Nord", "Banque du Nord", False),  # two ordinary words one letter apart
+])
+def test_fuzzy_never_merges_two_different_names(rare, frequent, together):
+    first = f"{rare} et {frequent} signent." if together else f"{rare} signe."
+    texts = {"a": first, "z": f"{frequent} encore. {frequent} toujours. {frequent} enfin."}
+    spans, articles = make(texts, [("a", rare, "ORG"),
+                                   *([("a", frequent, "ORG")] if together else []),
+                                   *[("z", frequent, "ORG")] * 3])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, rare).isdisjoint(entity_of(result, frequent))
+
+
+def test_fuzzy_still_merges_a_rare_typo_of_a_frequent_name():
+    texts = {"a": "Valières signe.", "z": "Vallières encore. Vallières toujours. Vallières enfin."}
+    spans, articles = make(texts, [("a", "Valières", "ORG"), *[("z", "Vallières", "ORG")] * 3])
+    assert len(check(resolve_entities(spans, articles)).entities) == 1
+
+
+def test_fuzzy_never_merges_two_places_one_letter_apart():
+    texts = {"a": "Il vit à Monterrat.", "b": "Monterrot, Monterrot, Monterrot."}
+    spans, articles = make(texts, [("a", "Monterrat", "LOC"), *[("b", "Monterrot", "LOC")] * 3])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 2
