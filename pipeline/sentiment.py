@@ -192,7 +192,7 @@ _INVERTED = {"t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous"
 def _in_compound(matches: Sequence[re.Match[str]], k: int) -> bool:
     """True when word k is joined by a hyphen to a word (not an inverted pronoun)."""
     def joined(a: int) -> bool:  # words a and a + 2 with a hyphen between, no spaces
-        return (0 <= a and a + 2 < len(matches) and matches[a + 1].group() in _HYPHENS
+        return (a >= 0 and a + 2 < len(matches) and matches[a + 1].group() in _HYPHENS
                 and matches[a].end() == matches[a + 1].start()
                 and matches[a + 1].end() == matches[a + 2].start()
                 and matches[a].group()[0].isalpha() and matches[a + 2].group()[0].isalpha()
