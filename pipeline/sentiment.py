@@ -75,10 +75,10 @@ _LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
 _LESS_NOT = {"fr": {("au", "moins"), ("à", "moins"), ("du", "moins")}, "en": {("at", "least")}}
 _CONTRAST = {"fr": {"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
              "en": {"but", "however", "yet", "nevertheless"}}
-# A noun the raters scored weakly (|valence| < 1 on VADER's ±4 scale) names a topic in news
+# A noun the raters scored weakly (|valence| < 0.9 on VADER's ±4 scale) names a topic in news
 # ("valeur", "problème", "repli"), it does not judge it; adjectives, verbs and strongly rated
 # nouns ("faillite", "succès") still count.
-WEAK_NOUN = 1.0
+WEAK_NOUN = 0.9
 NEG_WINDOW = 6  # words a negation reaches, within its clause
 CLAUSE_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "«", "»", "“", "”", '"', "–", "—",
                 "…", "et", "mais", "car", "or", "and", "but", "because", "que", "qui", "which",
