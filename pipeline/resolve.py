@@ -123,6 +123,7 @@ def _clean(text: str, language: str) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=200_000)
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
@@ -154,6 +155,7 @@ def _strip_article(text: str) -> str:
     return text[match.end():] if match and match.end() < len(text) else text
 
 
+@lru_cache(maxsize=200_000)
 def display_name(text: str, *, language: str = "fr") -> str:
     """Return the name as written, without quotes, elision, title or a lower-case article:
     "d'OpenAI" → "OpenAI", "la France" → "France" (but "Le Monde" stays whole)."""
@@ -221,15 +223,17 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
         return _empty()
     languages = _article_map(articles, "language", "fr")
     texts = _article_map(articles, "text", "")
+    # Text columns as Python objects: the rules below iterate them row by row, and iterating
+    # pandas' Arrow-backed strings costs ~4 µs a value.
     frame = pd.DataFrame({
-        "article_id": spans["article_id"].astype("str").to_list(),
+        "article_id": pd.Series(spans["article_id"].astype("str").to_list(), dtype=object),
         "sentence_id": spans["sentence_id"].astype("int64").to_list(),
         "start": spans["start"].astype("int64").to_list(),
         "end": spans["end"].astype("int64").to_list(),
-        "surface": spans["surface"].astype("str").to_list(),
-        "label": spans["label"].astype("str").to_list(),
+        "surface": pd.Series(spans["surface"].astype("str").to_list(), dtype=object),
+        "label": pd.Series(spans["label"].astype("str").to_list(), dtype=object),
     })
-    frame["key"] = _keys(frame, languages)
+    frame["key"] = pd.Series(_keys(frame, languages), dtype=object)
     frame = frame[_is_name(frame, languages)].reset_index(drop=True)
     if frame.empty:
         return _empty()
@@ -658,10 +662,19 @@ def _bearers(forms: _ShortForms, key: str, local: set[str]) -> set[str]:
 def _seen_together(frame: pd.DataFrame) -> set[tuple[str, str]]:
     """Pairs of keys written in the same sentence: two names, not one name spelt two ways."""
     pairs: set[tuple[str, str]] = set()
-    for keys in frame.groupby(["article_id", "sentence_id"])["key"].unique():
+    for keys in _group(zip(frame["article_id"], frame["sentence_id"], strict=True),
+                       frame["key"]).values():
         if 1 < len(keys) <= 50:  # a sentence listing more is a table, not prose
-            pairs.update((str(a), str(b)) for a in keys for b in keys if a < b)
+            pairs.update((a, b) for a in keys for b in keys if a < b)
     return pairs
+
+
+def _group(groups: Iterable[Hashable], keys: Iterable[str]) -> dict[Hashable, list[str]]:
+    """The distinct keys of each group, in order of appearance (a fast groupby-unique)."""
+    out: dict[Hashable, dict[str, None]] = defaultdict(dict)
+    for group, key in zip(groups, keys, strict=True):
+        out[group][key] = None
+    return {group: list(keys) for group, keys in out.items()}
 
 
 def _link_short_forms(
@@ -805,8 +818,9 @@ def _fuzzy_people(
     and surnames two edits apart at most ("Sam Altam" beside "Sam Altman"): a typo, since an
     article does not name two people that alike."""
     pairs = []
-    seen = frame[frame["key"].isin(people)].groupby("article_id")["key"].unique()
-    for keys in seen:
+    rows = [(a, k) for a, k in zip(frame["article_id"], frame["key"], strict=True) if k in people]
+    seen = _group([a for a, _ in rows], [k for _, k in rows])
+    for keys in seen.values():
         for a in keys:
             ta = a.split()
             for b in keys:
@@ -896,6 +910,7 @@ _STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "au", "
 _PAREN_AFTER = re.compile(r"\s*\(\s*([^()\n]{1,80}?)\s*\)")
 
 
+@lru_cache(maxsize=200_000)
 def _looks_like_acronym(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters)
@@ -903,6 +918,7 @@ def _looks_like_acronym(text: str) -> bool:
             and 2 * upper >= len(letters))
 
 
+@lru_cache(maxsize=200_000)
 def _initials_match(acronym: str, expansion: str) -> bool:
     """True when the acronym's letters are the initials of the expansion's (main) words."""
     letters = _fold(acronym).replace(" ", "").upper()
@@ -979,7 +995,7 @@ def _acronym_table(
     for acro, fulls in defined.items():
         local[acro] |= fulls
     acronyms = {k for k in names if k in surface_of and _looks_like_acronym(surface_of[k])}
-    for keys in frame.groupby("article_id")["key"].unique():
+    for keys in _group(frame["article_id"], frame["key"]).values():
         here = [k for k in keys if k in acronyms]
         if not here:
             continue
