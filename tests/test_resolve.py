@@ -626,3 +626,78 @@ def test_fuzzy_never_merges_two_places_one_letter_apart():
     spans, articles = make(texts, [("a", "Monterrat", "LOC"), *[("b", "Monterrot", "LOC")] * 3])
     result = check(resolve_entities(spans, articles))
     assert len(result.entities) == 2
+
+
+# --- the evaluator: both gold formats ----------------------------------------------------------
+
+
+def _evaluation_tables() -> dict[str, pd.DataFrame]:
+    texts = {"a1": "Paul Durandeau parle. Durandeau rit. La Banque du Nord paie.",
+             "a2": "Durandeau revient. Lucie Morand aussi."}
+    spans, articles = make(texts, [
+        ("a1", "Paul Durandeau", "PER"), ("a1", "Durandeau", "PER"),
+        ("a1", "La Banque du Nord", "ORG"), ("a2", "Durandeau", "PER"),
+        ("a2", "Lucie Morand", "PER")])
+    result = check(resolve_entities(spans, articles))
+    articles = articles.assign(origin=["/data/corpus/texts/a1.txt", "/data/corpus/texts/a2.txt"])
+    return {"articles": articles, "mentions": result.mentions, "entities": result.entities,
+            "aliases": result.aliases}
+
+
+def test_read_gold_accepts_both_formats(tmp_path):
+    from pipeline.evaluate_entities import read_gold
+
+    (tmp_path / "seeds.csv").write_text("name,label,variants\nPaul Durandeau,PER,Durandeau\n",
+                                        encoding="utf-8")
+    (tmp_path / "devset.csv").write_text(
+        "file,entity,label,variants\ntexts/a1.txt,Paul Durandeau,PER,Durandeau\n",
+        encoding="utf-8")
+    seeds, devset = read_gold(tmp_path / "seeds.csv"), read_gold(tmp_path / "devset.csv")
+    assert list(seeds.columns) == list(devset.columns) == ["file", "name", "label", "variants"]
+    assert seeds["file"].iloc[0] == "" and devset["file"].iloc[0] == "texts/a1.txt"
+    (tmp_path / "bad.csv").write_text("who,what\nx,y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        read_gold(tmp_path / "bad.csv")
+
+
+def test_evaluate_entities_per_article_gold():
+    from pipeline.evaluate_entities import evaluate_entities
+
+    tables = _evaluation_tables()
+    gold = pd.DataFrame({
+        "file": ["texts/a1.txt", "texts/a2.txt", "texts/a1.txt", "texts/a2.txt",
+                 "texts/zz.txt"],
+        "name": ["Paul Durandeau", "Paul Durandeau", "Banque du Nord", "Lucie Morand", "X"],
+        "label": ["PER", "PER", "ORG", "PER", "ORG"],
+        "variants": ["Paul Durandeau|Durandeau", "Durandeau", "Banque du Nord",
+                     "Lucie Morand", "X"],
+    })
+    ev = evaluate_entities(tables, gold)
+    status = ev.details.set_index("name")["status"].to_dict()
+    assert status == {"Paul Durandeau": "found", "Banque du Nord": "found",
+                      "Lucie Morand": "found", "X": "missing"}
+    assert ev.summary["found_of_recognised"] == 1.0 and ev.summary["unknown_files"] == 1
+    # The same mentions, with the bare surname of a2 made its own entity: a split.
+    mentions = tables["mentions"].copy()
+    mentions.loc[(mentions["article_id"] == "a2") & (mentions["surface"] == "Durandeau"),
+                 "entity_id"] = "per:durandeau"
+    split = evaluate_entities({**tables, "mentions": mentions}, gold)
+    assert split.details.set_index("name")["status"]["Paul Durandeau"] == "split"
+    assert split.summary["splits"] == 1
+
+
+def test_evaluate_entities_counts_a_wrong_merge_and_groups_gold_by_variant():
+    from pipeline.evaluate_entities import evaluate_entities
+
+    tables = _evaluation_tables()
+    mentions = tables["mentions"].copy()
+    mentions.loc[mentions["surface"] == "Lucie Morand", "entity_id"] = "per:paul-durandeau"
+    gold = pd.DataFrame({
+        "file": ["texts/a1.txt", "texts/a2.txt", "texts/a2.txt"],
+        "name": ["Paul Durandeau", "Durandeau", "Lucie Morand"],  # one file names him short
+        "label": ["PER", "PER", "PER"],
+        "variants": ["Paul Durandeau|Durandeau", "Durandeau", "Lucie Morand"],
+    })
+    ev = evaluate_entities({**tables, "mentions": mentions}, gold)
+    assert ev.summary["gold_entities"] == 2  # "Durandeau" is a variant of Paul Durandeau
+    assert ev.summary["wrong_merges"] == 1

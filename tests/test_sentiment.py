@@ -254,3 +254,20 @@ def test_every_seed_article_has_a_sentiment_explained_by_words(seed_tables):
     assert set(explained["article_id"]) == set(articles["article_id"])
     assert explained["sentiment_terms"].str.match(TERMS).all()
     assert (explained["sentiment"] != 0).all()
+
+
+def test_load_gold_sentiment_reads_article_or_file_columns(tmp_path):
+    from pipeline.evaluate_enrich import load_gold_sentiment
+
+    (tmp_path / "a.csv").write_text('article,sentence,label\nx.txt,"Un succès.",1\n',
+                                    encoding="utf-8")
+    (tmp_path / "f.csv").write_text('file,sentence,label\ntexts/x.txt,"Un échec.",-1\n',
+                                    encoding="utf-8")
+    a, f = load_gold_sentiment(tmp_path / "a.csv"), load_gold_sentiment(tmp_path / "f.csv")
+    assert list(a.columns) == list(f.columns) == ["article", "sentence", "label"]
+    assert f["article"].iloc[0] == "texts/x.txt" and f["label"].iloc[0] == -1
+    scores = evaluate_sentiment(pd.concat([a, f], ignore_index=True))
+    assert scores.n == 2 and scores.accuracy == 1.0
+    (tmp_path / "bad.csv").write_text("text,label\nx,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        load_gold_sentiment(tmp_path / "bad.csv")
