@@ -317,7 +317,10 @@ def non_name_reason(surface: str, label: str, *, language: str = "fr",
         demonym = _DEMONYM.match(_fold(word))
         if demonym:
             stem = demonym.group(1)
-            if stem[:min(max(3, len(stem) - 1), _PLACE_PREFIX)] in _prefixes(places):
+            size = min(len(stem), max(4, len(stem) - 1), _PLACE_PREFIX)
+            begins = _prefixes(places).get(stem[:size], ())
+            # A place that begins with the word itself names the place ("Corse", "Corse-du-Sud").
+            if any(not place.startswith(_fold(word)) for place in begins):
                 return "demonym"
     if label == "PER" and word[-1] in "sx" and any(
             lemma != word for lemma in wordforms.lemmas(word)) and (
@@ -333,20 +336,23 @@ _DEMONYM = re.compile(r"^(\w{3,}?)(?:ais|ois|ains?|aines?|iens?|iennes?|eens?|ee
 _PLACE_PREFIX = 8
 
 
-def _prefixes(places: Collection[str]) -> frozenset[str]:
-    """Every 3- to 8-letter beginning of the place names (cached on the collection's identity)."""
+def _prefixes(places: Collection[str]) -> dict[str, list[str]]:
+    """Every 3- to 8-letter beginning of the place names → the places (cached on the
+    collection's identity: one corpus, one table)."""
     key = id(places)
     cached = _PREFIX_CACHE.get(key)
     if cached is None or cached[0] is not places:
-        prefixes = frozenset(p[:n] for p in places for n in range(3, _PLACE_PREFIX + 1)
-                             if len(p) >= n)
+        prefixes: dict[str, list[str]] = defaultdict(list)
+        for place in places:
+            for n in range(3, min(len(place), _PLACE_PREFIX) + 1):
+                prefixes[place[:n]].append(place)
         _PREFIX_CACHE.clear()
         _PREFIX_CACHE[key] = (places, prefixes)
         return prefixes
     return cached[1]
 
 
-_PREFIX_CACHE: dict[int, tuple[Collection[str], frozenset[str]]] = {}
+_PREFIX_CACHE: dict[int, tuple[Collection[str], dict[str, list[str]]]] = {}
 
 
 @lru_cache(maxsize=4)

@@ -495,12 +495,14 @@ def test_seeds_have_no_wrong_merge(seed_resolved):
     ("France", "LOC", None),
     ("Royal", "PER", None),  # an adjective, but no demonym ending on a place's stem
     ("Cannes", "LOC", None),  # the plural of "canne", but a place, not a person
+    ("Corse", "LOC", None),  # an adjective too, but the place itself
+    ("Corses", "MISC", "demonym"),
     ("Nouvelle Démocratie", "ORG", None),
 ])
 def test_non_name_reason(surface, label, reason):
     from pipeline.resolve import _territories, non_name_reason
 
-    places = _territories("fr") | _territories("en")
+    places = _territories("fr") | _territories("en") | {"corse", "corse du sud"}  # the corpus
     assert non_name_reason(surface, label, places=places) == reason
 
 
