@@ -5,24 +5,40 @@ land on one person, and "OpenAI", "Openai" and "OpenAl" on one organisation — 
 two different people. The rules, in the order they run (each merged surface records its rule in
 the `aliases` table):
 
+0. Not names: role phrases ("ministre de la Santé", "Premier ministre"), demonyms ("Français",
+   "Américains": a capitalised French adjective with a demonym ending on the stem of a place
+   name, from Unicode CLDR's country names and the corpus's places), persons that are plural
+   common nouns ("Gilets"), and spans with no capital letter that the corpus never capitalises
+   ("l'état", "commission") are left out of the tables (`non_name_reason`). Word classes come
+   from the French model's lemmatizer tables (`pipeline.wordforms`).
 1. `split`: a coordinated span ("Microsoft et OpenAI", "Altman and Brockman", "Microsoft-OpenAI")
    becomes one mention per part, but only when every part is a name known elsewhere in the corpus.
 2. `same-name`: spans with the same matching key (`normalise_name`: case, accents, apostrophes,
-   titles such as "M." or "le PDG", elisions such as "d'", possessive 's) are one entity, whatever
-   label spaCy gave each of them (OpenAI is MISC in one sentence and ORG in the next).
+   titles such as "M." or "le PDG", elisions such as "d'", a leading article "la France", a
+   possessive 's) are one entity, whatever label spaCy gave each of them.
 3. `fuzzy`: a rare spelling one edit away from a more frequent name ("OpenAl", "Sam Altam") joins
    it — never for names shorter than 6 characters, never across different numbers ("Orca 2" /
-   "Orca 3") or first letters ("Gambie" / "Zambie"), never between two full names of people with
-   different first names ("John Smith" / "Jane Smith"), never between two frequent names. In one
-   article, a person's full name two edits from another with the same first name is a typo too
-   ("Sam Altam" beside "Sam Altman": an article does not name two people that alike).
-4. `surname`, `first-name`, `acronym`, within an article: "Altman" or "Satya" links to the only
-   full name of a person in the same article that ends or starts with it; an acronym links to the
-   expansion the article defines ("Organisation mondiale de la santé (OMS)").
-5. The same, across the corpus, for what step 4 left alone: a bare surname links to a full name
-   only if exactly one person in the corpus has that surname; an acronym only if the corpus
-   defines it one way. Otherwise the bare name stays an entity of its own, and `suggest_merges`
-   lists it for the analyst.
+   "Orca 3"), symbols ("Google+" / "Google"), first letters ("Gambie" / "Zambie"), ordinary words
+   ("ministre" / "ministère"), never between two places one letter apart ("Cagnes" / "Cannes"),
+   two spellings written in one sentence ("Cagnes, Cannes et Mandelieu"), two full names of
+   people with different first names, or two frequent names. In one article, a person's full
+   name two edits from another with the same first name is a typo too ("Sam Altam" beside "Sam
+   Altman": an article does not name two people that alike).
+4. Short forms, within an article: `surname` and `first-name` ("Altman", "Satya": the only person
+   of the article whose name ends or starts with it — also when spaCy tagged the surname as a
+   place; with several bearers, the only one introduced before the mention), `initial` ("B.
+   Obama"), `short-name` ("Ana Pastor" for "Ana Pastor García"), `acronym` (an expansion the
+   article defines, "Parti socialiste (PASOK)", or whose initials it spells, "HRW"), `head` (a
+   name of ordinary words that begins exactly one longer name there: "Assemblée", "Conseil de
+   sécurité").
+5. The same, across the corpus, for what step 4 left alone: a bare surname, initial or beginning
+   links to a full name only if exactly one person in the corpus has it; an acronym only if the
+   corpus defines it one way. Otherwise the bare name stays an entity of its own, and
+   `suggest_merges` lists it for the analyst.
+
+Cost: linear in the mentions except the per-sentence pairs of step 3 (capped at 50 names a
+sentence), the per-article pairs of people and of acronyms × long names (quadratic in one
+article's names, not in the corpus), and `suggest_merges` (quadratic, capped at 5,000 entities).
 
 The entity's label is the majority over its mentions (the raw labels stay in `mentions.label` as
 evidence); its name is the most frequent form of its most complete name; its id is

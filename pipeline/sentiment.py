@@ -164,13 +164,15 @@ def tokenize(text: str, *, language: str = "fr") -> list[Token]:
     """
     out: list[Token] = []
     matches = list(_TOKEN.finditer(text.translate(_APOSTROPHES)))
+    hyphens = any(h in text for h in _HYPHENS)
     first_word = True
     for k, match in enumerate(matches):
         raw = match.group()
         norm = raw.lower()
         is_word = raw[0].isalpha()
+        compound = hyphens and _in_compound(matches, k)
         name = language == "fr" and is_word and (
-            _in_compound(matches, k) or (not first_word and raw[0].isupper()))
+            compound or (not first_word and raw[0].isupper()))
         first_word = first_word and not is_word
         if language == "fr" and norm not in _KEEP_WHOLE:
             m = _ELIDED.match(norm)
@@ -178,7 +180,7 @@ def tokenize(text: str, *, language: str = "fr") -> list[Token]:
                 cut = len(m.group(1))
                 out.append(Token(raw[:cut], m.group(1)))
                 raw, norm = raw[cut:], norm[cut:]
-                name = _in_compound(matches, k) or (raw[:1].isupper() and len(out) > 1)
+                name = compound or (raw[:1].isupper() and len(out) > 1)
         out.append(Token(raw, norm, name=name))
     return out
 
