@@ -8,11 +8,9 @@ written: its figures are the ones that say how Revue does on news it has never s
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -60,35 +58,15 @@ class SetResult:
     details: str  # every evaluator's own report
 
 
-# ---- entities: the one place that knows the entity evaluator's signature ----------------------
-# quality-entities-sentiment rewrites it as `evaluate_entities(tables, gold)` with a `read_gold`
-# that reads both gold formats; until that lands the older `(entities, aliases, gold)` form and a
-# `name,label,variants` gold are adapted here.
-
-def _entity_gold(path: Path) -> pd.DataFrame:
-    try:
-        return ee.read_gold(path)
-    except ValueError:  # the dev set's file,entity,label,variants: one row per name
-        raw = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8")
-        rows = raw.rename(columns={"entity": "name"}).groupby(["name", "label"], sort=False)
-        merged = rows["variants"].agg(lambda cells: "|".join(dict.fromkeys(
-            v for cell in cells for v in str(cell).split("|"))))
-        return merged.reset_index()[["name", "label", "variants"]]
-
-
-def _evaluate_entities(tables: Mapping[str, pd.DataFrame], gold: pd.DataFrame) -> Any:
-    evaluate: Callable[..., Any] = ee.evaluate_entities
-    if len(inspect.signature(evaluate).parameters) == 2:
-        return evaluate(tables, gold)
-    return evaluate(tables["entities"], tables["aliases"], gold)
-
+# ---- entities ---------------------------------------------------------------------------------
 
 def _entities(tables: Mapping[str, pd.DataFrame], path: Path) -> tuple[dict[str, str], str]:
-    evaluation = _evaluate_entities(tables, _entity_gold(path))
+    evaluation = ee.evaluate_entities(tables, ee.read_gold(path))
     s = evaluation.summary
     figures = {"entities: gold found": f"{s['found']}/{s['gold_entities']} "
                                        f"({s['found'] / max(1, int(s['gold_entities'])):.0%})",
-               "entities: splits": str(s["splits"]),
+               "entities: found of recognised": f"{s['found_of_recognised']:.0%}",
+               "entities: splits": f"{s['splits']} ({s['split_rate']:.0%})",
                "entities: wrong merges": str(s["wrong_merges"])}
     return figures, ee.format_evaluation(evaluation)
 
@@ -123,7 +101,8 @@ def evaluate_set(tables: Mapping[str, pd.DataFrame], gold: GoldFiles) -> SetResu
     return SetResult(figures=figures, details="\n\n".join(details))
 
 
-_ROWS = ["entities: gold found", "entities: splits", "entities: wrong merges",
+_ROWS = ["entities: gold found", "entities: found of recognised", "entities: splits",
+         "entities: wrong merges",
          "quotes: detection recall", "quotes: detection precision", "quotes: speaker precision",
          "quotes: speaker recall", "dates: expression recall", "dates: right date",
          "sentiment: 3-class accuracy"]

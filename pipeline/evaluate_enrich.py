@@ -66,8 +66,18 @@ class DateScores:
 
 
 def load_gold_sentiment(path: Path | str = GOLD_DIR / "gold_sentiment.csv") -> pd.DataFrame:
-    """Return the sentiment gold set: article, sentence, label."""
-    return pd.read_csv(path, dtype={"article": "str", "sentence": "str", "label": "int64"})
+    """Return the sentiment gold set: article, sentence, label.
+
+    The seeds' file names the article `article`, the devset's `file`: both are read.
+    """
+    gold = pd.read_csv(path, dtype="str", keep_default_na=False)
+    if "article" not in gold.columns and "file" in gold.columns:
+        gold = gold.rename(columns={"file": "article"})
+    missing = {"article", "sentence", "label"} - set(gold.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    return gold[["article", "sentence", "label"]].astype(
+        {"article": "str", "sentence": "str", "label": "int64"})
 
 
 def load_gold_dates(path: Path | str = GOLD_DIR / "gold_dates.csv") -> pd.DataFrame:
