@@ -255,7 +255,7 @@ def main() -> None:
             result = run_concurrent(data, int(rest[0]), int(rest[1]))
         print(json.dumps(result))
         return
-    n = 8 if args.quick else 20
+    n = 10 if args.quick else 20
     runs = ([] if args.no_seeds else ["seeds"]) + list(args.copies)
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),

@@ -668,14 +668,20 @@ def cooccurrence(
     if among is None:
         among = view_entities(db, f)["entity_id"].tolist()
     edges, units = pair_counts(db, f, window=window, among=tuple(among))
-    edges = edges[edges["n"] >= max(1, int(min_support))]
+    edges = _weighted(edges, n_units if n_units is not None else units, weight, min_support)
     if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64") for c in cols})
-    total = n_units if n_units is not None else units
+    return edges[cols]
+
+
+def _weighted(counts: pd.DataFrame, total: int, weight: Weight, min_support: int
+              ) -> pd.DataFrame:
+    """Return the pairs seen at least `min_support` times with their weight, strongest first."""
+    edges = counts[counts["n"] >= max(1, int(min_support))]
     edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
                                             max(total, 1), weight))
     return edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
-                             ignore_index=True)[cols]
+                             ignore_index=True)
 
 
 # Units (sentences or articles) turned into 0/1 rows at a time when counting pairs.
@@ -798,11 +804,7 @@ def network(
     candidates = view_entities(db, f, limit=max(top_n * NETWORK_CANDIDATES, 100))
     among = tuple(candidates["entity_id"])
     counted, _ = engine_cached(db, pair_counts, f, window=window, among=among)
-    edges = counted[counted["n"] >= max(1, int(min_support))]
-    edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
-                                            max(total, 1), weight))
-    edges = edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
-                              ignore_index=True)
+    edges = _weighted(counted, total, weight, min_support)
     connected = set(edges["a"]) | set(edges["b"])
     nodes = candidates[candidates["entity_id"].isin(connected)].head(top_n)
     keep = set(nodes["entity_id"])
