@@ -183,9 +183,6 @@ class Engine:
             else:
                 kinds.append("VARCHAR")
         aid, eid = kinds
-        _do(con, f"""CREATE OR REPLACE TABLE articles AS SELECT * EXCLUDE (text, boilerplate)
-            REPLACE (article_id::{aid} AS article_id) FROM raw_articles
-            ORDER BY published NULLS LAST, article_id""")
         _do(con, """CREATE OR REPLACE VIEW texts AS
             SELECT article_id, text, boilerplate FROM raw_articles""")
         # Each sentence and mention carries its article's date and whether it is an original
@@ -215,6 +212,13 @@ class Engine:
             FROM cur_mentions m JOIN raw_articles a ON a.article_id = m.article_id
             LEFT JOIN cur_entities e ON e.entity_id = m.entity_id
             ORDER BY a.published NULLS LAST, m.article_id, m.start""")
+        # Articles, with their number of mentions (the Overview ranks articles by it).
+        _do(con, f"""CREATE OR REPLACE TABLE articles AS SELECT a.* EXCLUDE (text, boilerplate)
+                REPLACE (a.article_id::{aid} AS article_id),
+                coalesce(c.n, 0)::INTEGER AS n_mentions
+            FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
+                GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
+            ORDER BY a.published NULLS LAST, a.article_id""")
         _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
                 article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
             FROM raw_events""")

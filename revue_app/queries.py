@@ -455,9 +455,16 @@ def mention_counts_by_article(
     """Return mentions per article and entity type (long form), articles in date order, and
     the number of articles with a mention. With `limit`, only the articles with the most
     mentions. A mention counts under its entity's type rather than its NER label."""
-    total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm").iloc[0]["n"])
-    chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
-             f"article_id LIMIT {int(limit)})" if limit is not None else None
+    if f.labels or f.min_mentions > 1 or f.search.strip():
+        total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm")
+                    .iloc[0]["n"])
+        chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
+                 f"article_id LIMIT {int(limit)})" if limit is not None else None
+    else:  # every mention of a kept article is in the view: use its stored count
+        total = int(run(db, f, "SELECT count(*) AS n FROM fa WHERE n_mentions > 0")
+                    .iloc[0]["n"])
+        chosen = "(SELECT article_id FROM fa WHERE n_mentions > 0 ORDER BY n_mentions DESC, " \
+                 f"article_id LIMIT {int(limit)})" if limit is not None else None
     restrict = f"WHERE article_id IN {chosen}" if chosen else ""
     counts = run(db, f, f"""SELECT c.article_id, c.type AS label, c.n_mentions, a.title,
             a.origin, a.published, coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
