@@ -306,6 +306,7 @@ def main() -> None:
                    f"{platform.python_version()}, load average "
                    f"{os.getloadavg()[0]:.1f} at start",
         "datasets": [],
+        "command": "python bench/app.py " + " ".join(sys.argv[1:]),
     }
     if args.only_engine and saved.exists():
         results = json.loads(saved.read_text())
@@ -334,7 +335,8 @@ def main() -> None:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Measured by `make bench-app` on {results['date']} ({results['machine']}); "
+    command = results.get("command", "make bench-app")
+    lines = [f"Measured by `{command}` on {results['date']} ({results['machine']}); "
              "seconds of wall time per rerun, server-side (AppTest), each page in a fresh "
              "process.", ""]
     for entry in results["datasets"]:
