@@ -6,7 +6,7 @@ DATA    ?= data/seeds
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv pip
 
-.PHONY: install run test lint bench eval lock seeds clean
+.PHONY: install run test lint bench bench-app eval lock seeds clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -43,6 +43,11 @@ bench: $(STAMP)
 # The dev set is read where it lies (never copied); without it only the seeds are scored.
 DEVSET      ?= ../shared/devset
 DEVSET_DATA ?= data/devset
+
+# The dashboard at 100k articles (dataset made once under data/bench-app/); see bench/app.py.
+bench-app: $(STAMP)
+	$(BIN)/python bench/app.py
+
 eval: seeds
 	@if [ -f "$(DEVSET)/metadata.csv" ]; then \
 	  $(BIN)/python -m pipeline build $(DEVSET)/texts --metadata $(DEVSET)/metadata.csv \
