@@ -6,7 +6,7 @@ DATA    ?= data/seeds
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv pip
 
-.PHONY: install run test lint bench eval lock seeds clean
+.PHONY: install run test lint bench bench-app eval lock seeds clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -40,8 +40,22 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The dev set is read where it lies (never copied); without it only the seeds are scored.
+DEVSET      ?= ../shared/devset
+DEVSET_DATA ?= data/devset
+
+# The dashboard at 100k articles (dataset made once under data/bench-app/); see bench/app.py.
+bench-app: $(STAMP)
+	$(BIN)/python bench/app.py
+
 eval: seeds
-	$(BIN)/python -m pipeline eval $(DATA)
+	@if [ -f "$(DEVSET)/metadata.csv" ]; then \
+	  $(BIN)/python -m pipeline build $(DEVSET)/texts --metadata $(DEVSET)/metadata.csv \
+	    --out $(DEVSET_DATA) >/dev/null || exit 1; \
+	else \
+	  echo "No dev set at $(DEVSET): scoring the seeds only (make eval DEVSET=path/to/devset)"; \
+	fi
+	$(BIN)/python -m pipeline eval $(DATA) --devset $(DEVSET) --devset-data $(DEVSET_DATA)
 
 # Regenerate the pinned locks from pyproject.toml (needs the package index).
 lock: | $(BIN)/python

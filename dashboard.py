@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from revue_app import queries as q
 from revue_app.data import make_view, open_current
+from revue_app.engine import cached
 from revue_app.filters import image_format_ui, sidebar_ui
 from revue_app.widgets import PAGES
 
@@ -25,12 +27,14 @@ pages = [
 ]
 page = st.navigation(pages)
 
-dataset = open_current()
-if dataset is None:
+db = open_current()
+if db is None:
     st.stop()
 
-st.sidebar.caption(f"Dataset: `{dataset.path.name}` · {len(dataset.tables['articles'])} articles")
-filters = sidebar_ui(dataset.tables)
+facts = cached(db, q.sidebar_facts)
+st.sidebar.caption(f"Dataset: `{db.path.name}` · {facts['n_articles']} articles")
+engine = db
+filters = sidebar_ui(facts, lambda ids: q.article_labels(engine, ids))
 image_format_ui()
-make_view(dataset, filters)
+make_view(db, filters)
 page.run()

@@ -53,8 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="list candidate merges the automatic rules did not dare to make")
     e.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
 
-    v = sub.add_parser("eval", help="score a dataset of the seeds against the project's gold files")
-    v.add_argument("dataset", type=Path)
+    v = sub.add_parser("eval", help="score the seeds (and the dev set) against their gold files")
+    v.add_argument("dataset", type=Path, help="a dataset built from seeds/")
+    v.add_argument("--devset", type=Path, default=None,
+                   help="the dev set folder (with gold/), scored out-of-sample beside the seeds")
+    v.add_argument("--devset-data", type=Path, default=None,
+                   help="a dataset built from the dev set's texts")
     return parser
 
 
@@ -153,6 +157,13 @@ def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
         # group "duplicate of a.txt" and "duplicate of b.txt": the kind of reason, not its details
         kinds = tables["report"]["reason"].str.replace(r"\s*(?:[:(]| of ).*", "", regex=True)
         lines += [f"     {n:>5} × {kind}" for kind, n in kinds.value_counts().head(10).items()]
+        # metadata the build could not use is named in full: it was given on purpose
+        unused = tables["report"][tables["report"]["reason"].str.startswith(
+            ("columns not used", "metadata row matched no input"))]
+        lines += [f"     {origin}: {reason}" for origin, reason in
+                  unused[["origin", "reason"]].head(20).itertuples(index=False)]
+        if len(unused) > 20:
+            lines.append(f"     … and {len(unused) - 20} more in {store.REPORT_FILE}")
     rate = words / seconds if seconds else 0
     lines.append(f"  time       {seconds:>8.1f} s   ({words:,} words, {rate:,.0f} words/s)")
     return "\n".join(lines)
@@ -177,5 +188,5 @@ def _entities(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate
 
-    _say(evaluate(args.dataset))
+    _say(evaluate(args.dataset, devset=args.devset, devset_data=args.devset_data))
     return 0

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,11 +81,24 @@ def _empty_curation() -> pd.DataFrame:
     return frame
 
 
+MAX_CURATION_BYTES = 5_000_000  # thousands of corrections; a bigger file is not a curation file
+MAX_LINE_CHARS = 20_000  # a correction names entities; a longer line is a mistake
+
+
 def read_curation(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     """Return the valid corrections (columns action, entity, target, value, note, line) and the
-    problems found, one human-readable message per skipped line. A missing file is no problem."""
+    problems found, one human-readable message per skipped line. A missing file is no problem.
+
+    Each correction is one line: a quote left open never swallows the lines after it (the line
+    is reported and the next one read), and an overlong line is reported, not parsed.
+    """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_CURATION_BYTES:
+            return _empty_curation(), [
+                f"{path.name}: {size / 1e6:.1f} MB, larger than the {MAX_CURATION_BYTES / 1e6:g}"
+                " MB a curation file may be; no curation applied"]
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return _empty_curation(), []
@@ -94,18 +107,19 @@ def read_curation(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     rows: list[dict[str, str | int]] = []
     problems: list[str] = []
     header = COLUMNS
-    reader = csv.reader(io.StringIO(text, newline=""))
-    line = 1
     first = True
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(f"{path.name} line {line}: not valid CSV ({error})")
-            break
-        start, line = line, reader.line_num + 1
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.removesuffix("\r")
+        where = f"{path.name} line {number}"
+        if len(line) > MAX_LINE_CHARS:
+            problems.append(f"{where}: {len(line):,} characters, more than the "
+                            f"{MAX_LINE_CHARS:,} a line may hold (a value is far too long); "
+                            "line skipped")
+            continue
+        cells, problem = _parse_line(line)
+        if problem:
+            problems.append(f"{where}: {problem}; line skipped")
+            continue
         if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
         names = [c.strip().casefold() for c in cells]
@@ -114,10 +128,10 @@ def read_curation(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             if "action" in names and set(names) <= set(COLUMNS) | {""}:
                 header = names
                 continue
-            problems.append(f"{path.name} line {start}: no header line "
+            problems.append(f"{where}: no header line "
                             f"({','.join(COLUMNS)}); reading the columns in that order")
         if len([c for c in cells[len(header):] if c.strip()]):
-            problems.append(f"{path.name} line {start}: {len(cells)} cells for {len(header)} "
+            problems.append(f"{where}: {len(cells)} cells for {len(header)} "
                             "columns (quote values that contain a comma); line skipped")
             continue
         row = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
@@ -125,14 +139,36 @@ def read_curation(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         row["action"] = row["action"].casefold()
         problem = _problem_in(row)
         if problem:
-            problems.append(f"{path.name} line {start}: {problem}; line skipped")
+            problems.append(f"{where}: {problem}; line skipped")
             continue
-        rows.append({**row, "line": start})
+        rows.append({**row, "line": number})
     if not rows:
         return _empty_curation(), problems
     frame = pd.DataFrame(rows, columns=[*COLUMNS, "line"]).astype(
         {**dict.fromkeys(COLUMNS, "str"), "line": "int64"})
     return frame, problems
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _parse_line(line: str) -> tuple[list[str], str | None]:
+    """Return the cells of one CSV line, or ([], what is wrong with it)."""
+    control = _CONTROL.search(line)
+    if control:
+        return [], (f"contains a control character (U+{ord(control.group()):04X} at column "
+                    f"{control.start() + 1}): not a text line")
+    try:
+        cells = next(csv.reader([line], strict=True), [])
+    except csv.Error as error:
+        message = str(error)
+        if "end of data" in message or "EOF" in message:
+            return [], ("a quote mark is never closed (a value cannot run over several lines: "
+                        "close the quote on this line)")
+        if "expected after" in message:
+            return [], "a quote mark in the middle of a value (write a quote inside quotes as \"\")"
+        return [], f"not valid CSV ({message})"
+    return cells, None
 
 
 def append_curation(path: str | Path, action: str, **fields: str) -> None:

@@ -8,6 +8,7 @@ helps or hurts, not how the method does on the open web (docs/sentiment.md).
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.evaluate_quotes import TITLE, titles_and_texts
+from pipeline.evaluate_quotes import article_ids as _article_ids
 from pipeline.sentiment import score_text
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "eval"
@@ -41,6 +44,7 @@ class DateScores:
     misses: list[tuple[str, str]] = field(default_factory=list)  # (article, expression)
     wrong: list[tuple[str, str, str, str]] = field(default_factory=list)  # …, gold, predicted
     extra: list[tuple[str, str, str]] = field(default_factory=list)  # predicted, not in gold
+    in_title: list[tuple[str, str]] = field(default_factory=list)  # gold in the title: not scored
 
     @property
     def precision(self) -> float:
@@ -51,14 +55,29 @@ class DateScores:
         return self.correct / self.n_gold if self.n_gold else 0.0
 
     @property
+    def found_recall(self) -> float:
+        """The share of gold expressions the stage found, whatever date it gave."""
+        return self.found / self.n_gold if self.n_gold else 0.0
+
+    @property
     def date_accuracy(self) -> float:
         """Of the expressions found, the share resolved to the right date."""
         return self.correct / self.found if self.found else 0.0
 
 
 def load_gold_sentiment(path: Path | str = GOLD_DIR / "gold_sentiment.csv") -> pd.DataFrame:
-    """Return the sentiment gold set: article, sentence, label."""
-    return pd.read_csv(path, dtype={"article": "str", "sentence": "str", "label": "int64"})
+    """Return the sentiment gold set: article, sentence, label.
+
+    The seeds' file names the article `article`, the devset's `file`: both are read.
+    """
+    gold = pd.read_csv(path, dtype="str", keep_default_na=False)
+    if "article" not in gold.columns and "file" in gold.columns:
+        gold = gold.rename(columns={"file": "article"})
+    missing = {"article", "sentence", "label"} - set(gold.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    return gold[["article", "sentence", "label"]].astype(
+        {"article": "str", "sentence": "str", "label": "int64"})
 
 
 def load_gold_dates(path: Path | str = GOLD_DIR / "gold_dates.csv") -> pd.DataFrame:
@@ -116,69 +135,111 @@ def _norm(expression: str) -> str:
     return " ".join(expression.replace("’", "'").lower().split())
 
 
-def _file_ids(articles: pd.DataFrame) -> dict[str, str]:
-    """Seed file name → article_id, from `origin` (a path, `path#row=N` or `zip!member`)."""
-    out = {}
-    for aid, origin in zip(articles["article_id"], articles.get("origin", articles["article_id"]),
-                           strict=True):
-        name = Path(str(origin).split("#")[0].split("!")[-1]).name
-        out[name] = str(aid)
-    return out
+def _occurrences(text: str, expression: str) -> list[int]:
+    """Where `expression` occurs in `text` as whole words."""
+    pattern = re.compile(rf"(?<!\w){re.escape(expression)}(?!\w)")
+    return [m.start() for m in pattern.finditer(text)]
+
+
+def _gold_file_column(gold: pd.DataFrame) -> str:
+    return "file" if "file" in gold.columns else "article"
 
 
 def evaluate_dates(gold: pd.DataFrame, events: pd.DataFrame, articles: pd.DataFrame, *,
                    article_ids: Mapping[str, str] | None = None) -> DateScores:
-    """Compare the events of the gold articles with the gold expressions, as multisets.
+    """Compare the events of the gold articles with the gold expressions, by position.
 
-    `article_ids` maps gold file names to article ids; by default it comes from
-    `articles.origin`.
+    A predicted event *finds* a gold expression when it is written the same way, else when it
+    overlaps an occurrence of it in the text ("le 30 juin dernier" in the gold is found by an
+    event "30 juin dernier"); each event finds one expression at most. It is *correct* when it
+    also has the gold date and granularity. Gold expressions of the title line (the gold covers
+    it; the pipeline keeps it in `articles.title`, out of the text it analyses) are counted
+    apart when no event finds them.
+    `article_ids` maps gold file names to article ids; by default they are matched on the end
+    of `articles.origin`. Gold rows may name their article in an `article` (seeds) or `file`
+    (dev set) column.
     """
-    ids = dict(article_ids) if article_ids is not None else _file_ids(articles)
-    gold_rows: Counter[tuple[str, str, str, str]] = Counter()
-    for row in gold.itertuples(index=False):
-        aid = ids.get(str(row.article))
-        if aid is not None:
-            gold_rows[(aid, _norm(str(row.expression)), str(row.date)[:10],
-                       str(row.granularity))] += 1
-    in_gold = {k[0] for k in gold_rows}
-    pred_rows: Counter[tuple[str, str, str, str]] = Counter()
-    for aid, expr, day, gran in zip(events["article_id"], events["expression"], events["date"],
-                                    events["granularity"], strict=True):
-        if aid in in_gold:
-            pred_rows[(str(aid), _norm(str(expr)), pd.Timestamp(day).strftime("%Y-%m-%d"),
-                       str(gran))] += 1
-    names = {v: k for k, v in ids.items()}
-    correct = sum((gold_rows & pred_rows).values())
-    by_expr_gold: Counter[tuple[str, str]] = Counter()
-    by_expr_pred: Counter[tuple[str, str]] = Counter()
-    for (aid, expr, _, _), n in gold_rows.items():
-        by_expr_gold[(aid, expr)] += n
-    for (aid, expr, _, _), n in pred_rows.items():
-        by_expr_pred[(aid, expr)] += n
-    found = sum((by_expr_gold & by_expr_pred).values())
-    missing = by_expr_gold - by_expr_pred
-    wrong_gold = (gold_rows - pred_rows)
-    wrong_pred = (pred_rows - gold_rows)
-    wrong = []
-    for (aid, expr, day, gran) in wrong_gold:
-        if (aid, expr) in missing:
+    column = _gold_file_column(gold)
+    files = sorted({str(f) for f in gold[column]})
+    ids = dict(article_ids) if article_ids is not None else _article_ids(files, articles)
+    docs = titles_and_texts(articles)
+    by_article: dict[str, list[tuple[int, int, str, str, str]]] = {}
+    for aid, start, end, expr, day, gran in zip(
+            events["article_id"], events["start"], events["end"], events["expression"],
+            events["date"], events["granularity"], strict=True):
+        by_article.setdefault(str(aid), []).append(
+            (int(start), int(end), str(expr), pd.Timestamp(day).strftime("%Y-%m-%d"), str(gran)))
+    n_gold = n_pred = found = correct = 0
+    in_title: list[tuple[str, str]] = []
+    misses: list[tuple[str, str]] = []
+    wrong: list[tuple[str, str, str, str]] = []
+    extra: list[tuple[str, str, str]] = []
+    for name in files:
+        rows = gold[gold[column].astype("str") == name]
+        aid = ids.get(name)
+        expressions = [str(e) for e in rows["expression"]]
+        if aid is None or aid not in docs:
+            n_gold += len(rows)
+            misses += [(name, e) for e in expressions]
             continue
-        other = next((f"{d} {g}" for (a, e, d, g) in wrong_pred if (a, e) == (aid, expr)), "?")
-        wrong.append((names.get(aid, aid), expr, f"{day} {gran}", other))
-    extra = [(names.get(a, a), e, f"{d} {g}") for (a, e, d, g) in wrong_pred
-             if (a, e) not in by_expr_gold]
-    return DateScores(
-        n_gold=sum(gold_rows.values()), n_predicted=sum(pred_rows.values()), found=found,
-        correct=correct, misses=[(names.get(a, a), e) for (a, e) in missing], wrong=wrong,
-        extra=extra)
+        title, text = docs[aid]
+        mine = sorted(by_article.get(aid, []))
+        n_pred += len(mine)
+        used: set[int] = set()
+        hits: list[int | None] = []
+        for expr in expressions:  # first the events written exactly as the gold expression
+            hit = next((k for k, p in enumerate(mine)
+                        if k not in used and _norm(p[2]) == _norm(expr)), None)
+            hits.append(hit)
+            if hit is not None:
+                used.add(hit)
+        titled: Counter[str] = Counter()
+        # then any event over an occurrence of it, longest expressions first ("2012" must not
+        # take the event of "la fin de l'année 2012")
+        for i in sorted(range(len(expressions)), key=lambda i: -len(expressions[i])):
+            expr = expressions[i]
+            if hits[i] is not None:
+                continue
+            for at in _occurrences(text, expr):
+                hit = next((k for k, p in enumerate(mine)
+                            if k not in used and p[0] < at + len(expr) and at < p[1]), None)
+                if hit is not None:
+                    hits[i] = hit
+                    used.add(hit)
+                    break
+            if hits[i] is None and titled[expr] < len(_occurrences(title, expr)):
+                titled[expr] += 1
+                hits[i] = TITLE
+        for hit, expr, day, gran in zip(hits, expressions, rows["date"], rows["granularity"],
+                                        strict=True):
+            if hit == TITLE:
+                in_title.append((name, expr))
+                continue
+            n_gold += 1
+            if hit is None:
+                misses.append((name, expr))
+                continue
+            found += 1
+            want = f"{str(day)[:10]} {gran}"
+            got = f"{mine[hit][3]} {mine[hit][4]}"
+            if want == got:
+                correct += 1
+            else:
+                wrong.append((name, expr, want, got))
+        extra += [(name, p[2], f"{p[3]} {p[4]}") for k, p in enumerate(mine) if k not in used]
+    return DateScores(n_gold=n_gold, n_predicted=n_pred, found=found, correct=correct,
+                      misses=misses, wrong=wrong, extra=extra, in_title=in_title)
 
 
 def format_dates(scores: DateScores) -> str:
     """A short plain-text report: precision, recall, date accuracy, and every disagreement."""
-    lines = [f"Dates: {scores.n_gold} gold expressions, {scores.n_predicted} found by the stage",
-             f"  precision       {scores.precision:.0%}",
-             f"  recall          {scores.recall:.0%}",
-             f"  date accuracy   {scores.date_accuracy:.0%} (right date among expressions found)"]
+    lines = [f"Dates: {scores.n_gold} gold expressions, {scores.n_predicted} found by the stage"
+             + (f"; {len(scores.in_title)} more in titles, not scored" if scores.in_title
+                else ""),
+             f"  expression recall  {scores.found_recall:.0%} (gold expressions found)",
+             f"  right date         {scores.date_accuracy:.0%} (of the expressions found)",
+             f"  precision          {scores.precision:.0%} (events with the gold date)",
+             f"  recall             {scores.recall:.0%} (gold expressions found with their date)"]
     lines += [f"  missed: {a} '{e}'" for a, e in scores.misses]
     lines += [f"  wrong date: {a} '{e}' gold {g}, got {p}" for a, e, g, p in scores.wrong]
     lines += [f"  not in gold: {a} '{e}' → {p}" for a, e, p in scores.extra]

@@ -6,11 +6,17 @@ deux ans", and their English equivalents); only then is the matched expression h
 dateparser. Running dateparser's `search_dates` over raw French text is unusable ("Sam" → samedi,
 "je" → jeudi, "$50" → 1950), and a pattern per kind also says *how* each date was resolved.
 
-Relative expressions are resolved against the article's `published` date with news conventions:
-a weekday is the most recent such day on or before publication ("vendredi" in a Monday paper is
-three days earlier), a day or month without a year takes the year that puts it closest to the
-publication date ("28 décembre" in a paper of 3 January is the previous year). Expressions that
-need a publication date the article does not have are skipped, never guessed.
+Relative expressions are resolved against the article's `published` date with news conventions,
+steered by the tense of their sentence (the nearest cue: a future or conditional verb, "doit",
+"va", "prévu", "attendu", "jusqu'à" look ahead; a past auxiliary, "dernier", "hier" look back;
+no part-of-speech tagger needed). A weekday is the most recent such day on or before publication
+("vendredi" in a Monday paper is three days earlier) unless its sentence looks ahead ("doit
+débuter mardi": the coming Tuesday). A day or month without a year takes the year consistent
+with the tense, else the nearest, a past date being preferred unless the future one is less than
+half as far ("28 décembre" in a paper of 3 January is the previous year, "le 14 mars" in a
+September paper this year's). "septembre dernier" is the last September before the publication
+month. Expressions that need a publication date the article does not have are skipped, never
+guessed.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ class Found:
     how: str
 
 
-Resolver = Callable[["re.Match[str]", date | None, str], tuple[date, str, str] | None]
+Resolver = Callable[["re.Match[str]", date | None, str, int], tuple[date, str, str] | None]
 
 
 def _alt(words: str) -> str:
@@ -87,14 +93,28 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
             (rf"{_B}(?P<day>\d{{1,2}})/(?P<m>\d{{1,2}})/{_YEAR}{_E}", 0, _numeric),
             (rf"{_B}{_YEAR}-(?P<m>\d\d)-(?P<day>\d\d){_E}", 0, _numeric),
             (rf"{_B}(?:(?:{weekday}){_WS})?{day}{_WS}(?P<month>{any_month})"
-             rf"(?!(?:{_WS})?\d){_E}", ci, _day_month),
+             rf"(?!(?:{_WS})?\d){_E}(?:{_WS}(?P<mod>dernier|prochain|passé)(?![\w-]))?", ci,
+             _day_month),
+            # "le premier semestre 2012", "l'automne 2012": periods of a year, dated by the year
+            (rf"{_B}(?:(?:premier|second|deuxième|troisième|quatrième|1er|2e|3e|4e){_WS}"
+             rf"(?:semestre|trimestre)|(?:le{_WS}|l['’]|au{_WS}|cet{_WS}|ce{_WS})?"
+             rf"(?:printemps|été|automne|hiver))(?:{_WS}(?:de{_WS})?){_YEAR}{_E}", ci, _year),
+            (rf"{_B}(?P<word>(?:le{_WS}|l['’]|au{_WS})?(?:printemps|été|automne|hiver)){_WS}"
+             rf"(?P<mod>dernier|prochain)(?![\w-])", ci, _season),
             (rf"{_B}(?:(?:début|fin|mi-?)(?:{_WS})?)?(?P<month>{month})(?:{_WS}de)?{_WS}{_YEAR}{_E}",
              ci, _month_year),
             (rf"{_B}(?:en|au{_WS}mois{_WS}de|au{_WS}mois{_WS}d'|au{_WS}mois{_WS}d’|(?:au{_WS})?"
              rf"début|(?:à{_WS}la{_WS})?fin|mi-|courant|depuis|dès|d'ici|d’ici|jusqu'en|"
-             rf"jusqu’en)(?:{_WS})?(?P<month>{month})(?!(?:{_WS})?\d){_E}", ci, _month_alone),
-            (rf"{_B}(?:en|depuis|dès|d'ici|d’ici|avant|après|à{_WS}partir{_WS}de|jusqu'en|"
-             rf"jusqu’en|fin|début|courant|l'année|l’année|l'an|l’an){_WS}{_YEAR}{_E}{_NOT_COUNT}",
+             rf"jusqu’en|entre)(?:{_WS})?(?P<month>{month})(?!(?:{_WS})?\d){_E}"
+             rf"(?:{_WS}(?P<mod>dernier|prochain|passé)(?![\w-]))?", ci, _month_alone),
+            (rf"{_B}(?P<month>{month}){_WS}(?P<mod>dernier|prochain|passé)(?![\w-])", ci,
+             _month_alone),
+            (rf"{_B}(?:en|depuis|dès|d['’]ici(?:{_WS}à)?|avant|après|à{_WS}partir{_WS}de|"
+             rf"jusqu['’]en|jusqu['’]à|fin|début|courant|l['’]année|l['’]an|pour|"
+             rf"à{_WS}l['’]horizon(?:{_WS}de)?|à{_WS}l['’]échéance(?:{_WS}de)?|"
+             rf"(?:budget|exercice|saison|édition|promotion|rentrée|campagne|élections?|"
+             rf"présidentielle|législatives|municipales|européennes|régionales|primaires|"
+             rf"sénatoriales|scrutin|recensement)(?:{_WS}de)?){_WS}{_YEAR}{_E}{_NOT_COUNT}",
              ci, _year),
             (rf"{_B}il{_WS}y{_WS}a{_WS}{number}{_WS}(?P<unit>jours?|semaines?|mois|ans?|années?)"
              rf"{_E}", ci, _ago),
@@ -105,6 +125,8 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
             (rf"{_B}(?P<word>ce{_WS}matin|ce{_WS}soir|cet{_WS}après-midi|cette{_WS}nuit|"
              rf"cette{_WS}semaine|la{_WS}semaine{_WS}(?:dernière|passée|prochaine)|"
              rf"ce{_WS}mois-ci|le{_WS}mois{_WS}(?:dernier|passé|prochain)|"
+             rf"(?:au{_WS})?début{_WS}du{_WS}mois{_WS}(?:dernier|prochain)|"
+             rf"(?:à{_WS}la{_WS})?fin{_WS}du{_WS}mois{_WS}(?:dernier|prochain)|"
              rf"(?:au{_WS})?début{_WS}du{_WS}mois|(?:à{_WS}la{_WS})?fin{_WS}du{_WS}mois|"
              rf"cette{_WS}année(?!-là)|l['’]année{_WS}(?:dernière|passée|prochaine)|"
              rf"l['’]an{_WS}(?:dernier|passé|prochain))(?![\w-])", ci, _word),
@@ -183,20 +205,41 @@ def _month_number(name: str, language: str) -> int | None:
     return parsed.month if parsed else None
 
 
-def _closest_year(month: int, day: int, published: date) -> date | None:
-    """The date with this month and day nearest to `published` (ties go to the past)."""
+def _closest_year(month: int, day: int, published: date, lean: int = 0) -> date | None:
+    """The date with this month and day nearest to `published` (see `_distance`); with a lean,
+    the nearest on that side of the publication (on or before it for the past, on or after it
+    for the future)."""
     best: date | None = None
     for year in (published.year - 1, published.year, published.year + 1):
         if day > calendar.monthrange(year, month)[1]:
             continue
         candidate = date(year, month, day)
-        if best is None or (abs((candidate - published).days), candidate > published) < (
-                abs((best - published).days), best > published):
+        if (lean < 0 and candidate > published) or (lean > 0 and candidate < published):
+            continue
+        if best is None or _distance(candidate, published) < _distance(best, published):
             best = candidate
     return best
 
 
-def _full(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str] | None:
+def _distance(candidate: date, published: date) -> tuple[int, bool]:
+    """How far a yearless date is from publication: news look back more often than ahead, so a
+    future date counts double (ties go to the past)."""
+    days = (candidate - published).days
+    return (2 * days if days > 0 else -days), days > 0
+
+
+def _mod_lean(m: re.Match[str], lean: int) -> int:
+    """"dernier"/"passé"/"last" point back, "prochain"/"next" ahead; else the sentence's lean."""
+    mod = (m.groupdict().get("mod") or "").lower()
+    if mod in ("dernier", "passé", "last"):
+        return -1
+    if mod in ("prochain", "next"):
+        return 1
+    return lean
+
+
+def _full(m: re.Match[str], published: date | None, language: str, lean: int = 0
+          ) -> tuple[date, str, str] | None:
     day = 1 if m["day"].lower() == "1er" else int(m["day"])
     month = _month_number(m["month"], language)
     if month is None or day > calendar.monthrange(int(m["year"]), month)[1]:
@@ -204,7 +247,7 @@ def _full(m: re.Match[str], published: date | None, language: str) -> tuple[date
     return date(int(m["year"]), month, day), DAY, ABSOLUTE
 
 
-def _numeric(m: re.Match[str], published: date | None, language: str
+def _numeric(m: re.Match[str], published: date | None, language: str, lean: int = 0
              ) -> tuple[date, str, str] | None:
     year, month, day = int(m["year"]), int(m["m"]), int(m["day"])
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
@@ -212,36 +255,65 @@ def _numeric(m: re.Match[str], published: date | None, language: str
     return date(year, month, day), DAY, ABSOLUTE
 
 
-def _day_month(m: re.Match[str], published: date | None, language: str
+def _day_month(m: re.Match[str], published: date | None, language: str, lean: int = 0
                ) -> tuple[date, str, str] | None:
     month = _month_number(m["month"], language)
     if published is None or month is None:
         return None
     day = 1 if m["day"].lower() == "1er" else int(m["day"])
-    found = _closest_year(month, day, published)
+    found = _closest_year(month, day, published, _mod_lean(m, lean))
     return (found, DAY, RELATIVE) if found else None
 
 
-def _month_year(m: re.Match[str], published: date | None, language: str
+def _month_year(m: re.Match[str], published: date | None, language: str, lean: int = 0
                 ) -> tuple[date, str, str] | None:
     month = _month_number(m["month"], language)
     return (date(int(m["year"]), month, 1), MONTH, ABSOLUTE) if month else None
 
 
-def _month_alone(m: re.Match[str], published: date | None, language: str
+def _month_alone(m: re.Match[str], published: date | None, language: str, lean: int = 0
                  ) -> tuple[date, str, str] | None:
+    """"en juin": the nearest June; "septembre dernier" the last one before the publication
+    month, "septembre prochain" the next one after it."""
     month = _month_number(m["month"], language)
     if published is None or month is None:
         return None
-    found = _closest_year(month, 1, published.replace(day=1))
+    first = published.replace(day=1)
+    mod = (m.groupdict().get("mod") or "").lower()
+    if mod in ("dernier", "passé", "last"):
+        back = (first.month - month) % 12 or 12
+        return _add_months(first, -back), MONTH, RELATIVE
+    if mod in ("prochain", "next"):
+        ahead = (month - first.month) % 12 or 12
+        return _add_months(first, ahead), MONTH, RELATIVE
+    found = _closest_year(month, 1, first, lean)
     return (found, MONTH, RELATIVE) if found else None
 
 
-def _year(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str]:
+def _season(m: re.Match[str], published: date | None, language: str, lean: int = 0
+            ) -> tuple[date, str, str] | None:
+    """"le printemps dernier", "l'été prochain": the year of that season (the gold's unit for
+    periods that are none of day, week, month, year). The season is dated by its start month;
+    "dernier" means the last one begun before publication."""
+    if published is None:
+        return None
+    start = {"printemps": 3, "été": 6, "automne": 9, "hiver": 12}[
+        m["word"].lower().replace("’", "'").split()[-1].split("'")[-1]]
+    year = published.year
+    if m["mod"].lower() == "dernier":
+        year -= 0 if published.month > start else 1
+    else:
+        year += 0 if published.month < start else 1
+    return date(year, 1, 1), YEAR, RELATIVE
+
+
+def _year(m: re.Match[str], published: date | None, language: str, lean: int = 0
+          ) -> tuple[date, str, str]:
     return date(int(m["year"]), 1, 1), YEAR, ABSOLUTE
 
 
-def _ago(m: re.Match[str], published: date | None, language: str) -> tuple[date, str, str] | None:
+def _ago(m: re.Match[str], published: date | None, language: str, lean: int = 0
+         ) -> tuple[date, str, str] | None:
     if published is None:
         return None
     raw = m["n"].lower()
@@ -266,6 +338,10 @@ _WORD_OFFSETS: dict[str, tuple[str, int]] = {
     "ce mois-ci": (MONTH, 0), "le mois dernier": (MONTH, -1), "le mois passé": (MONTH, -1),
     "le mois prochain": (MONTH, 1), "début du mois": (MONTH, 0), "au début du mois": (MONTH, 0),
     "fin du mois": (MONTH, 0), "à la fin du mois": (MONTH, 0),
+    "début du mois dernier": (MONTH, -1), "au début du mois dernier": (MONTH, -1),
+    "fin du mois dernier": (MONTH, -1), "à la fin du mois dernier": (MONTH, -1),
+    "début du mois prochain": (MONTH, 1), "au début du mois prochain": (MONTH, 1),
+    "fin du mois prochain": (MONTH, 1), "à la fin du mois prochain": (MONTH, 1),
     "cette année": (YEAR, 0), "l'année dernière": (YEAR, -1), "l'année passée": (YEAR, -1),
     "l'année prochaine": (YEAR, 1), "l'an dernier": (YEAR, -1), "l'an passé": (YEAR, -1),
     "l'an prochain": (YEAR, 1),
@@ -277,7 +353,7 @@ _WORD_OFFSETS: dict[str, tuple[str, int]] = {
 }
 
 
-def _word(m: re.Match[str], published: date | None, language: str
+def _word(m: re.Match[str], published: date | None, language: str, lean: int = 0
           ) -> tuple[date, str, str] | None:
     if published is None:
         return None
@@ -294,14 +370,17 @@ def _word(m: re.Match[str], published: date | None, language: str
     return date(published.year + offset, 1, 1), YEAR, RELATIVE
 
 
-def _this_year(m: re.Match[str], published: date | None, language: str
+def _this_year(m: re.Match[str], published: date | None, language: str, lean: int = 0
                ) -> tuple[date, str, str] | None:
     """"la fin de l'année": the publication year."""
     return (date(published.year, 1, 1), YEAR, RELATIVE) if published else None
 
 
-def _weekday(m: re.Match[str], published: date | None, language: str
+def _weekday(m: re.Match[str], published: date | None, language: str, lean: int = 0
              ) -> tuple[date, str, str] | None:
+    """A weekday is the last such day on or before publication (news report the past), the next
+    one on or after it when its sentence looks ahead ("doit débuter mardi", "se rendra lundi")
+    and always for "prochain"/"next"."""
     if published is None:
         return None
     names = [w.lower() for w in _WEEKDAYS[language]]
@@ -313,10 +392,12 @@ def _weekday(m: re.Match[str], published: date | None, language: str
     back = (published.weekday() - target) % 7
     if mod in ("dernier", "passé", "last") and back == 0:
         back = 7
+    if lean > 0 and mod not in ("dernier", "passé", "last"):
+        return published + timedelta(days=(target - published.weekday()) % 7), DAY, RELATIVE
     return published - timedelta(days=back), DAY, RELATIVE
 
 
-def _weekend(m: re.Match[str], published: date | None, language: str
+def _weekend(m: re.Match[str], published: date | None, language: str, lean: int = 0
              ) -> tuple[date, str, str] | None:
     """The week of the weekend meant: "ce week-end" on a Monday is the one just past, on a
     Thursday the one ahead."""
@@ -334,6 +415,9 @@ def _weekend(m: re.Match[str], published: date | None, language: str
     return _monday(saturday), WEEK, RELATIVE
 
 
+_LEANING: frozenset[Resolver] = frozenset({_weekday, _day_month, _month_alone})
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -345,26 +429,90 @@ def _add_months(first: date, months: int) -> date:
 
 # ---- the stage -------------------------------------------------------------------------------
 
+# Tense cues, nearest first: a future or conditional verb, "doit", "va", "prévu", "attendu",
+# "jusqu'à" look ahead; an auxiliary of a past tense, "dernier", "hier" look back.
+_AHEAD_FR = (r"[a-zàâçéèêîôûù]+(?:eront|erait|eraient|iront|irait|iraient|era|ira|rons|rez)|"
+             r"sera|seront|serait|seraient|aura|auront|aurait|auraient|fera|feront|ferait|"
+             r"pourra|pourront|pourrait|pourraient|devra|devront|devrait|devraient|ira|iront|"
+             r"viendra|viendront|tiendra|tiendront|verra|faudra|vaudra|va|vont|doit|doivent|"
+             r"(?:a|ont|avait|avaient|est|sont)[^\S\n]+(?:prévu|prévue|prévus|prévues)|"
+             r"prévu|prévue|prévus|prévues|attendu|attendue|attendus|attendues|prochain|"
+             r"prochaine|prochains|prochaines|jusqu['’]à|d['’]ici")
+_BACK_FR = (r"a|ont|avait|avaient|eu|été|était|étaient|fut|furent|dernier|dernière|derniers|"
+            r"dernières|passé|passée|hier")
+_AHEAD_EN = (r"will|would|shall|is[^\S\n]+to|are[^\S\n]+to|going[^\S\n]+to|expected|scheduled|"
+             r"planned|due|until|next|upcoming")
+_BACK_EN = r"was|were|had|has|have|did|last|ago|yesterday"
+_LEANS = {
+    lang: re.compile(rf"(?<![\w'’-])(?:(?P<ahead>{ahead})|(?P<back>{back}))(?![\w-])")
+    for lang, ahead, back in (("fr", _AHEAD_FR, _BACK_FR), ("en", _AHEAD_EN, _BACK_EN))}
+_STOP = re.compile(r"(?<!\b[A-ZÀ-Ý])[.!?…](?=\s|$)|\n")  # a sentence end, not "B. Obama"
+LEAN_CHARS = 120  # how far around an expression its sentence's tense is read
+
+
+def _lean(text: str, start: int, end: int, language: str) -> int:
+    """+1 when the nearest tense cue of the expression's sentence looks ahead, -1 when it looks
+    back, 0 without one. Reads at most LEAN_CHARS on each side (linear in the text)."""
+    lo, hi = max(0, start - LEAN_CHARS), min(len(text), end + LEAN_CHARS)
+    stops = [m.end() for m in _STOP.finditer(text, lo, start)]
+    lo = stops[-1] if stops else lo
+    stop = _STOP.search(text, end, hi)
+    hi = stop.start() if stop else hi
+    best: tuple[int, int] | None = None
+    for cue in _LEANS.get(language, _LEANS["fr"]).finditer(text, lo, hi):
+        if start <= cue.start() < end:
+            continue
+        distance = start - cue.end() if cue.end() <= start else cue.start() - end
+        sign = 1 if cue["ahead"] else -1
+        if best is None or distance < best[0] or (distance == best[0] and sign < 0):
+            best = (distance, sign)
+    return best[1] if best else 0
+
+
+def _boilerplate_lines(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of every copyright-like line, found in one pass over the text."""
+    spans: list[tuple[int, int]] = []
+    for m in _BOILERPLATE_LINE.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if spans and spans[-1][1] >= start:
+            continue
+        end = text.find("\n", m.end())
+        spans.append((start, len(text) if end < 0 else end))
+    return spans
+
+
 def find_dates(text: str, *, published: date | None, language: str = "fr") -> Iterator[Found]:
-    """Yield the resolvable date expressions of `text`, in order, without overlaps."""
+    """Yield the resolvable date expressions of `text`, in order, without overlaps.
+
+    Linear in the text: each pattern scans it once, overlaps and copyright lines are checked by
+    bisection in sorted spans, and a weekday's tense is read in a bounded window around it.
+    """
     if language not in ("fr", "en"):
         return
-    taken: list[tuple[int, int]] = []
+    furniture = _boilerplate_lines(text)
+    furniture_starts = [s for s, _ in furniture]
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping spans of earlier patterns
+    taken_starts: list[int] = []
     found: list[Found] = []
     for pattern, resolve in _compiled(language):
+        claimed: list[tuple[int, int]] = []  # this pattern's matches never overlap each other
         for m in pattern.finditer(text):
             start, end = m.span()
-            if any(start < e and s < end for s, e in taken):
+            k = bisect.bisect_left(taken_starts, end)  # spans starting before `end`
+            if k and taken[k - 1][1] > start:
                 continue
-            line_start = text.rfind("\n", 0, start) + 1
-            line_end = text.find("\n", end)
-            if _BOILERPLATE_LINE.search(text[line_start : line_end if line_end >= 0 else None]):
+            f = bisect.bisect_right(furniture_starts, start) - 1
+            if f >= 0 and start < furniture[f][1]:
                 continue
-            resolved = resolve(m, published, language)
+            lean = _lean(text, start, end, language) if resolve in _LEANING else 0
+            resolved = resolve(m, published, language, lean)
             if resolved is None:
                 continue
-            taken.append((start, end))
+            claimed.append((start, end))
             found.append(Found(start, end, *resolved))
+        if claimed:  # two sorted runs: a linear merge
+            taken = sorted(taken + claimed)
+            taken_starts = [s for s, _ in taken]
     yield from sorted(found, key=lambda f: f.start)
 
 

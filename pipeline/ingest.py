@@ -2,40 +2,44 @@
 
 Every input file, archive member and table row ends up in exactly one of the two frames: an
 article, or a report row saying in plain words why it was skipped. Nothing here raises for bad
-input. The text work (decoding, cleaning, titles, page furniture, duplicates, language) is done by
-pure functions; the reading of files, folders and archives is a thin layer at the bottom.
+input: each input is read inside its own error boundary (`_Reader.guarded`), and whatever a user
+controls has a limit (file and archive sizes, compression ratio, members, folder depth walked
+without recursion, per-text work linear in its length). The text work (decoding, cleaning,
+titles, page furniture, duplicates, language) is done by pure functions; the reading of files,
+folders and archives is a thin layer at the bottom. Near-duplicates are linked, not removed
+(`pipeline.neardup`).
 
 Supported inputs:
 
 - `.txt`, `.md`: the first non-empty line is the title, the rest is the body.
 - `.html`, `.htm`: the main text as found by trafilatura (menus, scripts, comments left out).
 - `.csv`, `.tsv`, `.jsonl`, `.parquet`: one article per row. Column names are matched without
-  regard to case; the text is in `text` (or `content`, `body`, `texte`, `contenu`), the optional
-  metadata in `title` (or `headline`, `titre`), `published` (or `date`), `source`, `url` (or
-  `link`, `lien`) and `language` (or `lang`, `langue`). CSV delimiters `,` `;` tab `|` are
-  recognised from the header line.
+  regard to case, spaces or hyphens, under the names in TABLE_COLUMNS; columns no field reads
+  are reported. CSV delimiters `,` `;` tab `|` are recognised from the header line.
 - `.zip`: its members, read in memory and never extracted.
 
-A `metadata.csv` (columns `file,title,source,published,url`) fills in the metadata of the files
-of its folder; it is consumed, not read as an article table.
+A `metadata.csv` (a `file` column and metadata columns named as in tables) fills in the metadata
+of the files of its folder; it is consumed, not read as an article table. Its unknown columns,
+rows that match no input, repeated rows and unusable dates are reported.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import itertools
 import json
-import math
+import numbers
 import os
 import re
 import stat
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -46,6 +50,7 @@ import ftfy
 import pandas as pd
 
 from pipeline import schema
+from pipeline.neardup import find_near_duplicates
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -55,20 +60,35 @@ SUPPORTED = TEXT_SUFFIXES + HTML_SUFFIXES + TABLE_SUFFIXES + ARCHIVE_SUFFIXES
 OTHER_ARCHIVES = (".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
 METADATA_NAME = "metadata.csv"
 
-# Column names accepted in tables, in order of preference.
+# Column names accepted in tables and metadata files, in order of preference. Names are compared
+# case-folded, with spaces and hyphens read as underscores ("Published Date" = published_date).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "text": ("text", "content", "body", "texte", "contenu"),
-    "title": ("title", "headline", "titre"),
-    "published": ("published", "date"),
-    "source": ("source",),
-    "url": ("url", "link", "lien"),
-    "language": ("language", "lang", "langue"),
+    "text": ("text", "content", "body", "texte", "contenu", "full_text"),
+    "title": ("title", "headline", "titre", "heading"),
+    "published": ("published", "published_date", "publication_date", "date_published",
+                  "published_at", "pubdate", "pub_date", "date", "datetime", "date_publication",
+                  "date_de_publication"),
+    "source": ("source", "outlet", "publisher", "site", "site_name", "sitename", "media",
+               "journal", "newspaper", "source_name"),
+    "url": ("url", "source_url", "link", "lien", "href", "permalink", "uri", "article_url"),
+    "language": ("language", "lang", "langue", "language_code"),
 }
+# Free-text columns for people (why a date was chosen, who checked...): read by no one, on purpose,
+# so not reported as unknown.
+NOTE_COLUMNS = ("note", "notes", "comment", "comments", "remarque", "remarques", "commentaire",
+                "commentaires")
+# The column of a metadata file naming the article file it describes.
+FILE_COLUMNS = ("file", "filename", "file_name", "path", "filepath", "file_path", "fichier",
+                "nom_fichier")
 
 MAX_TITLE_CHARS = 300  # a longer first line is a paragraph, not a headline
 SHORT_TITLE_CHARS = 120  # titles made up from the text are cut to this length
 BINARY_RATIO = 0.05  # more control/undecodable characters than this: not text
 BOMB_MIN_BYTES = 1_000_000  # small members may compress well; only big ones are suspicious
+# Publication dates outside these years are typing errors (`-5`, `0001-01-01`, `20233`), and
+# later stages cannot compute with them: they are reported and the article kept without a date.
+MIN_YEAR = 1700
+MAX_YEAR_AHEAD = 1  # years after the current one
 
 
 class UnreadableInput(Exception):
@@ -103,6 +123,7 @@ class _Meta:
     source: str | None = None
     url: str | None = None
     published: pd.Timestamp | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -114,6 +135,7 @@ class _Article:
     url: str | None = None
     published: pd.Timestamp | None = None
     language: str | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)  # report rows about kept values
 
 
 _Report = list[tuple[str, str]]
@@ -136,13 +158,17 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 def decode_bytes(data: bytes) -> str:
     """Return the text of `data`, whatever its encoding; NUL bytes are dropped when rare.
 
-    Raises UnreadableInput("binary file, not text") when it does not decode to text.
+    Raises UnreadableInput("binary file, not text (...)") when it does not decode to text.
     """
     if not data:
         return ""
     text = _decode(data)
-    if len(_NOT_TEXT.findall(text)) > BINARY_RATIO * len(text):
-        raise UnreadableInput("binary file, not text")
+    bad = len(_NOT_TEXT.findall(text))
+    if bad > BINARY_RATIO * len(text):
+        nul = text.count("\x00")
+        what = "NUL bytes" if nul * 2 > bad else "control or undecodable characters"
+        share = max(nul if nul * 2 > bad else bad, 1) / len(text)
+        raise UnreadableInput(f"binary file, not text ({share:.0%} {what})")
     return text.replace("\x00", "")
 
 
@@ -173,9 +199,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     even, odd = sample[0::2], sample[1::2]
     nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
-    if nul_odd > 0.3 and nul_even < 0.05:
+    # Latin text in UTF-16 has a NUL in nearly every other byte; a NUL every 4th byte is not it.
+    if nul_odd > 0.7 and nul_even < 0.05:
         return "utf-16-le"
-    if nul_even > 0.3 and nul_odd < 0.05:
+    if nul_even > 0.7 and nul_odd < 0.05:
         return "utf-16-be"
     return None
 
@@ -202,7 +229,7 @@ def _decode_single_byte(data: bytes) -> str:
         if best is None or score < best[0]:
             best = (score, text)
     if best is None:
-        raise UnreadableInput("binary file, not text")
+        raise UnreadableInput("binary file, not text (no text encoding decodes it)")
     return best[1]
 
 
@@ -232,7 +259,11 @@ def clean_text(text: str) -> str:
     Trailing spaces are removed and runs of blank lines become one blank line, so the offsets
     later stages compute point into a stable text.
     """
-    text = ftfy.fix_text(text, config=_FTFY)  # also: line breaks to \n, NUL and controls, NFC
+    for _ in range(3):  # one repair can reveal another ("\x80" next to a line break): to a fixpoint
+        fixed = ftfy.fix_text(text, config=_FTFY)  # also: line breaks to \n, NUL, controls, NFC
+        if fixed == text:
+            break
+        text = fixed
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return unicodedata.normalize("NFC", text)
@@ -296,8 +327,8 @@ def same_title(line: str, title: str) -> bool:
         return True  # the page title carries the site name: "Title | TechCrunch"
     if b.startswith(a) and len(a) >= 20 and not b[len(a)].isalnum():
         return True  # the first line is a truncated title
-    if len(a) > 2 * len(b) + 20:
-        return False
+    if len(a) > 2 * len(b) + 20 or max(len(a), len(b)) > 2000:
+        return False  # SequenceMatcher is quadratic; headlines are short
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
 
 
@@ -311,30 +342,45 @@ def _drop_first_line(text: str) -> str:
 
 
 def parse_day(value: object) -> pd.Timestamp | None:
-    """Return the day of a date given as text or date, None when missing or unreadable.
+    """Return the day of a date given as text or date, None when missing, unreadable or absurd.
 
     A date with a time zone keeps the day as written, not the day in UTC.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+    return read_day(value)[0]
+
+
+def read_day(value: object) -> tuple[pd.Timestamp | None, str | None]:
+    """Return (day, None), or (None, what is wrong with the value); (None, None) when blank."""
+    if _blank(value):
+        return None, None
+    shown = _shorten(str(value), 40)
     try:
         if isinstance(value, (pd.Timestamp, datetime, date)):
             stamp = pd.Timestamp(value)
         else:
             text = str(value).strip()
-            if not text:
-                return None
+            if len(text) > 100:
+                return None, f"date '{shown}' not understood"
             try:
                 stamp = pd.to_datetime(text, format="ISO8601")
             except (ValueError, TypeError):
                 stamp = pd.to_datetime(text, dayfirst=True)
     except (ValueError, TypeError, OverflowError):
-        return None
+        return None, f"date '{shown}' not understood"
     if stamp is pd.NaT or pd.isna(stamp):
-        return None
+        return None, f"date '{shown}' not understood"
+    last = date.today().year + MAX_YEAR_AHEAD
+    if not MIN_YEAR <= stamp.year <= last:
+        return None, f"date '{shown}' out of range (years {MIN_YEAR}-{last})"
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
-    return stamp.normalize()
+    return stamp.normalize(), None
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Return `text` on one line, cut to `limit` characters, for a report message."""
+    line = " ".join(text[: limit * 4].split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def article_id(text: str) -> str:
@@ -365,13 +411,14 @@ def _language_code(value: object) -> str | None:
 # ----------------------------------------------------------------------------------------------
 # Page furniture
 
+_AGENCIES = r"(afp|reuters|ap|getty images|maxppp|sipa|abaca|epa|shutterstock|hans lucas|archives?)"
 _FURNITURE_PATTERNS = [
     # French
     r"laisse[rz]? un commentaire|ajouter un commentaire|[ée]crire un commentaire",
     r"(\d+ )?commentaires?( \(\d+\))?|r[ée]pondre|signaler un abus",
     r"partage[rz]?( cet article| cette page| l'article| sur \w[\w .-]{0,30})?( ?:)?",
     r"(lire|voir) plus d'articles|plus d'articles",
-    r"(à )?lire (aussi|[ée]galement|la suite)( ?:.*)?",
+    r"(à )?(lire|voir) (aussi|[ée]galement|la suite)\b.*",
     r"(pour )?en savoir plus( ?:.*)?",
     r"votre adresse (e-?mail|[ée]lectronique|de messagerie|courriel) ne sera pas publi[ée]e.*",
     r"les champs obligatoires sont (indiqu[ée]s|marqu[ée]s) (avec|par) .*",
@@ -392,11 +439,34 @@ _FURNITURE_PATTERNS = [
     r"(sign up|subscribe)( now)?( to| for)?( our| the)? newsletter.*|subscribe( now)?",
     r"advertisement|sponsored( content)?",
     r"(image|photo|picture) credits?( ?: .{1,80})?",
+    r"(also read|read also|related)( ?:.*)?",
+    # Cookie consent buttons (the banners themselves: _COOKIE_BANNER)
+    r"(tout )?(accepter|refuser)( tout| et (fermer|continuer))?|j'accepte|je refuse"
+    r"|g[ée]rer (mes|les) (choix|pr[ée]f[ée]rences|cookies|param[èe]tres)"
+    r"|param[èée]tr(er|es) (les |vos )?cookies|(accept|reject|allow|decline)( all)?( cookies)?"
+    r"|(manage|cookie) (preferences|settings)|continuer sans accepter",
+    # Photo credits: a short line that names a picture ("Photo : AFP", "Photo d'illustration",
+    # "(Photo by X/Getty Images)") or ends with a photo agency after a slash ("J. Dupont / AFP").
+    r"\(?(photos?|cr[ée]dits?( photos?)?|illustrations?)( d'illustration| d'archives?)?"
+    r"( ?[:/©-] ?.{0,80}| (by|par) .{1,80}| " + _AGENCIES + r".{0,40})?",
+    r".{1,60} ?/ ?" + _AGENCIES + r"( photo| via .{1,30})?\)?",
     r"generated (with|by) (dall.?e|midjourney|stable diffusion|chatgpt|ai)\b.*",
     r"back to top|skip to (main )?content|follow us( on .{1,40})?|print( this article)?",
 ]
 _FURNITURE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE_PATTERNS), re.IGNORECASE)
 _FURNITURE_MAX_WORDS = 25
+# A cookie banner is one long paragraph: it names cookies, speaks to the reader ("vous", "you")
+# and asks for consent or a setting. A news sentence about cookies does not address the reader.
+_COOKIE_BANNER = re.compile(
+    r"(?=.*\b(cookies?|traceurs|trackers)\b)(?=.*\b(vous|votre|vos|you|your|ce site|this site)\b)"
+    r"(?=.*\b(accept\w*|consent\w*|param[èée]tr\w*"
+    r"|pr[ée]f[ée]rences|navigation|utilis\w+|we use|partenaires|partners|privacy"
+    r"|confidentialit[ée])).*",
+    re.IGNORECASE,
+)
+_COOKIE_MAX_WORDS = 120
+# Decorations that lead a furniture line: "» LIRE AUSSI", "> Voir aussi", "▶ Read more".
+_LEADING_MARKS = " \t»›>•*·|▶►→-–—"
 _NAV_MARKER = re.compile(
     r"(article|billet|post) (pr[ée]c[ée]dent|suivant)|(previous|next) (article|post|story)"
     r"|articles? (similaires|li[ée]s|r[ée]cents)|sur le m[êe]me (sujet|th[èe]me)"
@@ -416,12 +486,13 @@ def _furniture_key(line: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """Return whether a whole line is known page furniture ("Partagez cet article", ...)."""
-    key = _furniture_key(line)
-    return (
-        bool(key)
-        and len(key.split()) <= _FURNITURE_MAX_WORDS
-        and _FURNITURE.fullmatch(key.rstrip(" .!")) is not None
-    )
+    key = _furniture_key(line).lstrip(_LEADING_MARKS)
+    words = len(key.split())
+    if not key or words > _COOKIE_MAX_WORDS:
+        return False
+    if words <= _FURNITURE_MAX_WORDS and _FURNITURE.fullmatch(key.rstrip(" .!")) is not None:
+        return True
+    return _COOKIE_BANNER.match(key) is not None
 
 
 def _repeat_key(line: str) -> str | None:
@@ -442,12 +513,17 @@ def _repeat_key(line: str) -> str | None:
 def _nav_block_start(lines: list[str]) -> int | None:
     """Return where a trailing "previous/next article" block starts, if there is one."""
     total = sum(len(line) + 1 for line in lines)
+    # short_after[i]: every line from i on is short (computed once: the scan stays linear)
+    short_after = [True] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        short_after[i] = short_after[i + 1] and len(lines[i].split()) <= _NAV_BLOCK_MAX_WORDS
     seen = 0
     for i, line in enumerate(lines):
         if (
             seen >= total / 2
+            and short_after[i + 1]
+            and len(line) < 200
             and _NAV_MARKER.fullmatch(_furniture_key(line).strip(" :.»«›‹<>←→")) is not None
-            and all(len(rest.split()) <= _NAV_BLOCK_MAX_WORDS for rest in lines[i + 1 :])
         ):
             return i
         seen += len(line) + 1
@@ -542,6 +618,7 @@ def _text_article(data: bytes, *, origin: str, markdown: bool, meta: _Meta) -> _
     text = clean_text(decode_bytes(data))
     if not text:
         raise UnreadableInput("empty file")
+    _check_words(text)
     title, body = split_title(text, markdown=markdown)
     if meta.title:
         first = _first_line(text)
@@ -549,7 +626,8 @@ def _text_article(data: bytes, *, origin: str, markdown: bool, meta: _Meta) -> _
         if body != text and not heading and not same_title(first.lstrip("#"), meta.title):
             body = text  # not a headline but the first paragraph: keep it
         title = meta.title
-    return _Article(origin, body, title, meta.source, meta.url, meta.published)
+    return _Article(origin, body, title, meta.source, meta.url, meta.published,
+                    meta.language)
 
 
 def _html_article(data: bytes, *, origin: str, meta: _Meta) -> _Article:
@@ -571,13 +649,14 @@ def _html_article(data: bytes, *, origin: str, meta: _Meta) -> _Article:
     text = clean_text(raw) if isinstance(raw, str) else ""
     if not text:
         raise UnreadableInput("no article text found in the HTML page")
+    _check_words(text)
     title = meta.title or _one_line(getattr(doc, "title", None))
     if title and same_title(_first_line(text), title) and _drop_first_line(text):
         text = _drop_first_line(text)
     published = meta.published or parse_day(getattr(doc, "date", None))
     source = meta.source or _one_line(getattr(doc, "sitename", None))
     url = meta.url or _one_line(getattr(doc, "url", None))
-    return _Article(origin, text, title, source, url, published)
+    return _Article(origin, text, title, source, url, published, meta.language)
 
 
 def _table_rows(data: bytes, *, suffix: str) -> tuple[list[str], list[tuple[int, Any]]]:
@@ -609,6 +688,9 @@ def _jsonl_rows(text: str) -> tuple[list[str], list[tuple[int, Any]]]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             rows.append((n, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        except RecursionError:
+            rows.append((n, "invalid JSON: nested too deeply"))
             continue
         if not isinstance(value, dict):
             rows.append((n, f"not a JSON object but {type(value).__name__}"))
@@ -649,7 +731,9 @@ def parse_csv(
     rows: list[tuple[int, Any]] = []
     pos = 0
     while pos < len(lines):
-        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=True)
+        # A generator starts at `pos` at no cost (islice would skip `pos` lines on every restart).
+        rest = (lines[i] for i in range(pos, len(lines)))
+        reader = csv.reader(rest, delimiter=delimiter, strict=True)
         done = 0  # lines read before the current record
         try:
             for fields in reader:
@@ -671,11 +755,28 @@ def parse_csv(
     return header or [], rows
 
 
+def column_key(name: str) -> str:
+    """Return a column name as compared: case-folded, spaces and hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().casefold())
+
+
 def _find_column(names: Iterable[str], field_name: str) -> str | None:
-    by_fold: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for name in names:
-        by_fold.setdefault(name.strip().casefold(), name)
-    return next((by_fold[a] for a in TABLE_COLUMNS[field_name] if a in by_fold), None)
+        by_key.setdefault(column_key(name), name)
+    return next((by_key[a] for a in TABLE_COLUMNS[field_name] if a in by_key), None)
+
+
+def _unknown_columns(names: Iterable[str], known: Iterable[str]) -> list[str]:
+    """Return the column names that no field reads (a pandas index column included)."""
+    accepted = set(known)
+    return [n for n in names if column_key(n) not in accepted]
+
+
+def _ignored_columns_reason(names: Sequence[str], fields: str) -> str:
+    shown = ", ".join(f"'{_shorten(n, 40)}'" for n in names[:20])
+    more = f" and {len(names) - 20} more" if len(names) > 20 else ""
+    return f"columns not used: {shown}{more} (Revue reads {fields}; the first of each)"
 
 
 def _table_articles(data: bytes, *, origin: str, suffix: str) -> tuple[list[_Article], _Report]:
@@ -685,10 +786,16 @@ def _table_articles(data: bytes, *, origin: str, suffix: str) -> tuple[list[_Art
     text_col = _find_column(names, "text")
     if text_col is None:
         kind = "field" if suffix == ".jsonl" else "column"
-        found = ", ".join(names) or "none"
+        found = ", ".join(_shorten(n, 40) for n in names[:30]) or "none"
         raise UnreadableInput(f"no 'text' {kind} ({kind}s: {found})")
     articles: list[_Article] = []
     report: _Report = []
+    # Each field is read from its first accepted name; every other column is reported.
+    used = {column_key(col) for f in TABLE_COLUMNS if (col := _find_column(names, f)) is not None}
+    unknown = _unknown_columns(names, used | set(NOTE_COLUMNS))
+    if unknown:
+        report.append((origin, _ignored_columns_reason(
+            unknown, "text, title, published, source, url, language and their usual names")))
     for n, row in rows:
         row_origin = f"{origin}#row={n}"
         if isinstance(row, str):
@@ -704,33 +811,63 @@ def _table_articles(data: bytes, *, origin: str, suffix: str) -> tuple[list[_Art
 def _row_article(row: Mapping[str, Any], *, origin: str) -> _Article:
     folded: dict[str, Any] = {}
     for key, val in row.items():
-        folded.setdefault(key.strip().casefold(), val)  # JSON rows may spell keys differently
+        folded.setdefault(column_key(key), val)  # JSON rows may spell keys differently
 
     def get(name: str) -> Any:
         return next((folded[a] for a in TABLE_COLUMNS[name] if a in folded), None)
 
     value = get("text")
     if isinstance(value, (dict, list)):
-        raise UnreadableInput("text is not a string")
+        raise UnreadableInput(f"text is a JSON {'object' if isinstance(value, dict) else 'list'}, "
+                              "not a string")
+    if isinstance(value, bool) or _is_number(value):
+        raise UnreadableInput(f"text is a number ({_shorten(str(value), 20)}), not words")
     if isinstance(value, bytes):
         value = decode_bytes(value)
     text = "" if _blank(value) else clean_text(str(value))
     if not text:
         raise UnreadableInput("empty text")
+    _check_words(text)
 
     def meta_text(name: str) -> str | None:
         raw = get(name)
         return None if _blank(raw) or isinstance(raw, (dict, list)) else _one_line(str(raw))
 
+    published, problem = read_day(get("published"))
+    notes = [(f"{origin}#published", f"{problem}; the article is kept without a date")] \
+        if problem else []
     return _Article(
         origin,
         text,
         title=meta_text("title"),
         source=meta_text("source"),
         url=meta_text("url"),
-        published=parse_day(get("published")),
+        published=published,
         language=_language_code(get("language")),
+        notes=notes,
     )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Number) and not _blank(value)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2}")
+
+
+MIN_WORDS = 2  # one word is a label or a button, not an article (nor enough to tell a language)
+
+
+def _check_words(text: str) -> None:
+    """Raise UnreadableInput when `text` holds no word at all (only digits, symbols, ...) or
+    too few to be an article."""
+    found = list(itertools.islice(_WORD.finditer(text), MIN_WORDS))
+    if not found:
+        raise UnreadableInput("no words in the text (only digits, punctuation or symbols)")
+    if len(found) < MIN_WORDS and not _UNSPACED.search(text):  # Chinese, Japanese: no spaces
+        raise UnreadableInput(f"too short to be an article ({len(found)} word"
+                              f"{'s' if len(found) > 1 else ''})")
 
 
 def _parse_document(
@@ -758,30 +895,45 @@ def _parse_document(
 
 @dataclass
 class _MetaTable:
+    """A metadata file's rows, indexed by the file they describe (path and bare name)."""
+
     origin: str  # the CSV as named in the report
     exists: Callable[[str], bool]  # whether a `file` value names an existing file
-    rows: list[tuple[int, str, _Meta]] = field(default_factory=list)
+    files: dict[int, str] = field(default_factory=dict)  # row number → file as written
+    by_path: dict[str, tuple[int, _Meta]] = field(default_factory=dict)
+    by_name: dict[str, tuple[int, _Meta]] = field(default_factory=dict)  # values without a `/`
     used: set[int] = field(default_factory=set)
 
-    @property
-    def label(self) -> str:
-        return PurePosixPath(self.origin.split("!")[-1]).name
-
-    def lookup(self, relpath: str, name: str) -> _Meta | None:
-        """Return the metadata of a file, matched by path relative to the CSV, else by name."""
-        for exact in (True, False):
-            for n, file, meta in self.rows:
-                if (file == relpath) if exact else ("/" not in file and file == name):
-                    self.used.add(n)
-                    return meta
+    def add(self, n: int, file: str, meta: _Meta) -> int | None:
+        """Index row `n`; return the earlier row describing the same file, if any (not added)."""
+        if file in self.by_path:
+            return self.by_path[file][0]
+        self.files[n] = file
+        self.by_path[file] = (n, meta)
+        if "/" not in file:
+            self.by_name.setdefault(file, (n, meta))
         return None
 
+    def lookup(self, paths: Iterable[str], name: str) -> _Meta | None:
+        """Return the metadata of a file: by one of its `paths` (relative to the CSV, to an
+        input, or absolute), else by its bare name. A dict lookup, however long the CSV."""
+        hit = next((self.by_path[p] for p in paths if p in self.by_path), None)
+        hit = hit or self.by_name.get(name)
+        if hit is None:
+            return None
+        self.used.add(hit[0])
+        return hit[1]
+
     def unused(self) -> _Report:
-        return [
-            (f"{self.origin}#row={n}", f"{self.label}: no such file '{file}'")
-            for n, file, _ in self.rows
-            if n not in self.used and not self.exists(file)
-        ]
+        report = []
+        for n, file in self.files.items():
+            if n in self.used:
+                continue
+            why = ("the file exists but is not among the inputs, or is not a text or HTML file"
+                   if self.exists(file) else "no such file")
+            report.append((f"{self.origin}#row={n}",
+                           f"metadata row matched no input: '{_shorten(file, 80)}' ({why})"))
+        return report
 
 
 def _norm_file(value: str) -> str:
@@ -791,34 +943,56 @@ def _norm_file(value: str) -> str:
     return file
 
 
+META_FIELDS = ("title", "published", "source", "url", "language")
+
+
 def _parse_metadata(
     data: bytes, *, origin: str, exists: Callable[[str], bool]
 ) -> tuple[_MetaTable | None, _Report]:
-    """Return the metadata table in a CSV, or None when it has no `file` column."""
+    """Return the metadata table in a CSV, or None when it is not one (no `file` column, or a
+    `text` column: then it is a table of articles). Unused columns and bad values are reported."""
     label = PurePosixPath(origin.split("!")[-1]).name
     try:
         names, rows = parse_csv(clean_text(decode_bytes(data)))
     except UnreadableInput as exc:
         return None, [(origin, f"{label}: {exc.reason}")]
-    lower = {n.strip().casefold(): n for n in reversed(names)}
-    if "file" not in lower:
+    keys: dict[str, str] = {}
+    for name in names:
+        keys.setdefault(column_key(name), name)
+    file_col = next((keys[a] for a in FILE_COLUMNS if a in keys), None)
+    if file_col is None or _find_column(names, "text") is not None:
         return None, []
-    table = _MetaTable(origin, exists)
+    columns = {f: _find_column(names, f) for f in META_FIELDS}
     report: _Report = []
+    read = {file_col, *(c for c in columns.values() if c is not None)}
+    unknown = [n for n in names if n not in read and column_key(n) not in NOTE_COLUMNS]
+    if unknown:
+        report.append((origin, _ignored_columns_reason(
+            unknown, "file, title, published, source, url, language and their usual names")))
+    table = _MetaTable(origin, exists)
     for n, row in rows:
+        row_origin = f"{origin}#row={n}"
         if isinstance(row, str):
-            report.append((f"{origin}#row={n}", f"{label}: {row}"))
+            report.append((row_origin, f"{label}: {row}"))
             continue
 
-        def get(col: str, row: dict[str, str] = row) -> str | None:
-            return _one_line(row.get(lower[col], "")) if col in lower else None
+        def get(name: str, row: dict[str, str] = row) -> str | None:
+            col = columns[name]
+            return _one_line(row.get(col, "")) if col is not None else None
 
-        file = _norm_file(row[lower["file"]])
+        file = _norm_file(row[file_col])
         if not file:
-            report.append((f"{origin}#row={n}", f"{label}: no file name"))
+            report.append((row_origin, f"{label}: no file name"))
             continue
-        meta = _Meta(get("title"), get("source"), get("url"), parse_day(get("published")))
-        table.rows.append((n, file, meta))
+        published, problem = read_day(get("published"))
+        if problem:
+            report.append((row_origin, f"{problem}; the article is kept without a date"))
+        meta = _Meta(get("title"), get("source"), get("url"), published,
+                     _language_code(get("language")))
+        earlier = table.add(n, file, meta)
+        if earlier is not None:
+            report.append((row_origin, f"{label}: '{_shorten(file, 80)}' is already described on "
+                                       f"row {earlier}; this row is ignored"))
     return table, report
 
 
@@ -851,7 +1025,7 @@ def _unsafe_member(name: str) -> bool:
 class _Reader:
     """Walks inputs and collects articles and report rows, in input order."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, inputs: Sequence[Path] = ()) -> None:
         self.limits = limits
         self.articles: list[_Article] = []
         self.report: _Report = []
@@ -860,23 +1034,50 @@ class _Reader:
         self.sidecars: dict[str, _MetaTable] = {}  # absolute folder → its metadata.csv
         self.consumed: set[str] = set()  # absolute paths of metadata files (not articles)
         self.seen_dirs: set[tuple[int, int]] = set()
+        # Symbolic links are followed only to places inside an input (resolved), never out.
+        self.roots = [os.path.realpath(p) for p in inputs]
+        # Metadata paths may be written relative to an input folder or to its parent.
+        bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
+                 for p in inputs]
+        self.bases = list(dict.fromkeys(bases + [os.path.dirname(b) for b in bases]))
+
+    def guarded(self, origin: str, read: Callable[[], None]) -> None:
+        """Run `read`; whatever goes wrong becomes a report row for `origin`, not a failure."""
+        try:
+            read()
+        except UnreadableInput as exc:
+            self.report.append((origin, exc.reason))
+        except (RecursionError, MemoryError) as exc:
+            self.report.append((origin, f"could not read ({type(exc).__name__})"))
+        except Exception as exc:  # an OS or library error on odd input must not stop the build
+            self.report.append((origin, f"could not read ({type(exc).__name__}: "
+                                        f"{_shorten(str(exc), 200)})"))
 
     # -- metadata
+
+    def exists(self, base: str, file: str) -> bool:
+        """Return whether a metadata `file` value names a file next to the CSV or in an input."""
+        return any(os.path.exists(os.path.join(b, file)) for b in (base, *self.bases))
 
     def load_explicit(self, path: Path) -> None:
         base = os.path.abspath(path.parent)
         try:
+            if path.stat().st_size > self.limits.max_file_bytes:
+                self.report.append((str(path), "metadata " + _too_large(
+                    path.stat().st_size, self.limits.max_file_bytes)))
+                return
             data = path.read_bytes()
         except OSError as exc:
             self.report.append((str(path), f"metadata file unreadable ({exc.strerror})"))
             return
         table, report = _parse_metadata(
-            data, origin=str(path), exists=lambda f: os.path.exists(os.path.join(base, f))
+            data, origin=str(path), exists=lambda f: self.exists(base, f)
         )
         self.report += report
         if table is None:
             if not report:
-                self.report.append((str(path), "metadata file has no 'file' column"))
+                self.report.append((str(path), "not a metadata file: it needs a 'file' column "
+                                    "naming the articles (and no 'text' column)"))
             return
         self.consumed.add(os.path.abspath(path))
         self.tables.append(table)
@@ -904,7 +1105,7 @@ class _Reader:
         except OSError:
             return
         table, report = _parse_metadata(
-            data, origin=str(path), exists=lambda f: os.path.exists(os.path.join(key, f))
+            data, origin=str(path), exists=lambda f: self.exists(key, f)
         )
         if table is None:
             return  # not a metadata file: it is read as an ordinary table
@@ -926,9 +1127,10 @@ class _Reader:
             if up == parent:
                 break
             parent = up
+        inputs = [_relative(absolute, base) for base in self.bases]
         for base, table in candidates:
-            rel = Path(os.path.relpath(absolute, base)).as_posix()
-            meta = table.lookup(rel, path.name)
+            paths = [_relative(absolute, base), *inputs, absolute]
+            meta = table.lookup([p for p in paths if p], path.name)
             if meta is not None:
                 return meta
         return _Meta()
@@ -947,26 +1149,44 @@ class _Reader:
             self.report.append((origin, f"cannot read ({exc.strerror})"))
             return
         if stat.S_ISDIR(st.st_mode):
-            self.walk(given, frozenset())
+            self.guarded(origin, lambda: self.walk(given))
         elif stat.S_ISREG(st.st_mode):
             self.load_sidecar(given.parent)
             if os.path.abspath(given) not in self.consumed:
-                self.file(given, st.st_size)
+                self.guarded(origin, lambda: self.file(given, st.st_size))
         else:
             self.report.append((origin, "not a regular file"))
 
-    def walk(self, folder: Path, ancestors: frozenset[tuple[int, int]]) -> None:
-        st = os.stat(folder)
-        ident = (st.st_dev, st.st_ino)
-        self.seen_dirs.add(ident)
-        ancestors = ancestors | {ident}
-        try:
-            entries = sorted(os.listdir(folder))
-        except OSError as exc:
-            self.report.append((str(folder), f"cannot read folder ({exc.strerror})"))
-            return
-        self.load_sidecar(folder)
-        for name in entries:
+    def inside_inputs(self, path: Path) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in self.roots)
+
+    def walk(self, top: Path) -> None:
+        """Read a folder tree depth-first, in name order, without recursion (any depth)."""
+        stack: list[tuple[Path, tuple[int, int], Iterator[str]]] = []
+        ancestors: set[tuple[int, int]] = set()
+
+        def enter(folder: Path, st: os.stat_result) -> None:
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError as exc:
+                self.report.append((str(folder), f"cannot read folder ({exc.strerror})"))
+                return
+            ident = (st.st_dev, st.st_ino)
+            self.seen_dirs.add(ident)
+            ancestors.add(ident)
+            self.load_sidecar(folder)
+            stack.append((folder, ident, iter(entries)))
+
+        enter(top, os.stat(top))
+        while stack:
+            folder, ident, entries = stack[-1]
+            name = next(entries, None)
+            if name is None:
+                stack.pop()
+                ancestors.discard(ident)
+                continue
             path = folder / name
             origin = str(path)
             try:
@@ -980,18 +1200,21 @@ class _Reader:
             is_dir = stat.S_ISDIR(st.st_mode)
             if name.startswith("."):
                 self.report.append((origin, f"hidden {'folder' if is_dir else 'file'} skipped"))
+            elif os.path.islink(path) and not self.inside_inputs(path):
+                self.report.append((origin, "symbolic link to a place outside the inputs, "
+                                            "not followed"))
             elif is_dir:
-                ident = (st.st_dev, st.st_ino)
-                if ident in ancestors:
+                child = (st.st_dev, st.st_ino)
+                if child in ancestors:
                     self.report.append((origin, "directory loop (symlink) skipped"))
-                elif ident in self.seen_dirs:
+                elif child in self.seen_dirs:
                     self.report.append((origin, "folder already read by another path (symlink)"))
                 else:
-                    self.walk(path, ancestors)
+                    enter(path, st)
             elif not stat.S_ISREG(st.st_mode):
                 self.report.append((origin, "not a regular file"))
             elif os.path.abspath(path) not in self.consumed:
-                self.file(path, st.st_size)
+                self.guarded(origin, functools.partial(self.file, path, st.st_size))
 
     def file(self, path: Path, size: int) -> None:
         origin = str(path)
@@ -1071,7 +1294,8 @@ class _Reader:
                 with archive.open(info) as handle:
                     data = handle.read(cap + 1)
             except Exception as exc:  # zlib, CRC, unsupported compression...
-                self.report.append((member_origin, f"unreadable archive member ({exc})"))
+                self.report.append((member_origin, f"unreadable archive member "
+                                                   f"({_shorten(str(exc), 200)})"))
                 continue
             if len(data) > cap:
                 self.report.append((member_origin, "archive member larger than declared, refused"))
@@ -1096,8 +1320,15 @@ class _Reader:
             meta = None
             if suffix in TEXT_SUFFIXES + HTML_SUFFIXES:
                 meta = _member_meta(name, sidecars, self.explicit)
-            self.document(contents.pop(info.filename), origin=member_origin, suffix=suffix,
-                          meta=meta)
+            data = contents.pop(info.filename)
+            self.guarded(member_origin, functools.partial(
+                self.document, data, origin=member_origin, suffix=suffix, meta=meta))
+
+
+def _relative(path: str, base: str) -> str | None:
+    """Return `path` relative to `base` in `/` form, None when it is not inside `base`."""
+    rel = os.path.relpath(path, base)
+    return None if rel.startswith("..") else Path(rel).as_posix()
 
 
 def _in_archive(names: set[str], prefix: str) -> Callable[[str], bool]:
@@ -1118,7 +1349,7 @@ def _member_meta(
             candidates.append((folder, sidecars[folder]))
     for folder, table in candidates:
         rel = name if folder == "." else str(path.relative_to(folder))
-        meta = table.lookup(rel, path.name)
+        meta = table.lookup([rel, name], path.name)
         if meta is not None:
             return meta
     return _Meta()
@@ -1137,6 +1368,11 @@ def _bomb_reason(members: Sequence[zipfile.ZipInfo], limits: Limits) -> str | No
         if info.file_size >= BOMB_MIN_BYTES and ratio > limits.max_compression_ratio:
             return (f"'{info.filename}' compresses {ratio:.0f}:1 > "
                     f"{limits.max_compression_ratio:g}:1 limit")
+    # Many members, each under the floor, can still expand a small archive enormously.
+    packed = sum(info.compress_size for info in members)
+    if total >= BOMB_MIN_BYTES and total / max(packed, 1) > limits.max_compression_ratio:
+        return (f"its {len(members)} members expand {total / max(packed, 1):.0f}:1 in all > "
+                f"{limits.max_compression_ratio:g}:1 limit")
     return None
 
 
@@ -1160,7 +1396,7 @@ def ingest(
     """
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
-    reader = _Reader(limits)
+    reader = _Reader(limits, [Path(item) for item in inputs])
     if metadata is not None:
         meta_path = Path(metadata)
         if meta_path.is_file():
@@ -1168,9 +1404,11 @@ def ingest(
         else:
             reader.report.append((str(meta_path), "metadata file not found"))
     for item in inputs:
-        reader.add(Path(item))
+        reader.guarded(str(item), functools.partial(reader.add, Path(item)))
     for table in reader.tables:
         reader.report += table.unused()
+    for record in reader.articles:
+        reader.report += record.notes
     articles, report = _finish(reader.articles, language=language,
                                detect=detect or detect_language)
     return Ingested(articles, _report_frame(reader.report + report))
@@ -1195,7 +1433,7 @@ def _finish(records: list[_Article], *, language: str | None,
         codes = [language.strip().lower()] * len(frame)
     else:
         codes = [
-            given if isinstance(given, str) and given else detect(text)
+            given if isinstance(given, str) and given else _language_or_unknown(text, detect)
             for given, text in zip(frame["language"], texts, strict=True)
         ]
     titles = [
@@ -1211,7 +1449,16 @@ def _finish(records: list[_Article], *, language: str | None,
         date_source=["metadata" if pd.notna(p) else "unknown" for p in published],
         n_words=pd.Series([len(text.split()) for text in texts], dtype="int64"),
     )
+    frame["duplicate_of"] = find_near_duplicates(frame)
     return schema.conform("articles", frame), report
+
+
+def _language_or_unknown(text: str, detect: Callable[[str], str] = detect_language) -> str:
+    """Return the detected language, `und` when the detector fails on odd text."""
+    try:
+        return detect(text)
+    except Exception:  # a detector failure costs the language, not the article
+        return "und"
 
 
 def _report_frame(rows: _Report) -> pd.DataFrame:

@@ -2,12 +2,18 @@
 
 The press gives the speaker in a handful of fixed shapes, so rules are enough and stay
 explainable: after the quote ("…», a déclaré X", "…”, X, <apposition>, a tweeté", "…", she said),
-before it ("X a écrit : « … »", "selon X, « … »", "X said: "…"), as the signature line of an
-embedded post ("- Ilya Sutskever (@ilyasut) 20 novembre 2023", which attributes the paragraph
-above it), or not at all for the second quote of a paragraph that continues the first. A pronoun
-("a-t-il déclaré", "he said") is resolved to the last person named before the quote. The speaker
-becomes a canonical entity through the mention that covers it; quotes nobody is named for are
-kept with a null speaker rather than guessed.
+before it in the same sentence ("X a écrit : « … »", "X a dénoncé un « … »", "selon X, « … »",
+"X said: "…"), as the signature line of an embedded post ("- Ilya Sutskever (@ilyasut) 20
+novembre 2023", which attributes the paragraph above it), or not at all for the second quote of
+a paragraph that continues the first. A pronoun ("a-t-il déclaré", "elle écrivit", "he said")
+goes to the nearest person named before the quote whose gender, when the text shows it ("M.",
+"Mme", "sa fille, X", "le ministre X"), agrees with the pronoun, or to the speaker of an earlier
+quote in between; nobody is guessed beyond a few sentences. The speaker becomes a canonical
+entity through the mention that covers it. A wrong speaker is worse than none: quotes nobody is
+named for keep a null speaker.
+
+Every step looks at a bounded window found by bisection in sorted offsets, so an article's cost
+is linear in its length (`tests/test_quotes.py` checks it on two sizes).
 """
 
 from __future__ import annotations
@@ -18,34 +24,42 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
-from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
-from spacy.lang.fr.stop_words import STOP_WORDS as _FR_STOP
 
 from pipeline import schema
 
-MIN_WORDS = 3  # shorter quoted spans are scare quotes or titles: un "coup d'État"
+MIN_WORDS = 3  # shorter spans are quotes only in guillemets and lower case (see find_quoted)
 AFTER_CHARS = 200  # how far after a quote its attribution may run
 CUE_WITHIN = 110  # the cue itself must start this close to the closing mark
 BEFORE_CHARS = 250
 CONTINUATION_GAP = 250  # chars between two quotes of one speaker
+CONTINUATION_WORDS = 8  # words between them, after the first one's attribution clause
+PRONOUN_REACH = 600  # how far back (chars) a pronoun's antecedent may be
+PRONOUN_SENTENCES = 3  # … and how many sentences (outside quotes)
 
-# French attribution verbs: past participles (after "a", "ont", "a-t-il"…), present and
-# imperfect forms ("déclare-t-il", "disait"), gerunds ("en disant").
+# French reporting verbs: past participles (after "a", "ont", "a-t-il"…), present, imperfect
+# and simple past forms ("déclare-t-il", "disait", "répondit"), gerunds ("en disant").
 _FR_PARTICIPLES_TEXT = """déclaré dit écrit affirmé expliqué ajouté estimé annoncé assuré
 souligné indiqué précisé confié répondu réagi conclu insisté raconté reconnu publié averti
 martelé fustigé commenté rappelé observé noté tweeté twitté posté lancé poursuivi résumé
 confirmé admis promis jugé regretté prévenu dénoncé salué soutenu tranché répété déploré lâché
-glissé témoigné protesté plaidé"""
+glissé témoigné protesté plaidé relevé rétorqué répliqué réfuté nuancé révélé avoué constaté
+remarqué suggéré ironisé raillé démenti menacé corrigé défendu réjoui félicité indigné inquiété
+exclamé écrié condamné qualifié demandé renchéri décrit appelé"""
 _FR_PRESENT_TEXT = """déclare dit écrit affirme explique ajoute estime annonce assure souligne
 indique précise confie répond réagit conclut insiste raconte reconnaît reconnait publie avertit
 martèle fustige commente rappelle observe tweete poursuit résume confirme admet promet regrette
-prévient dénonce salue soutient déplore lâche glisse témoigne proteste plaide déclarent disent
-écrivent affirment expliquent ajoutent estiment annoncent assurent soulignent indiquent
-précisent répondent insistent racontent reconnaissent publient martèlent fustigent commentent
-rappellent regrettent dénoncent déplorent témoignent déclarait disait écrivait affirmait
-ajoutait estimait assurait expliquait"""
+prévient dénonce salue soutient déplore lâche glisse témoigne proteste plaide relève rétorque
+réplique réfute nuance révèle avoue constate remarque suggère ironise raille dément menace
+corrige juge note renchérit décrit
+déclarent disent écrivent affirment expliquent ajoutent estiment annoncent
+assurent soulignent indiquent précisent répondent insistent racontent reconnaissent publient
+martèlent fustigent commentent rappellent regrettent dénoncent déplorent témoignent jugent
+déclarait disait écrivait affirmait ajoutait estimait assurait expliquait répondait
+déclara dit écrivit affirma expliqua ajouta estima annonça assura souligna indiqua précisa
+confia répondit conclut insista raconta reconnut rappela lança rétorqua répliqua nia avoua"""
 _FR_GERUNDS_TEXT = """disant déclarant écrivant affirmant expliquant ajoutant soulignant
-estimant assurant précisant indiquant répondant"""
+estimant assurant précisant indiquant répondant dénonçant rappelant jugeant demandant
+annonçant"""
 _FR_PARTICIPLES = _FR_PARTICIPLES_TEXT.split()
 _FR_PRESENT = _FR_PRESENT_TEXT.split()
 _FR_GERUNDS = _FR_GERUNDS_TEXT.split()
@@ -60,11 +74,14 @@ _WS = r"[^\S\n]+"
 _CUE_FR_TEXT = (
     rf"(?<![\w-])(?:"
     rf"(?:(?P<pre>{_PRONOUNS}){_WS})?"
-    rf"(?:(?:a|ont|avait|avaient|aurait|auraient)(?:-t-(?P<inv1>il|elle)|-(?P<inv2>ils|elles))?"
-    rf"{_WS}(?:(?:aussi|également|encore|ensuite|alors|même|enfin){_WS})?)?"
+    rf"(?:(?:(?:s['’]|se{_WS})?(?:a|ont|avait|avaient|aurait|auraient|est|sont|était|serait)"
+    rf"(?:-(?:t-)?(?P<inv1>il|elle)|-(?P<inv2>ils|elles))?|se)"
+    rf"{_WS}(?:(?:aussi|également|encore|ensuite|alors|même|enfin|lui|elle|pourtant|"
+    rf"toutefois|cependant|néanmoins|de{_WS}son{_WS}côté|pour{_WS}sa{_WS}part|"
+    rf"quant{_WS}à{_WS}(?:lui|elle)),?{_WS})*)?"
     rf"(?P<verb>{_words(_FR_PARTICIPLES + _FR_PRESENT)})"
     rf"(?:-t-(?P<inv3>il|elle)|-(?P<inv4>il|elle|ils|elles))?"
-    rf"|en{_WS}(?P<gerund>{_words(_FR_GERUNDS)})"
+    rf"|(?:en{_WS})?(?P<gerund>{_words(_FR_GERUNDS)})"
     rf"|(?P<according>selon|d['’]après)"
     rf")(?![\w])"
 )
@@ -81,13 +98,34 @@ _CUE_EN_TEXT = (
 )
 _CUES = {"fr": re.compile(_CUE_FR_TEXT, re.IGNORECASE),
          "en": re.compile(_CUE_EN_TEXT, re.IGNORECASE)}
+_FEMININE_PRONOUNS = frozenset({"elle", "elles", "she"})
+_MASCULINE_PRONOUNS = frozenset({"il", "ils", "he"})
+# "pour X, « … »": X's view, when X is a person named right there
+_FOR_PERSON = re.compile(r"(?<![\w-])(?:pour|for)[^\S\n]+$", re.IGNORECASE)
 # "- Ilya Sutskever (@ilyasut) 20 novembre 2023": the signature of an embedded post
 _SIGNATURE = re.compile(r"^[^\S\n]*[-–—][^\S\n]*(?P<name>[^\W\d_][^()\n@]{1,60}?)[^\S\n]*"
                         r"\(@(?P<handle>\w{1,30})\)[^\n]*$", re.MULTILINE)
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+"
                    r"(?:[^\S\n]+(?:de[^\S\n]+|van[^\S\n]+)?[A-ZÀ-Ý][\w'’-]+){0,3}")
-_COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre)|\b[dl]['’])"
-                         r"[^\S\n]*$", re.IGNORECASE)
+# a name after a preposition, with or without its article or a role word, is a complement: "le
+# PDG de Microsoft", "à la RTBF", "sur Europe 1", "du président X", "de sa veuve X"
+_COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre|sur|dans|par|"
+                         r"devant|entre|vers|depuis|sans|envers|auprès[^\S\n]+de|to|on|in|at|"
+                         r"with|by|from)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
+                         r"leurs|its|his|her|their))?|\b[dl]['’])"
+                         r"(?:[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+)?"
+                         r"(?:[^\S\n]*(?:[A-Z]|Mme|Mr)\.)?[^\S\n]*$")
+_OPENS_WITH_PREPOSITION = re.compile(
+    r"[^\S\n]*(?:à|au|aux|de|du|des|dans|pour|par|avec|sur|chez|après|avant|lors|sans|sous|"
+    r"vers|contre|malgré|parmi|selon|to|of|on|in|at|with|by|from|for)[^\S\n]+[^,.!?«»“”]*$",
+    re.IGNORECASE)
+# "le Président-candidat", "la Commission": after an article a capitalised word is a title or
+# a common noun, not someone's name
+_AFTER_ARTICLE = re.compile(r"\b(?:le|la|les|l['’]|un|une|des|du|the|a|an)[^\S\n]*$",
+                            re.IGNORECASE)
+# "Nadine Morano, ex-députée UMP, a dit": a name after a comma and a role word is part of an
+# apposition about the subject, not the subject
+_IN_APPOSITION = re.compile(r",[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+$")
 _NOT_NAMES_TEXT = """Le La Les L Un Une Des De Du D Ce Cette Ces Cet Il Elle Ils Elles On Nous
 Vous Je J Tu Mais Et Puis Selon Pour Dans Sur En Au Aux Son Sa Ses Leur Leurs Notre Nos Votre Vos
 Mon Ma Mes Quant Comme Si Alors Ainsi Après Avant Depuis Lors M Mme Mr Mrs Ms Dr The A An He She
@@ -95,10 +133,33 @@ They It We I But And In On At For Of This That These Those His Her Their Its Our
 Before When While Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Monday Tuesday Wednesday
 Thursday Friday Saturday Sunday PDG CEO CTO DG"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
-_STOP_WORDS = frozenset(_FR_STOP | _EN_STOP)
-_SENTENCE_END = re.compile(r"(?<!\bM)(?<!\bMme)(?<!\bDr)[.!?…](?=\s|$)")
+# function words that start a sentence, never a name (a short list instead of spaCy's stop
+# words, whose import would cost every build)
+_FUNCTION_WORDS_TEXT = """à au aux avec ce ces cet cette comme dans de des du elle en et eux il
+ils je la le les leur lui ma mais me même mes moi mon ne nos notre nous on ou où par pas pour
+qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y ça
+cependant certes donc enfin ensuite néanmoins or pourtant puis quand toutefois tout tous toute
+toutes aussi ici là déjà encore jamais bien plus moins très trop alors ainsi désormais sous
+sans vers contre malgré chez entre parmi durant pendant lors dès face outre hors près via avant
+après depuis selon voici voilà
+a about after all also an and any are as at be because been but by can could did do does for
+from had has have he her here his how i if in into is it its just may me more most my no not
+now of on one or our out over she so some such than that the their them then there these they
+this those to too under up us was we were what when where which while who why will with would
+yet you your"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+_NOUN_SUBJECT = re.compile(r"\s*(?:Le|La|Les|L['’]|Un|Une|Ce|Cette|Ces|The|A|An)[^\S\n]*"
+                           r"[a-zà-ÿ]")
+_SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)(?<!\bDr)[.!?…](?=\s|$)")
 _CLOSERS = {"«": "»", "“": "”", '"': '"'}
 _SPEAKER_LABELS = ("PER", "ORG")
+# the gender a mention's surroundings show: an honorific, or "la/sa <noun>, X", "X, le <noun>"
+_FEMININE_BEFORE = re.compile(r"(?:\b(?:Mme|Madame|Mlle|Mademoiselle)\.?|\b(?:la|sa|cette|une)"
+                              r"[^\S\n]+[a-zà-ÿ-]+[^\S\n]*,?)[^\S\n]*$")
+_MASCULINE_BEFORE = re.compile(r"(?:\b(?:M|Monsieur|Mr)\.?|\b(?:le|du|au|ce|un)"
+                               r"[^\S\n]+[a-zà-ÿ-]+[^\S\n]*,?)[^\S\n]*$")
+_FEMININE_AFTER = re.compile(r"^[^\S\n]*,[^\S\n]*(?:la|sa|une)[^\S\n]")
+_MASCULINE_AFTER = re.compile(r"^[^\S\n]*,[^\S\n]*(?:le|un)[^\S\n]")  # not "son": "son épouse"
 
 
 @dataclass(frozen=True)
@@ -122,11 +183,21 @@ class Quote:
     cue: str | None = None
 
 
+def _is_quote(body: str, mark: str) -> bool:
+    """Three words or more; or, in guillemets, a shorter lower-case phrase: a partial quotation
+    (« détermination », « nouveau départ »). A short capitalised span is a name or a title
+    (« Coach », « Le Monde »), a short straight-quoted one a term (un "coup d'État")."""
+    words = body.split()
+    if len(words) >= MIN_WORDS:
+        return True
+    return bool(words) and mark != '"' and body[:1].islower()
+
+
 def find_quoted(text: str) -> Iterator[Quote]:
     """Yield every quoted span of `text`, paragraph by paragraph (quotes never cross a line).
 
     An unclosed « runs to the end of its paragraph, as French typography does for a quote that
-    goes on into the next paragraph.
+    goes on into the next paragraph. Guillemets nested in a quote belong to it.
     """
     pos = 0
     for para in text.split("\n"):
@@ -136,7 +207,7 @@ def find_quoted(text: str) -> Iterator[Quote]:
             if mark not in _CLOSERS:
                 i += 1
                 continue
-            close = para.find(_CLOSERS[mark], i + 1)
+            close = _closing(para, i, mark)
             if close < 0 and mark != "«":
                 break
             inner_end = close if close >= 0 else len(para)
@@ -144,11 +215,30 @@ def find_quoted(text: str) -> Iterator[Quote]:
             raw = para[i + 1 : inner_end]
             lead = len(raw) - len(raw.lstrip())
             body = raw.strip().removesuffix(",").rstrip()  # English puts the comma inside
-            if len(body.split()) >= MIN_WORDS:
+            if _is_quote(body, mark):
                 start = pos + i + 1 + lead
                 yield Quote(start, start + len(body), pos + i, pos + j, pos)
             i = j
         pos += len(para) + 1
+
+
+def _closing(para: str, i: int, mark: str) -> int:
+    """The closing mark of the quote opened at `i`, skipping nested « … » pairs; -1 if none."""
+    closer = _CLOSERS[mark]
+    if mark != "«":
+        return para.find(closer, i + 1)
+    depth, k = 0, i + 1
+    while True:
+        nxt_close = para.find("»", k)
+        nxt_open = para.find("«", k, nxt_close if nxt_close >= 0 else len(para))
+        if nxt_close < 0:
+            return -1
+        if nxt_open >= 0:
+            depth, k = depth + 1, nxt_open + 1
+        elif depth:
+            depth, k = depth - 1, nxt_close + 1
+        else:
+            return nxt_close
 
 
 def _mentions_of(frame: pd.DataFrame) -> list[Mention]:
@@ -162,15 +252,90 @@ def _mentions_of(frame: pd.DataFrame) -> list[Mention]:
         key=lambda m: m.start)
 
 
-def _candidates(text: str, mentions: list[Mention], lo: int, hi: int) -> list[Mention]:
-    """Speaker-like mentions in [lo, hi), in text order, never a complement ("le PDG de
-    Microsoft" names Microsoft, but Microsoft is not the one speaking)."""
-    return [m for m in mentions if lo <= m.start and m.end <= hi
-            and m.label in _SPEAKER_LABELS and not _is_complement(text, m.start)]
+class _Article:
+    """One article's text, mentions and quotes, indexed for bounded look-ups."""
+
+    def __init__(self, text: str, mentions: list[Mention], quotes: list[Quote]) -> None:
+        self.text = text
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self.longest = max((m.end - m.start for m in self.mentions), default=0)
+        self.quotes = quotes
+        self.opened = [q.opened for q in quotes]
+        self.closed = [q.closed for q in quotes]
+        # sentence ends outside quoted words, to count how far back a pronoun may reach
+        self.ends = [m.start() for m in _SENTENCE_END.finditer(text)
+                     if not self.in_quote(m.start())]
+        self.by_name: dict[str, Mention] = {}
+        for m in self.mentions:
+            if m.label == "PER":
+                for key in (m.surface.lower(), m.surface.split()[-1].lower()):
+                    self.by_name.setdefault(key, m)
+        self.gender = _genders(text, self.mentions)
+
+    def in_quote(self, at: int) -> bool:
+        k = bisect.bisect_right(self.opened, at) - 1
+        return k >= 0 and self.quotes[k].start <= at < self.quotes[k].end
+
+    def between(self, lo: int, hi: int) -> list[Mention]:
+        """Mentions inside [lo, hi)."""
+        first = bisect.bisect_left(self.starts, lo)
+        last = bisect.bisect_left(self.starts, hi)
+        return [m for m in self.mentions[first:last] if m.end <= hi]
+
+    def covering(self, at: int) -> list[Mention]:
+        first = bisect.bisect_left(self.starts, at - self.longest)
+        last = bisect.bisect_right(self.starts, at)
+        return [m for m in self.mentions[first:last] if m.start <= at < m.end]
+
+    def next_opening(self, after: int) -> int | None:
+        k = bisect.bisect_left(self.opened, after)
+        return self.opened[k] if k < len(self.opened) else None
+
+    def previous_closing(self, before: int) -> int | None:
+        k = bisect.bisect_right(self.closed, before) - 1
+        return self.closed[k] if k >= 0 else None
+
+    def noun_subject_before(self, at: int, lo: int) -> int:
+        """The start of the last sentence before the one holding `at` (not before `lo`) that
+        opens on a common noun ("Le nouveau gouvernement s'est donné…"): a later "il" most
+        likely means that noun, not a person named earlier. `lo` when there is none."""
+        k = bisect.bisect_left(self.ends, at) - 1  # the end of the sentence before `at`'s
+        while k >= 0 and self.ends[k] >= lo:
+            start = self.ends[k - 1] + 1 if k > 0 else 0
+            if start < lo:
+                break
+            if _NOUN_SUBJECT.match(self.text, start):
+                return start
+            k -= 1
+        return lo
+
+    def sentences_between(self, lo: int, hi: int) -> int:
+        return bisect.bisect_left(self.ends, hi) - bisect.bisect_left(self.ends, lo)
+
+
+def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:
+    """entity → "f" or "m" where the text shows it around the person's mentions, and agrees."""
+    seen: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.label != "PER" or m.entity_id is None:
+            continue
+        before, after = text[max(0, m.start - 40) : m.start], text[m.end : m.end + 12]
+        marks = seen.setdefault(m.entity_id, set())
+        if _FEMININE_BEFORE.search(before) or _FEMININE_AFTER.match(after):
+            marks.add("f")
+        if _MASCULINE_BEFORE.search(before) or _MASCULINE_AFTER.match(after):
+            marks.add("m")
+    return {eid: next(iter(g)) for eid, g in seen.items() if len(g) == 1}
 
 
 def _is_complement(text: str, at: int) -> bool:
-    return bool(_COMPLEMENT.search(text[max(0, at - 8) : at]))
+    """A name governed by a preposition: right before it ("à la RTBF"), or opening the
+    comma-delimited phrase it sits in (", à la demande de sa veuve X")."""
+    if _COMPLEMENT.search(text[max(0, at - 40) : at]):
+        return True
+    comma = text.rfind(",", max(0, at - 60), at)
+    return comma >= 0 and bool(_OPENS_WITH_PREPOSITION.match(text, comma + 1, at))
 
 
 def _names(text: str, lo: int, hi: int) -> list[tuple[str, int]]:
@@ -178,64 +343,94 @@ def _names(text: str, lo: int, hi: int) -> list[tuple[str, int]]:
     out = []
     for m in _NAME.finditer(text, lo, hi):
         words = [re.sub(r"^[LDJ]['’]", "", w) for w in m.group().split()]
-        while words and (words[0] in _NOT_NAMES or words[0].lower() in _STOP_WORDS
+        while words and (words[0] in _NOT_NAMES or words[0].lower() in _FUNCTION_WORDS
                          or not words[0][:1].isupper()):
             words = words[1:]
-        if not words or _is_complement(text, m.start()):
+        if not words:
             continue
-        out.append((" ".join(words), m.start() + m.group().find(words[0])))
+        at = m.start() + m.group().find(words[0])
+        if _is_complement(text, at) or _AFTER_ARTICLE.search(text[max(0, at - 6) : at]):
+            continue
+        out.append((" ".join(words), at))
     return out
 
 
-def _entity_for(name: str, at: int, mentions: list[Mention]) -> str | None:
+def _entity_for(name: str, at: int, art: _Article) -> str | None:
     """The entity of a speaker written `name` at `at`: the person mention covering it, else a
     person of the article with that name or surname, else any speaker-like mention covering it."""
-    covering = [m for m in mentions if m.start <= at < m.end]
-    low = name.lower()
+    covering = art.covering(at)
     for m in covering:
         if m.label == "PER":
             return m.entity_id
-    for m in mentions:
-        surface = m.surface.lower()
-        if m.label == "PER" and (surface == low or surface.endswith(" " + low)):
-            return m.entity_id
+    same = art.by_name.get(name.lower()) or art.by_name.get(name.split()[-1].lower())
+    if same is not None:
+        return same.entity_id
     for m in covering:
-        if m.label in _SPEAKER_LABELS:
+        if m.label in _SPEAKER_LABELS or m.label == "LOC":  # a place: only when chosen as one
             return m.entity_id
     return None
-
-
-def _antecedent(text: str, quote: Quote, mentions: list[Mention], quotes: list[Quote]
-                ) -> tuple[str, str | None] | None:
-    """Who "il" or "he" is: the last person named as a subject within two sentences before the
-    quote, else the last person named at all (outside quotes, in both cases). Without mentions
-    nobody: a capitalised word is too weak a guess for a pronoun."""
-    before = [m for m in mentions if m.end <= quote.opened and m.label == "PER"
-              and not any(q.start <= m.start < q.end for q in quotes)]
-    for m in reversed(before):
-        if len(_SENTENCE_END.findall(text, m.end, quote.opened)) > 2:
-            break
-        if not _is_complement(text, m.start):
-            return m.surface, m.entity_id
-    return (before[-1].surface, before[-1].entity_id) if before else None
 
 
 def _cue_text(m: re.Match[str]) -> str:
     return re.sub(r"\s+", " ", m.group().strip())
 
 
-def _is_pronoun(m: re.Match[str]) -> bool:
-    return any(m.groupdict().get(g) for g in ("pre", "inv1", "inv2", "inv3", "inv4", "post"))
+def _pronoun(m: re.Match[str]) -> str | None:
+    for group in ("pre", "inv1", "inv2", "inv3", "inv4", "post"):
+        value = m.groupdict().get(group)
+        if value:
+            return value.lower()
+    return None
 
 
-def _attribute_after(text: str, quote: Quote, mentions: list[Mention], quotes: list[Quote],
-                     cue_re: re.Pattern[str]) -> Quote | None:
-    para_end = text.find("\n", quote.closed)
-    para_end = len(text) if para_end < 0 else para_end
-    hi = min(para_end, quote.closed + AFTER_CHARS)
-    nxt = [q.opened for q in quotes if q.opened >= quote.closed]
-    if nxt:
-        hi = min(hi, nxt[0])
+def _compatible(pronoun: str, gender: str | None) -> bool:
+    if gender == "f":
+        return pronoun not in _MASCULINE_PRONOUNS
+    if gender == "m":
+        return pronoun not in _FEMININE_PRONOUNS
+    return True
+
+
+def _antecedent(art: _Article, quote: Quote, pronoun: str, done: list[Quote]
+                ) -> tuple[str, str | None] | None:
+    """Who "il", "elle" or "he" is: walking back from the quote, the first person named outside
+    quotes (not as a complement) whose known gender fits the pronoun, or the speaker of an
+    earlier quote, whichever comes first; nobody beyond a few sentences."""
+    lo = max(0, quote.opened - PRONOUN_REACH)
+    people = [(m.start, m.surface, m.entity_id) for m in art.between(lo, quote.opened)
+              if m.label == "PER" and not art.in_quote(m.start)
+              and not _is_complement(art.text, m.start)
+              and _compatible(pronoun, art.gender.get(m.entity_id or ""))]
+    earlier = [(q.opened, q.speaker, q.speaker_id) for q in done
+               if lo <= q.opened < quote.opened and q.speaker is not None
+               and _compatible(pronoun, art.gender.get(q.speaker_id or ""))]
+    barrier = art.noun_subject_before(quote.opened, lo)
+    for at, name, eid in sorted(people + earlier, key=lambda x: x[0], reverse=True):
+        if art.sentences_between(at, quote.opened) > PRONOUN_SENTENCES or at < barrier:
+            break
+        if name is not None:
+            return name, eid
+    # no subject in reach: a person named only as a complement still counts when no one else
+    # is named ("l'arrivée de Shear… Il a dit…")
+    anyone = {m.entity_id: m for m in art.between(max(lo, barrier), quote.opened)
+              if m.label == "PER" and not art.in_quote(m.start) and m.entity_id
+              and art.sentences_between(m.start, quote.opened) <= PRONOUN_SENTENCES}
+    if len(anyone) == 1:
+        only = next(iter(anyone.values()))
+        if _compatible(pronoun, art.gender.get(only.entity_id or "")):
+            return only.surface, only.entity_id
+    return None
+
+
+def _attribute_after(art: _Article, quote: Quote, cue_re: re.Pattern[str], done: list[Quote]
+                     ) -> Quote | None:
+    text = art.text
+    para_end = text.find("\n", quote.closed, quote.closed + AFTER_CHARS)
+    hi = quote.closed + AFTER_CHARS if para_end < 0 else para_end
+    hi = min(hi, len(text))
+    nxt = art.next_opening(quote.closed)
+    if nxt is not None:
+        hi = min(hi, nxt)
     window = text[quote.closed : hi]
     # "…», a dit X", "…" said X", "…," X said: the clause goes on; "… » Puis" starts another
     goes_on = (re.match(r"[^\S\n]*(?:[,–—-]|[a-zà-ÿ])", window)
@@ -243,60 +438,109 @@ def _attribute_after(text: str, quote: Quote, mentions: list[Mention], quotes: l
     if not goes_on:
         return None
     cue = cue_re.search(window)
-    if cue is None or cue.start() > CUE_WITHIN:
+    if cue is None or cue.start() > CUE_WITHIN or cue["according"]:
+        return None
+    if _SENTENCE_END.search(window, 0, cue.start()):  # a cue of the next sentence is not ours
         return None
     end = _SENTENCE_END.search(window, cue.end())
     hi = quote.closed + (end.start() if end else len(window))
-    return _speaker(text, quote, cue, quote.closed, hi, mentions, quotes)
+    return _speaker(art, quote, cue, quote.closed, hi, done, first=True)
 
 
-def _attribute_before(text: str, quote: Quote, mentions: list[Mention], quotes: list[Quote],
-                      cue_re: re.Pattern[str]) -> Quote | None:
+def _clause_start(art: _Article, quote: Quote) -> int:
+    """Where the sentence holding the quote's opening mark begins (not before the previous
+    quote, the paragraph, or BEFORE_CHARS)."""
     lo = max(quote.para_start, quote.opened - BEFORE_CHARS)
-    prev = [q.closed for q in quotes if q.closed <= quote.opened]
-    if prev:
-        lo = max(lo, prev[-1])
+    prev = art.previous_closing(quote.opened)
+    if prev is not None:
+        lo = max(lo, prev)
+    k = bisect.bisect_left(art.ends, quote.opened) - 1
+    if k >= 0 and art.ends[k] + 1 > lo:
+        lo = art.ends[k] + 1
+    return lo
+
+
+def _attribute_before(art: _Article, quote: Quote, cue_re: re.Pattern[str], done: list[Quote]
+                      ) -> Quote | None:
+    """A cue earlier in the quote's sentence: "X a déclaré : « … »", "X a dénoncé un « … »",
+    "selon X, « … »", "pour X, « … »"."""
+    text = art.text
+    lo = _clause_start(art, quote)
     window = text[lo : quote.opened]
-    if not re.search(r"(?:[:,]|\bque|\bqu['’]|\bthat)[^\S\n]*$", window, re.IGNORECASE):
-        return None
-    ends = list(_SENTENCE_END.finditer(window))
-    if ends:
-        window, lo = window[ends[-1].end() :], lo + ends[-1].end()
     cues = list(cue_re.finditer(window))
     if not cues:
-        return None
+        return _for_person(art, quote, lo)
     cue = cues[-1]
     if cue["according"]:  # "selon X, « … »": X follows the cue
-        return _speaker(text, quote, cue, lo + cue.end(), quote.opened, mentions, quotes)
-    found = _speaker(text, quote, cue, lo, lo + cue.start(), mentions, quotes, last=True)
-    if found.speaker is None:  # inverted: "a déclaré Altman : « … »"
-        after = lo + cue.end()
-        if re.match(r"[^\S\n]*[A-ZÀ-Ý]", text[after : quote.opened]):
-            found = _speaker(text, quote, cue, after, quote.opened, mentions, quotes)
-    return found
+        return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False)
+    # inverted: "a déclaré Altman : « … »", "comme le rappelle HRW, « … »"
+    after = lo + cue.end()
+    if re.fullmatch(r"[^\S\n]+[A-ZÀ-Ý][^,:;.!?«“\"]{0,60}[,:][^\S\n]*",
+                    text[after : quote.opened]):
+        found = _speaker(art, quote, cue, after, quote.opened, done, first=True)
+        if found.speaker is not None:
+            return found
+    return _speaker(art, quote, cue, lo, lo + cue.start(), done)
 
 
-def _speaker(text: str, quote: Quote, cue: re.Match[str], lo: int, hi: int,
-             mentions: list[Mention], quotes: list[Quote], *, last: bool = False) -> Quote:
-    """The quote attributed to the first (or, before a cue, last) name in [lo, hi)."""
+def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
+    """"Mais pour Obama, « … »", "Pour B. Obama, avec un tel coach, les Américains « … »": the
+    view of a person the sentence introduces with "pour X,"."""
+    for person in art.between(lo, quote.opened):
+        if (person.label == "PER"
+                and _FOR_PERSON.search(art.text[max(0, person.start - 8) : person.start])
+                and art.text.startswith(",", person.end)):
+            return replace(quote, speaker=person.surface, speaker_id=person.entity_id,
+                           cue=art.text[person.start - 5 : person.start].strip())
+    return None
+
+
+def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
+             done: list[Quote], *, subject: bool = True, first: bool = False) -> Quote:
+    """The quote attributed to the subject of the cue: the name nearest before the cue (or,
+    after it, the first) in [lo, hi), a person, organisation or unrecognised capitalised name,
+    that is no complement ("le PDG de Microsoft"), apposition ("X, le Brutus de l'histoire") or
+    aside in brackets ("X (UMP)"). After an article only an organisation or place is a name
+    ("le ministère de l'Intérieur"; "le Brutus de l'histoire" is an apposition). After "selon",
+    the name is a complement and the speaker (a person first): `subject=False`."""
     found = replace(quote, cue=_cue_text(cue))
-    if _is_pronoun(cue):
-        ante = _antecedent(text, quote, mentions, quotes)
+    pronoun = _pronoun(cue)
+    if pronoun is not None:
+        ante = _antecedent(art, quote, pronoun, done)
         if ante is None:
             return found
         return replace(found, speaker=ante[0], speaker_id=ante[1])
-    named = [(m.surface, m.start) for m in _candidates(text, mentions, lo, hi)]
+    text = art.text
+    recognised = art.between(lo, hi)
+    named = [(m.surface, m.start) for m in recognised if m.label in _SPEAKER_LABELS]
+    # "selon le PDG de Microsoft, Satya Nadella, « … »": the person, not the company
+    if not subject and any(m.label == "PER" for m in recognised):
+        named = [(m.surface, m.start) for m in recognised if m.label == "PER"]
+    people = {at for _, at in named if any(m.start == at and m.label == "PER"
+                                           for m in recognised)}
+    # a place right before the cue speaks for its government: "Bruxelles a salué …"
+    named += [(m.surface, m.start) for m in recognised if m.label == "LOC" and subject
+              and hi == lo + cue.start() and not art.text[m.end : hi].strip()]
+    # a name the recogniser calls a place is not a speaker; one it calls MISC may well be
     named += [(n, at) for n, at in _names(text, lo, hi)
-              if not any(m.start <= at < m.end for m in mentions if m.label in _SPEAKER_LABELS)]
+              if not any(m.start <= at < m.end for m in recognised if m.label != "MISC")]
+    named = [(n, at) for n, at in sorted(named, key=lambda x: x[1])
+             if not (subject and _is_complement(text, at))
+             and ((at not in people and any(m.start == at for m in recognised))
+                  or not _AFTER_ARTICLE.search(text[max(0, at - 6) : at]))
+             and text.rfind("(", lo, at) <= text.rfind(")", lo, at)
+             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))]
     if not named:
         return found
-    name, at = sorted(named, key=lambda x: x[1])[-1 if last else 0]
-    return replace(found, speaker=name, speaker_id=_entity_for(name, at, mentions))
+    name, at = named[0 if first or not subject else -1]
+    return replace(found, speaker=name, speaker_id=_entity_for(name, at, art))
 
 
-def _signatures(text: str, mentions: list[Mention], quotes: list[Quote]) -> list[Quote]:
+def _signatures(art: _Article, quotes: list[Quote]) -> list[Quote]:
     """Attribute the paragraph above each "- Name (@handle) date" line, quoted or not."""
+    text = art.text
     out = list(quotes)
+    starts = [q.start for q in out]
     for sig in _SIGNATURE.finditer(text):
         above_end = sig.start() - 1
         while above_end > 0 and text[above_end - 1] == "\n":
@@ -306,43 +550,63 @@ def _signatures(text: str, mentions: list[Mention], quotes: list[Quote]) -> list
         if above_end <= 0 or len(body.split()) < MIN_WORDS:
             continue
         name_start, name = sig.start("name"), sig["name"].strip()
-        covering = next((m for m in mentions if m.start < name_start + len(name)
-                         and name_start < m.end), None)
-        same = next((m for m in mentions if m.surface.lower() == name.lower()), None)
+        covering = next(iter(art.between(name_start, name_start + len(name))), None) or next(
+            iter(art.covering(name_start)), None)
+        same = art.by_name.get(name.lower())
         who = covering or same
         speaker_id = who.entity_id if who else None
-        inside = [k for k, q in enumerate(out) if above_start <= q.start < above_end]
+        inside = range(bisect.bisect_left(starts, above_start),
+                       bisect.bisect_left(starts, above_end))
         for k in inside:
             if out[k].speaker is None:
                 out[k] = replace(out[k], speaker=name, speaker_id=speaker_id, cue="tweet")
         if not inside:
             stripped = body.strip().strip("«»“”\"").strip()
             start = above_start + body.find(stripped)
-            out.append(Quote(start, start + len(stripped), above_start, above_end, above_start,
-                             speaker=name, speaker_id=speaker_id, cue="tweet"))
-    return sorted(out, key=lambda q: q.start)
+            new = Quote(start, start + len(stripped), above_start, above_end, above_start,
+                        speaker=name, speaker_id=speaker_id, cue="tweet")
+            k = bisect.bisect_left(starts, start)
+            out.insert(k, new)
+            starts.insert(k, start)
+    return out
 
 
-def _continue(text: str, quotes: list[Quote], mentions: list[Mention]) -> list[Quote]:
+def _continue(art: _Article, quotes: list[Quote]) -> list[Quote]:
     """A quote with no attribution right after another of the same paragraph is the same voice,
     unless someone else is named in between."""
+    text = art.text
     out = list(quotes)
     for k in range(1, len(out)):
         prev, cur = out[k - 1], out[k]
         if cur.speaker is not None or cur.cue is not None or prev.speaker is None:
             continue
-        if text.find("\n", prev.closed, cur.opened) >= 0 or cur.opened - prev.closed > \
-                CONTINUATION_GAP:
+        if cur.opened - prev.closed > CONTINUATION_GAP or text.find(
+                "\n", prev.closed, cur.opened) >= 0:
             continue
         # names inside the first quote's own attribution clause ("…», X, le Brutus de
         # l'histoire, a tweeté.") do not interrupt
         clause_end = _SENTENCE_END.search(text, prev.closed, cur.opened)
         after = clause_end.end() if clause_end else prev.closed
-        others = [m for m in mentions if after <= m.start < cur.opened
-                  and m.label == "PER" and m.entity_id != prev.speaker_id
+        # "« … ». Pour l'organisation, le rapport prouve « … »": a new clause between the two
+        # says someone else may speak
+        if len(text[after : cur.opened].split()) > CONTINUATION_WORDS:
+            continue
+        others = [m for m in art.between(after, cur.opened)
+                  if m.label == "PER" and m.entity_id != prev.speaker_id
                   and m.surface != prev.speaker]
         if not others:
             out[k] = replace(cur, speaker=prev.speaker, speaker_id=prev.speaker_id)
+    # "« … », la question est de savoir « … », affirme-t-il": one cue after both quotes of a
+    # sentence attributes the first too
+    for k in range(len(out) - 2, -1, -1):
+        cur, nxt = out[k], out[k + 1]
+        if cur.speaker is not None or cur.cue is not None or nxt.speaker is None:
+            continue
+        if nxt.opened - cur.closed > CONTINUATION_GAP or _SENTENCE_END.search(
+                text, cur.closed, nxt.opened) or text.find("\n", cur.closed, nxt.opened) >= 0:
+            continue
+        if not [m for m in art.between(cur.closed, nxt.opened) if m.label == "PER"]:
+            out[k] = replace(cur, speaker=nxt.speaker, speaker_id=nxt.speaker_id)
     return out
 
 
@@ -350,15 +614,16 @@ def quotes_in(text: str, mentions: list[Mention], *, language: str = "fr") -> li
     """The quotes of one article's text, attributed where the text allows."""
     cue_re = _CUES.get(language, _CUES["fr"])
     found = list(find_quoted(text))
-    attributed = []
+    art = _Article(text, mentions, found)
+    attributed: list[Quote] = []
     for quote in found:
-        after = _attribute_after(text, quote, mentions, found, cue_re)
-        before = _attribute_before(text, quote, mentions, found, cue_re)
-        options = [q for q in (before, after) if q is not None]
+        after = _attribute_after(art, quote, cue_re, attributed)
+        before = _attribute_before(art, quote, cue_re, attributed)
+        options = [q for q in (after, before) if q is not None]
         best = next((q for q in options if q.speaker), options[0] if options else quote)
         attributed.append(best)
-    attributed = _signatures(text, mentions, attributed)
-    return _continue(text, attributed, mentions)
+    attributed = _signatures(art, attributed)
+    return _continue(art, attributed)
 
 
 def extract_quotes(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataFrame

@@ -5,24 +5,40 @@ land on one person, and "OpenAI", "Openai" and "OpenAl" on one organisation — 
 two different people. The rules, in the order they run (each merged surface records its rule in
 the `aliases` table):
 
+0. Not names: role phrases ("ministre de la Santé", "Premier ministre"), demonyms ("Français",
+   "Américains": a capitalised French adjective with a demonym ending on the stem of a place
+   name, from Unicode CLDR's country names and the corpus's places), persons that are plural
+   common nouns ("Gilets"), and spans with no capital letter that the corpus never capitalises
+   ("l'état", "commission") are left out of the tables (`non_name_reason`). Word classes come
+   from the French model's lemmatizer tables (`pipeline.wordforms`).
 1. `split`: a coordinated span ("Microsoft et OpenAI", "Altman and Brockman", "Microsoft-OpenAI")
    becomes one mention per part, but only when every part is a name known elsewhere in the corpus.
 2. `same-name`: spans with the same matching key (`normalise_name`: case, accents, apostrophes,
-   titles such as "M." or "le PDG", elisions such as "d'", possessive 's) are one entity, whatever
-   label spaCy gave each of them (OpenAI is MISC in one sentence and ORG in the next).
+   titles such as "M." or "le PDG", elisions such as "d'", a leading article "la France", a
+   possessive 's) are one entity, whatever label spaCy gave each of them.
 3. `fuzzy`: a rare spelling one edit away from a more frequent name ("OpenAl", "Sam Altam") joins
    it — never for names shorter than 6 characters, never across different numbers ("Orca 2" /
-   "Orca 3") or first letters ("Gambie" / "Zambie"), never between two full names of people with
-   different first names ("John Smith" / "Jane Smith"), never between two frequent names. In one
-   article, a person's full name two edits from another with the same first name is a typo too
-   ("Sam Altam" beside "Sam Altman": an article does not name two people that alike).
-4. `surname`, `first-name`, `acronym`, within an article: "Altman" or "Satya" links to the only
-   full name of a person in the same article that ends or starts with it; an acronym links to the
-   expansion the article defines ("Organisation mondiale de la santé (OMS)").
-5. The same, across the corpus, for what step 4 left alone: a bare surname links to a full name
-   only if exactly one person in the corpus has that surname; an acronym only if the corpus
-   defines it one way. Otherwise the bare name stays an entity of its own, and `suggest_merges`
-   lists it for the analyst.
+   "Orca 3"), symbols ("Google+" / "Google"), first letters ("Gambie" / "Zambie"), ordinary words
+   ("ministre" / "ministère"), never between two places one letter apart ("Cagnes" / "Cannes"),
+   two spellings written in one sentence ("Cagnes, Cannes et Mandelieu"), two full names of
+   people with different first names, or two frequent names. In one article, a person's full
+   name two edits from another with the same first name is a typo too ("Sam Altam" beside "Sam
+   Altman": an article does not name two people that alike).
+4. Short forms, within an article: `surname` and `first-name` ("Altman", "Satya": the only person
+   of the article whose name ends or starts with it — also when spaCy tagged the surname as a
+   place; with several bearers, the only one introduced before the mention), `initial` ("B.
+   Obama"), `short-name` ("Ana Pastor" for "Ana Pastor García"), `acronym` (an expansion the
+   article defines, "Parti socialiste (PASOK)", or whose initials it spells, "HRW"), `head` (a
+   name of ordinary words that begins exactly one longer name there: "Assemblée", "Conseil de
+   sécurité").
+5. The same, across the corpus, for what step 4 left alone: a bare surname, initial or beginning
+   links to a full name only if exactly one person in the corpus has it; an acronym only if the
+   corpus defines it one way. Otherwise the bare name stays an entity of its own, and
+   `suggest_merges` lists it for the analyst.
+
+Cost: linear in the mentions except the per-sentence pairs of step 3 (capped at 50 names a
+sentence), the per-article pairs of people and of acronyms × long names (quadratic in one
+article's names, not in the corpus), and `suggest_merges` (quadratic, capped at 5,000 entities).
 
 The entity's label is the majority over its mentions (the raw labels stay in `mentions.label` as
 evidence); its name is the most frequent form of its most complete name; its id is
@@ -37,16 +53,18 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from pipeline import schema, textnorm
+from pipeline import schema, textnorm, wordforms
 
 LABELS = ("PER", "ORG", "LOC", "MISC")  # also the tie-break order: MISC is spaCy's catch-all
-RULES = ("same-name", "surname", "first-name", "acronym", "fuzzy", "split", "curation")
+RULES = ("same-name", "surname", "first-name", "initial", "short-name", "acronym", "head", "fuzzy",
+         "split", "curation")
 SPAN_COLUMNS = schema.SPAN_COLUMNS
 FUZZY_MIN_LENGTH = 6  # below this one edit is another word: "Bayer"/"Bauer", "AFP"/"AFD"
 SUGGEST_MAX_ENTITIES = 5000  # suggest_merges compares the most mentioned entities only
@@ -72,11 +90,21 @@ _TITLES = (
     "mademoiselle", "docteur", "professeur", "maître", "maitre", "mr", "mrs", "ms", "mx", "sir",
     "professor", "pdg", "ceo", "cto", "cfo", "coo", "président", "présidente", "president",
     "ministre", "minister", "sénateur", "sénatrice", "senator", "député", "députée",
+    "secrétaire", "porte-parole", "directeur", "directrice", "maire", "gouverneur", "juge",
+    "procureur", "procureure", "ambassadeur", "ambassadrice", "commissaire", "préfet",
+    "préfète", "chancelier", "chancelière", "governor", "mayor", "chancellor",
 )
 _TITLE = re.compile(
-    r"^(?:(?:le|la|les|the)\s+|l')?(?:(?:m|mm)\.\s*|(?:" + "|".join(_TITLES) + r")(?:\.\s*|\s+))",
+    r"^(?:(?:le|la|les|the)\s+|l')?(?:(?:m|mm)\.\s*|(?:premi(?:er|ère)\s+ministre|prime\s+minister|"
+    + "|".join(_TITLES) + r")(?:\.\s*|\s+))",
     re.IGNORECASE,
 )
+# A leading article is not part of the matching key: "la France" is France, "Le Monde" is the
+# "Monde" of "au Monde". A French preposition too, when written in lower case ("de France"), so
+# that "Des Moines" keeps its first word (`_keys`: the key itself is lower case).
+_KEY_ARTICLE = re.compile(r"^(?:(?:(?:le|la|les|the)\s+|l')(?=\w))+", re.IGNORECASE)
+_KEY_PREPOSITION = re.compile(r"^(?:de|du|des)\s+(?=[^\W\d_])")
+_DISPLAY_ARTICLE = re.compile(r"^(?:(?:le|la|les|the)\s+|l')(?=[^\W\d_])")
 _POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
 _TRAILING_PARENS = re.compile(r"^(.*?\w.*?)\s*\([^()]*\)$")
 _SEPARATORS = re.compile(r"[\-‐‑‒–—―·•_/\\]+")
@@ -111,6 +139,7 @@ def _clean(text: str, language: str) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=200_000)
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
@@ -127,18 +156,30 @@ def normalise_name(text: str, *, language: str = "fr") -> str:
     are elisions ("d'", "l'", "qu'": French, Italian and Catalan only, so "D'Souza" survives in
     English) and a possessive "'s". Only a key: display names keep the text as written.
     """
-    key = _fold(_clean(text, language))
+    key = _fold(_strip_article(_clean(text, language)))
     for _ in range(3):  # a folded dash can expose an elision: "-d'x"
-        again = _fold(_clean(key, language))
+        again = _fold(_strip_article(_clean(key, language)))
         if again == key:
             break
         key = again
     return key
 
 
+def _strip_article(text: str) -> str:
+    """Drop a leading article, whatever its case: "la France", "Le Monde"."""
+    match = _KEY_ARTICLE.match(text)
+    return text[match.end():] if match and match.end() < len(text) else text
+
+
+@lru_cache(maxsize=200_000)
 def display_name(text: str, *, language: str = "fr") -> str:
-    """Return the name as written, without quotes, elision or title: "d'OpenAI" → "OpenAI"."""
-    return _clean(text, language) or text.strip()
+    """Return the name as written, without quotes, elision, title or a lower-case article:
+    "d'OpenAI" → "OpenAI", "la France" → "France" (but "Le Monde" stays whole)."""
+    cleaned = _clean(text, language) or text.strip()
+    match = _DISPLAY_ARTICLE.match(cleaned)
+    if match and cleaned[0].islower():
+        cleaned = cleaned[match.end():]
+    return cleaned
 
 
 def slug(key: str) -> str:
@@ -147,8 +188,12 @@ def slug(key: str) -> str:
 
 
 def make_entity_id(label: str, name: str, taken: Collection[str] = ()) -> str:
-    """Return `<label>:<slug of the normalised name>`, suffixed `-2`, `-3`... if already taken."""
-    base = f"{label.lower()}:{slug(normalise_name(name))}"
+    """Return `<label>:<slug of the name>`, suffixed `-2`, `-3`... if already taken.
+
+    The slug folds case, accents and dots of the display name but keeps its words ("Le Monde" →
+    `org:le-monde`), so an id reads like the name the dashboard shows.
+    """
+    base = f"{label.lower()}:{slug(_fold(display_name(name)))}"
     candidate, n = base, 1
     while candidate in taken:
         n += 1
@@ -184,23 +229,30 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
     """Return mentions with their entity, the entities and their aliases (see the module doc).
 
     `spans` has the columns of `pipeline.annotate.SPAN_COLUMNS`; `articles` gives each article's
-    `language` (for elisions) and `published` date (for `first_seen`/`last_seen`). Every span is
-    kept: a coordinated span is replaced by its parts, each with its own offsets.
+    `language` (for elisions) and `published` date (for `first_seen`/`last_seen`). Every span that
+    is a name is kept (a coordinated span is replaced by its parts, each with its own offsets);
+    spans that are not names — demonyms, role phrases, common nouns (see `non_name_reason`) — are
+    left out of the tables (the raw spans stay in the dataset's spans file).
     """
     spans = spans[SPAN_COLUMNS].drop_duplicates(["article_id", "start", "end"])
     if spans.empty:
         return _empty()
     languages = _article_map(articles, "language", "fr")
     texts = _article_map(articles, "text", "")
+    # Text columns as Python objects: the rules below iterate them row by row, and iterating
+    # pandas' Arrow-backed strings costs ~4 µs a value.
     frame = pd.DataFrame({
-        "article_id": spans["article_id"].astype("str").to_list(),
+        "article_id": pd.Series(spans["article_id"].astype("str").to_list(), dtype=object),
         "sentence_id": spans["sentence_id"].astype("int64").to_list(),
         "start": spans["start"].astype("int64").to_list(),
         "end": spans["end"].astype("int64").to_list(),
-        "surface": spans["surface"].astype("str").to_list(),
-        "label": spans["label"].astype("str").to_list(),
+        "surface": pd.Series(spans["surface"].astype("str").to_list(), dtype=object),
+        "label": pd.Series(spans["label"].astype("str").to_list(), dtype=object),
     })
-    frame["key"] = _keys(frame, languages)
+    frame["key"] = pd.Series(_keys(frame, languages), dtype=object)
+    frame = frame[_is_name(frame, languages)].reset_index(drop=True)
+    if frame.empty:
+        return _empty()
     frame = _split_coordinations(frame, languages)
     links = _link(frame, texts, languages)
     frame["cluster"] = [links.cluster[n] for n in links.nodes]
@@ -222,10 +274,142 @@ def _article_map(articles: pd.DataFrame, column: str, default: str) -> dict[str,
 def _keys(frame: pd.DataFrame, languages: dict[str, str]) -> list[str]:
     keys = []
     for aid, surface in zip(frame["article_id"], frame["surface"], strict=True):
-        key = normalise_name(surface, language=languages.get(aid, "fr"))
+        language = languages.get(aid, "fr")
+        if language == "fr":  # "de France" is France; "Des Moines" keeps its capital
+            surface = _KEY_PREPOSITION.sub("", surface.strip(), count=1) or surface
+        key = normalise_name(surface, language=language)
         # Junk with no name-like character ("«»") keeps a key of its own, so it merges nothing.
         keys.append(key or "#" + _SPACES.sub(" ", surface.strip().casefold()))
     return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule 0: what is not a name
+
+# Functions and ranks: a span that starts with one ("ministre de la Santé", "Premier ministre",
+# "porte-parole du gouvernement") names a role, not someone; before a name the title is dropped
+# instead ("le ministre Jean Dupont" → "Jean Dupont", `_TITLE`).
+_ROLE_NOUNS = frozenset({
+    *_TITLES, "ministres", "présidents", "présidentes", "président-candidat", "secrétaire",
+    "secrétaires", "porte-parole", "directeur", "directrice", "directeurs", "chef", "cheffe",
+    "chefs", "maire", "maires", "députés", "sénateurs", "gouverneur", "gouverneurs", "juge",
+    "juges", "procureur", "procureure", "ambassadeur", "ambassadrice", "commissaire", "préfet",
+    "préfète", "recteur", "rectrice", "candidat", "candidate", "conseiller", "conseillère",
+    "chancelier", "chancelière", "vice-président", "vice-présidente", "dg", "secretary",
+    "spokesman", "spokeswoman", "spokesperson", "governor", "mayor", "chancellor", "chairman",
+    "chairwoman",
+})
+_ROLE_LEADS = frozenset({"premier", "première", "vice", "ancien", "ancienne", "ex", "former",
+                         "prime", "deputy", "nouveau", "nouvelle", "futur", "future"})
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+
+
+def non_name_reason(surface: str, label: str, *, language: str = "fr",
+                    places: Collection[str] = ()) -> str | None:
+    """Return why a recognised span is not a name, or None when it may be one.
+
+    - `role`: it names a function ("ministre de la Santé", "Premier ministre", "le PDG d'X");
+    - `demonym`: a nationality or inhabitant word ("Français", "Américains", "Grecs"): a
+      capitalised French adjective sharing its stem with a place in `places` (folded keys);
+    - `common noun`: a person that is the plural of a common noun ("Gilets" of "gilets jaunes").
+
+    The word classes come from the French lemmatizer tables (`pipeline.wordforms`); lower-case
+    spans are judged by `resolve_entities`, which can see whether the corpus capitalises them.
+    """
+    text = display_name(surface, language=language)
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    first = words[0].lower()
+    if first in _ROLE_NOUNS or (first in _ROLE_LEADS and len(words) > 1
+                                and words[1].lower() in _ROLE_NOUNS):
+        return "role"
+    if language != "fr" or len(words) != 1 or text != words[0] or not text[0].isupper():
+        return None
+    word = text.lower()
+    if not text[1:].islower():
+        return None
+    if wordforms.is_a(word, "adj") and _fold(word) not in _territories("fr"):
+        demonym = _DEMONYM.match(_fold(word))
+        if demonym:
+            stem = demonym.group(1)
+            size = min(len(stem), max(4, len(stem) - 1), _PLACE_PREFIX)
+            begins = _prefixes(places).get(stem[:size], ())
+            # A place that begins with the word itself names the place ("Corse", "Corse-du-Sud").
+            if any(not place.startswith(_fold(word)) for place in begins):
+                return "demonym"
+    if label == "PER" and word[-1] in "sx" and any(
+            lemma != word for lemma in wordforms.lemmas(word)) and (
+            wordforms.is_a(word, "noun") or wordforms.is_a(word, "adj")):
+        return "common noun"
+    return None
+
+
+# French demonym endings on a folded word: américain-s, franç-ais, chin-ois, syr-iens, grec-s,
+# belg-es. The stem must begin a place name: "Royal" has no such ending, "Orange" no such place.
+_DEMONYM = re.compile(r"^(\w{3,}?)(?:ais|ois|ains?|aines?|iens?|iennes?|eens?|eennes?|ans?|anes?"
+                      r"|ols?|oles?|ins?|ines?|ites?|ands?|andes?|cs?|es?|aises?|oises?)$")
+_PLACE_PREFIX = 8
+
+
+def _prefixes(places: Collection[str]) -> dict[str, list[str]]:
+    """Every 3- to 8-letter beginning of the place names → the places (cached on the
+    collection's identity: one corpus, one table)."""
+    key = id(places)
+    cached = _PREFIX_CACHE.get(key)
+    if cached is None or cached[0] is not places:
+        prefixes: dict[str, list[str]] = defaultdict(list)
+        for place in places:
+            for n in range(3, min(len(place), _PLACE_PREFIX) + 1):
+                prefixes[place[:n]].append(place)
+        _PREFIX_CACHE.clear()
+        _PREFIX_CACHE[key] = (places, prefixes)
+        return prefixes
+    return cached[1]
+
+
+_PREFIX_CACHE: dict[int, tuple[Collection[str], dict[str, list[str]]]] = {}
+
+
+@lru_cache(maxsize=4)
+def _territories(language: str) -> frozenset[str]:
+    """Folded names of the world's countries and regions (Unicode CLDR, through Babel)."""
+    try:
+        from babel import Locale
+
+        names = set(Locale.parse(language).territories.values())
+    except (ImportError, ValueError):
+        return frozenset()
+    return frozenset(_fold(n) for n in names)
+
+
+def _is_name(frame: pd.DataFrame, languages: dict[str, str]) -> pd.Series:
+    """True for the rows whose span may be a name (see `non_name_reason`).
+
+    A span with no capital letter ("commission européenne", "l'état") is a common noun unless
+    the corpus writes the same name with a capital elsewhere, then it is that name.
+    """
+    capitalised = {key for key, surface in zip(frame["key"], frame["surface"], strict=True)
+                   if any(ch.isupper() for ch in surface)}
+    places = set(_territories("fr")) | set(_territories("en"))
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, label in zip(frame["key"], frame["label"], strict=True):
+        labels[key][label] += 1
+    places |= {k for k, c in labels.items() if majority_label(c.elements()) == "LOC"}
+    frozen = frozenset(places)
+    reasons: dict[tuple[str, str, str], str | None] = {}
+    keep = []
+    for aid, surface, label, key in zip(frame["article_id"], frame["surface"], frame["label"],
+                                        frame["key"], strict=True):
+        if key not in capitalised and not key.startswith("#"):
+            keep.append(False)
+            continue
+        language = languages.get(aid, "fr")
+        if (surface, label, language) not in reasons:
+            reasons[(surface, label, language)] = non_name_reason(
+                surface, label, language=language, places=frozen)
+        keep.append(reasons[(surface, label, language)] is None)
+    return pd.Series(keep, index=frame.index, dtype="bool")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,10 +549,83 @@ def _short_forms(full_names: Iterable[str]) -> tuple[dict[str, set[str]], dict[s
 
 @dataclass(frozen=True)
 class _Links:
-    nodes: list[Node]  # per row: ("n", key), or ("s", article_id, key) for a short form
+    nodes: list[Node]  # per row: ("n", key), ("s", article_id, key) for a short form, or
+    #                    ("s", article_id, key, start) for one shared by several people there
     cluster: dict[Node, Node]  # node → its cluster
     head: dict[Node, str]  # cluster → the key its name comes from
     rule: dict[Node, str]  # node → the rule that joined it to its cluster's head
+
+
+@dataclass
+class _ShortForms:
+    """Short key → the longer keys it may stand for, per rule (see the module doc)."""
+
+    tables: dict[str, dict[str, set[str]]]  # rule → short key → long keys, within an article
+    corpus_tables: dict[str, dict[str, set[str]]]  # the same across the corpus, when only one
+    targets: set[str]  # keys that short forms link to
+
+
+def _short_form_tables(frame: pd.DataFrame, names: dict[str, _Name],
+                       texts: dict[str, str], languages: dict[str, str]) -> _ShortForms:
+    """Return what each short form (surname, first name, initial, acronym...) may stand for."""
+    people = {k for k, n in names.items() if len(k.split()) >= 2 and n.is_person
+              and not k.startswith("#")}
+    # "B. Obama": an initial and a surname, a short form of the full name.
+    initialled = {k for k in people if len(k.split()[0]) == 1}
+    full = people - initialled
+    # A full name that is itself the tail of a longer one ("Le Pen" in "Marine Le Pen"), its
+    # head, or its beginning ("Ana Pastor" of "Ana Pastor García") is a short form, not a target.
+    tails, heads = _short_forms(full)
+    beginnings: dict[str, set[str]] = defaultdict(set)
+    for key in full:
+        tokens = key.split()
+        for n in range(2, len(tokens)):
+            if " ".join(tokens[:n]) in full:
+                beginnings[" ".join(tokens[:n])].add(key)
+    people_targets = full - set(tails) - set(heads) - set(beginnings)
+    surnames, first_names = _short_forms(people_targets)
+    # "Pastor" for "Ana Pastor García" when the corpus also writes "Ana Pastor".
+    for beginning, longer in beginnings.items():
+        tokens = beginning.split()
+        surnames[" ".join(tokens[1:])] |= longer & people_targets
+    by_rest: dict[str, set[str]] = defaultdict(set)
+    for key in people_targets:
+        tokens = key.split()
+        by_rest[" ".join(tokens[1:])].add(key)
+    initials = {k: {t for t in by_rest.get(" ".join(k.split()[1:]), set())
+                    if t[0] == k[0]} for k in initialled}
+
+    # Organisations: "Assemblée" for "Assemblée nationale", "Conseil de sécurité" for "Conseil de
+    # sécurité de l'ONU": a name made of ordinary words that begins exactly one longer name.
+    surface_of = dict(zip(frame["key"], frame["surface"], strict=False))
+    things = {k for k, n in names.items() if not n.is_person and n.label != "LOC"
+              and not k.startswith("#")}
+    long_things = {k for k in things if len(k.split()) >= 2}
+    generic = {k for k in things if _ordinary_words(str(surface_of[k]), languages)}
+    head_nouns: dict[str, set[str]] = defaultdict(set)
+    for key in long_things:
+        tokens = key.split()
+        for n in range(1, len(tokens)):
+            prefix = " ".join(tokens[:n])
+            if prefix in generic and tokens[n - 1] not in _STOPWORDS:
+                head_nouns[prefix].add(key)
+    thing_targets = {k for k, n in names.items() if not n.is_person and len(k.split()) >= 2
+                     and not k.startswith("#")}
+    acronyms, defined = _acronym_table(frame, texts, languages, names, surface_of, thing_targets)
+    return _ShortForms(
+        tables={"first-name": first_names, "surname": surnames, "initial": initials,
+                "short-name": dict(beginnings), "head": dict(head_nouns), "acronym": acronyms},
+        corpus_tables={"surname": surnames, "initial": initials, "short-name": dict(beginnings),
+                       "acronym": defined},
+        targets=people_targets | thing_targets,
+    )
+
+
+def _ordinary_words(surface: str, languages: dict[str, str]) -> bool:
+    """True when every word of the name is an ordinary French word ("Conseil de sécurité")."""
+    words = _WORD.findall(display_name(surface))
+    return bool(words) and not _looks_like_acronym(surface) and all(
+        w.lower() in _STOPWORDS or wordforms.is_word(w.lower()) for w in words)
 
 
 def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str]) -> _Links:
@@ -376,32 +633,70 @@ def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str])
     names: dict[str, _Name] = {}
     for key, labels in frame.groupby("key")["label"]:
         names[str(key)] = _Name(len(labels), Counter(labels))
-
-    # Full names of people; a full name that is itself the tail of a longer one ("Le Pen" in
-    # "Marine Le Pen") is a short form, not a target.
-    people = {k for k, n in names.items() if len(k.split()) >= 2 and n.is_person
-              and not k.startswith("#")}
-    tails, heads = _short_forms(people)
-    targets = people - set(tails) - set(heads)
-    surnames, first_names = _short_forms(targets)
-    acronyms = _acronym_definitions(frame, texts, languages, names)
-    scoped = (set(surnames) | set(first_names) | {acro for _, acro, _ in acronyms}) - targets
-
+    forms = _short_form_tables(frame, names, texts, languages)
+    scoped = {k for table in forms.tables.values() for k, v in table.items() if v}
+    present: dict[str, set[str]] = defaultdict(set)
+    for aid, key in zip(frame["article_id"], frame["key"], strict=True):
+        if key in forms.targets:
+            present[aid].add(key)
+    # A name that is a target elsewhere is a short form only where its longer name is written:
+    # "Assemblée nationale" beside "Assemblée nationale du Québec".
+    heads = forms.tables["head"]
+    local_heads = {(aid, key) for aid, keys in present.items() for key in keys
+                   if heads.get(key, set()) & keys}
+    scoped -= forms.targets
+    shared = {  # (article, short form) borne by several people there: decided mention by mention
+        (aid, key) for aid, key in zip(frame["article_id"], frame["key"], strict=True)
+        if key in scoped and len(_bearers(forms, key, present[aid])) > 1
+    }
     nodes: list[Node] = [
-        ("s", aid, key) if key in scoped else ("n", key)
-        for aid, key in zip(frame["article_id"], frame["key"], strict=True)
+        (("s", aid, key, int(start)) if (aid, key) in shared else ("s", aid, key))
+        if key in scoped or (aid, key) in local_heads
+        else ("n", key)
+        for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True)
     ]
     uf = _UnionFind()
+    for key in forms.targets:  # what short forms link to, even where only short forms remain
+        uf.add(("n", key))
     for node in nodes:
         uf.add(node)
 
-    for rare, target in _fuzzy_pairs({k: n for k, n in names.items() if k not in scoped}):
+    together = _seen_together(frame)
+    surfaces = {str(k): display_name(str(v)) for k, v in zip(frame["key"], frame["surface"],
+                                                             strict=True)}
+    for rare, target in _fuzzy_pairs({k: n for k, n in names.items() if k not in scoped},
+                                     together, surfaces):
         uf.union(("n", rare), ("n", target), "fuzzy")
-    for rare, target in _fuzzy_people(frame, names, people - scoped):
+    people = {k for k in forms.targets if names[k].is_person}
+    for rare, target in _fuzzy_people(frame, names, people):
         uf.union(("n", rare), ("n", target), "fuzzy")
 
-    _link_short_forms(frame, nodes, uf, names, targets, surnames, first_names, acronyms)
+    _link_short_forms(frame, nodes, uf, names, forms, present)
     return _heads_and_rules(uf, nodes, names)
+
+
+def _bearers(forms: _ShortForms, key: str, local: set[str]) -> set[str]:
+    """The people of an article a first name or surname may stand for."""
+    return (forms.tables["surname"].get(key, set()) | forms.tables["first-name"].get(key, set())
+            ) & local
+
+
+def _seen_together(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    """Pairs of keys written in the same sentence: two names, not one name spelt two ways."""
+    pairs: set[tuple[str, str]] = set()
+    for keys in _group(zip(frame["article_id"], frame["sentence_id"], strict=True),
+                       frame["key"]).values():
+        if 1 < len(keys) <= 50:  # a sentence listing more is a table, not prose
+            pairs.update((a, b) for a in keys for b in keys if a < b)
+    return pairs
+
+
+def _group(groups: Iterable[Hashable], keys: Iterable[str]) -> dict[Hashable, list[str]]:
+    """The distinct keys of each group, in order of appearance (a fast groupby-unique)."""
+    out: dict[Hashable, dict[str, None]] = defaultdict(dict)
+    for group, key in zip(groups, keys, strict=True):
+        out[group][key] = None
+    return {group: list(keys) for group, keys in out.items()}
 
 
 def _link_short_forms(
@@ -409,26 +704,20 @@ def _link_short_forms(
     nodes: list[Node],
     uf: _UnionFind,
     names: dict[str, _Name],
-    targets: set[str],
-    surnames: dict[str, set[str]],
-    first_names: dict[str, set[str]],
-    acronyms: list[tuple[str, str, str]],
+    forms: _ShortForms,
+    present: dict[str, set[str]],
 ) -> None:
-    """Rules 4 and 5: bare surnames, first names and acronyms, in the article then the corpus."""
-    present: dict[str, set[str]] = defaultdict(set)
-    for aid, key in zip(frame["article_id"], frame["key"], strict=True):
-        if key in targets:
-            present[aid].add(key)
-    local_acronyms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    corpus_acronyms: dict[str, set[str]] = defaultdict(set)
-    for aid, acro, expansion in acronyms:
-        local_acronyms[(aid, acro)].add(expansion)
-        corpus_acronyms[acro].add(expansion)
-
+    """Rules 4 and 5: short forms, in the article then the corpus (see the module doc)."""
+    tables = forms.tables
+    positions: dict[str, list[tuple[int, str]]] = defaultdict(list)  # article → (start, target)
+    for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True):
+        if key in forms.targets:
+            positions[aid].append((int(start), key))
     scoped_labels: dict[Node, list[str]] = defaultdict(list)
     for node, label in zip(nodes, frame["label"], strict=True):
         if node[0] == "s":
             scoped_labels[node].append(label)
+    places = _territories("fr") | _territories("en")
 
     def best(keys: set[str]) -> dict[Node, tuple[str, int]]:
         """Root → the most mentioned of `keys` in that cluster."""
@@ -440,22 +729,34 @@ def _link_short_forms(
         return out
 
     unresolved: dict[str, Node] = {}
-    for node in sorted(scoped_labels, key=str):
+    # Longer short forms first: "Conseil de sécurité" joins its long name before "Conseil" looks.
+    for node in sorted(scoped_labels, key=lambda n: (-len(str(n[2])), str(n))):
         aid, key = str(node[1]), str(node[2])
-        candidates: dict[Node, tuple[str, str]] = {}  # root → (rule, target key)
+        label = majority_label(scoped_labels[node])
         local = present.get(aid, set())
-        if majority_label(scoped_labels[node]) != "LOC":  # "Paris" is not Paris Hilton
-            for rule, table in (("first-name", first_names), ("surname", surnames)):
+        candidates: dict[Node, tuple[str, str]] = {}  # root → (rule, target key)
+        if len(node) == 4:  # several people here bear it: the only one introduced before it
+            bearers = _bearers(forms, key, local)
+            before = {uf.find(("n", t)): t for s, t in sorted(positions[aid])
+                      if s < cast(int, node[3]) and t in bearers}
+            if len(before) == 1:
+                (target,) = before.values()
+                rule = "surname" if target in tables["surname"].get(key, ()) else "first-name"
+                candidates[uf.find(("n", target))] = (rule, target)
+        else:
+            for rule, table in tables.items():
+                if rule == "first-name" and label == "LOC":  # "Paris" is not Paris Hilton
+                    continue
+                if rule == "surname" and label == "LOC" and key in places:
+                    continue
                 for root, (target, _) in best(table.get(key, set()) & local).items():
-                    candidates[root] = (rule, target)
-        for root, (target, _) in best(local_acronyms.get((aid, key), set())).items():
-            candidates[root] = ("acronym", target)
-        if not candidates:
-            if names[key].label == "PER":
-                for root, (target, _) in best(surnames.get(key, set())).items():
-                    candidates[root] = ("surname", target)
-            for root, (target, _) in best(corpus_acronyms.get(key, set())).items():
-                candidates.setdefault(root, ("acronym", target))
+                    candidates.setdefault(root, (rule, target))
+            if not candidates:
+                for rule, table in forms.corpus_tables.items():
+                    if rule == "surname" and names[key].label != "PER":
+                        continue
+                    for root, (target, _) in best(table.get(key, set())).items():
+                        candidates.setdefault(root, (rule, target))
         if len(candidates) == 1:
             rule, target = next(iter(candidates.values()))
             uf.union(node, ("n", target), rule)
@@ -475,7 +776,7 @@ def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name])
     rules: dict[Node, str] = {}
     for root, members in clusters.items():
         first = min(members, key=lambda n: _head_rank(n, names))
-        head[root] = str(first[-1])
+        head[root] = _node_key(first)
         rules[first] = "same-name"
         queue = deque([first])
         while queue:
@@ -490,9 +791,13 @@ def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name])
     return _Links(nodes=nodes, cluster=cluster, head=head, rule=rules)
 
 
+def _node_key(node: Node) -> str:
+    return str(node[1] if node[0] == "n" else node[2])
+
+
 def _head_rank(node: Node, names: dict[str, _Name]) -> tuple[int, int, int, int, str]:
     """Sort key: the cluster's head is its most mentioned full name (not a bare short form)."""
-    key = str(node[-1])
+    key = _node_key(node)
     return (node[0] != "n", -names[key].count, -len(key.split()), -len(key), str(node))
 
 
@@ -500,7 +805,8 @@ def _head_rank(node: Node, names: dict[str, _Name]) -> tuple[int, int, int, int,
 # Rule 3: near-identical spellings
 
 
-def _fuzzy_pairs(names: dict[str, _Name]) -> list[tuple[str, str]]:
+def _fuzzy_pairs(names: dict[str, _Name], together: Collection[tuple[str, str]] = (),
+                 surfaces: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Return (rare spelling, more frequent name) pairs that are safe to merge."""
     buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
     for key in names:
@@ -519,7 +825,8 @@ def _fuzzy_pairs(names: dict[str, _Name]) -> list[tuple[str, str]]:
             (distance, -names[other].count, other)
             for other, distance, _ in matches
             if distance <= (2 if min(len(key), len(other)) >= 12 else 1)
-            and _rarer(key, other, names) and _fuzzy_safe(key, other, names) is None
+            and _rarer(key, other, names)
+            and _fuzzy_safe(key, other, names, together=together, surfaces=surfaces) is None
         ]
         if options:
             pairs.append((key, min(options)[2]))
@@ -533,8 +840,9 @@ def _fuzzy_people(
     and surnames two edits apart at most ("Sam Altam" beside "Sam Altman"): a typo, since an
     article does not name two people that alike."""
     pairs = []
-    seen = frame[frame["key"].isin(people)].groupby("article_id")["key"].unique()
-    for keys in seen:
+    rows = [(a, k) for a, k in zip(frame["article_id"], frame["key"], strict=True) if k in people]
+    seen = _group([a for a, _ in rows], [k for _, k in rows])
+    for keys in seen.values():
         for a in keys:
             ta = a.split()
             for b in keys:
@@ -554,17 +862,32 @@ def _rarer(key: str, other: str, names: dict[str, _Name]) -> bool:
     return (a, key) < (b, other)
 
 
-def _fuzzy_safe(a: str, b: str, names: dict[str, _Name]) -> str | None:
-    """Return why two close spellings must not be merged automatically, or None if they may."""
+def _fuzzy_safe(a: str, b: str, names: dict[str, _Name], *,
+                together: Collection[tuple[str, str]] = (),
+                surfaces: dict[str, str] | None = None) -> str | None:
+    """Return why two close spellings must not be merged automatically, or None if they may.
+
+    `together` holds the pairs of keys written in one sentence; `surfaces` a form as written of
+    each key (accents included), to tell ordinary words apart ("ministre"/"ministère").
+    """
     if min(len(a.replace(" ", "")), len(b.replace(" ", ""))) < FUZZY_MIN_LENGTH:
         return "short name"
     if a[0] != b[0]:
         return "different first letter"
     if re.findall(r"\d+", a) != re.findall(r"\d+", b):
         return "different numbers"
+    if _symbols(a) != _symbols(b):
+        return "different symbols"  # "Google+"/"Google", "Canal+"/"Canal"
+    if (min(a, b), max(a, b)) in together:
+        return "written side by side"  # "Cagnes, Cannes et Mandelieu"
+    if surfaces and a in surfaces and b in surfaces and _different_words(surfaces[a],
+                                                                       surfaces[b]):
+        return "different words"
     na, nb = names.get(a), names.get(b)
     if na is None or nb is None:
         return None
+    if (na.label == nb.label == "LOC" and len(a) == len(b) and not _confusable(a, b)):
+        return "two places"  # a place one letter from another is another place (Gambie/Zambie)
     ta, tb = a.split(), b.split()
     if (na.is_person or nb.is_person) and len(ta) >= 2 and len(tb) >= 2 and ta[0] != tb[0]:
         return "different first names"
@@ -574,6 +897,18 @@ def _fuzzy_safe(a: str, b: str, names: dict[str, _Name]) -> str | None:
     if low > max(2, high // 3):
         return "both frequent"
     return None
+
+
+def _symbols(key: str) -> list[str]:
+    return sorted(ch for ch in key if not ch.isalnum() and not ch.isspace())
+
+
+def _different_words(a: str, b: str) -> bool:
+    """True when two spellings differ by words that are both ordinary French words."""
+    wa, wb = _WORD.findall(a.lower()), _WORD.findall(b.lower())
+    pairs = [(x, y) for x, y in zip(wa, wb, strict=False) if x != y]
+    return (len(wa) == len(wb) and bool(pairs)
+            and all(wordforms.is_word(x) and wordforms.is_word(y) for x, y in pairs))
 
 
 def _confusable(a: str, b: str) -> bool:
@@ -597,6 +932,7 @@ _STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "au", "
 _PAREN_AFTER = re.compile(r"\s*\(\s*([^()\n]{1,80}?)\s*\)")
 
 
+@lru_cache(maxsize=200_000)
 def _looks_like_acronym(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters)
@@ -604,6 +940,7 @@ def _looks_like_acronym(text: str) -> bool:
             and 2 * upper >= len(letters))
 
 
+@lru_cache(maxsize=200_000)
 def _initials_match(acronym: str, expansion: str) -> bool:
     """True when the acronym's letters are the initials of the expansion's (main) words."""
     letters = _fold(acronym).replace(" ", "").upper()
@@ -616,12 +953,50 @@ def _initials_match(acronym: str, expansion: str) -> bool:
     return letters in (every, main)
 
 
-def _acronym_definitions(
-    frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str], names: dict[str, _Name]
-) -> list[tuple[str, str, str]]:
-    """Return (article, acronym key, expansion key) for each "Expansion (ACR)" or "ACR (Expansion)"
-    written in an article, when both are names found by the recogniser."""
-    found = set()
+def _abbreviates(short: str, long: str) -> bool:
+    """True when the letters of `short` appear in order in `long`, the first one beginning a word
+    (Schwartz & Hearst, 2003): "Febelfin" for "Fédération belge du secteur financier"."""
+    letters = [ch for ch in _fold(short) if ch.isalnum()]
+    text = _fold(long)
+    if len(letters) < 2 or not text:
+        return False
+    j = len(text) - 1
+    for i in range(len(letters) - 1, -1, -1):
+        while j >= 0 and (text[j] != letters[i]
+                          or (i == 0 and j > 0 and text[j - 1].isalnum())):
+            j -= 1
+        if j < 0:
+            return False
+        j -= 1
+    return True
+
+
+def _defines(short: str, long: str, long_name: _Name | None) -> bool:
+    """True when "long (short)" written in a text defines `short` as an abbreviation of `long`.
+
+    The initials ("OMS"), the letters in order ("Febelfin"), or an upper-case acronym after the
+    name of an organisation, which translated names need ("Parti socialiste (PASOK)"); never
+    after a person or a place ("Jean Dupont (UMP)", "Paris (AFP)"), and beginning with the same
+    letter.
+    """
+    if " " in short.strip() or len(long.split()) < 2:
+        return False
+    if _initials_match(short, long) or (short[:1].isupper() and _abbreviates(short, long)):
+        return True
+    letters = [ch for ch in short if ch.isalpha()]
+    return (_looks_like_acronym(short) and all(ch.isupper() for ch in letters)
+            and _fold(short)[:1] == _fold(long)[:1]
+            and long_name is not None and not long_name.is_person and long_name.label != "LOC")
+
+
+def _acronym_table(
+    frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str],
+    names: dict[str, _Name], surface_of: dict[str, str], targets: set[str],
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Return ({acronym: names it may abbreviate in an article}, {acronym: names the corpus
+    defines it as}): definitions "Expansion (ACR)" / "ACR (Expansion)" written in a text, and,
+    within an article, a name whose initials spell the acronym ("HRW", "Human Rights Watch")."""
+    defined: dict[str, set[str]] = defaultdict(set)
     for row in frame.itertuples(index=False):
         text = texts.get(row.article_id, "")
         language = languages.get(row.article_id, "fr")
@@ -633,12 +1008,25 @@ def _acronym_definitions(
                 else None
             pairs = [(after.group(1), row.surface), (row.surface, after.group(1))] if after else []
         for acronym, expansion in pairs:
-            if _looks_like_acronym(acronym) and _initials_match(acronym, expansion):
-                acro = normalise_name(acronym, language=language)
-                full = normalise_name(expansion, language=language)
-                if acro in names and full in names and acro != full:
-                    found.add((row.article_id, acro, full))
-    return sorted(found)
+            acro = normalise_name(acronym, language=language)
+            full = normalise_name(expansion, language=language)
+            if (acro in names and full in targets and acro != full
+                    and _defines(acronym, expansion, names.get(full))):
+                defined[acro].add(full)
+    local: dict[str, set[str]] = defaultdict(set)
+    for acro, fulls in defined.items():
+        local[acro] |= fulls
+    acronyms = {k for k in names if k in surface_of and _looks_like_acronym(surface_of[k])}
+    for keys in _group(frame["article_id"], frame["key"]).values():
+        here = [k for k in keys if k in acronyms]
+        if not here:
+            continue
+        long_names = [k for k in keys if k in targets]
+        for acro in here:
+            for full in long_names:
+                if _initials_match(surface_of[acro], surface_of[full]):
+                    local[acro].add(full)
+    return dict(local), dict(defined)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from pipeline import schema, textnorm
+from pipeline import schema, textnorm, wordforms
 
 DATA = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("fr", "en")
@@ -76,6 +75,10 @@ _LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
 _LESS_NOT = {"fr": {("au", "moins"), ("à", "moins"), ("du", "moins")}, "en": {("at", "least")}}
 _CONTRAST = {"fr": {"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
              "en": {"but", "however", "yet", "nevertheless"}}
+# A noun the raters scored weakly (|valence| < 0.9 on VADER's ±4 scale) names a topic in news
+# ("valeur", "problème", "repli"), it does not judge it; adjectives, verbs and strongly rated
+# nouns ("faillite", "succès") still count.
+WEAK_NOUN = 0.9
 NEG_WINDOW = 6  # words a negation reaches, within its clause
 CLAUSE_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "«", "»", "“", "”", '"', "–", "—",
                 "…", "et", "mais", "car", "or", "and", "but", "because", "que", "qui", "which",
@@ -102,6 +105,7 @@ class Token:
     text: str  # as written
     norm: str  # lower case, straight apostrophe
     lemma: str | None = None
+    name: bool = False  # capitalised inside the sentence, or part of a hyphenated compound
 
 
 @dataclass(frozen=True)
@@ -152,28 +156,82 @@ def _split_words(text: str, language: str) -> list[str]:
 
 
 def tokenize(text: str, *, language: str = "fr") -> list[Token]:
-    """Split into words and punctuation; French elisions ("n'ai", "d'OpenAI") become two words."""
+    """Split into words and punctuation; French elisions ("n'ai", "d'OpenAI") become two words.
+
+    A French word is flagged `name` when it is capitalised after the sentence's first word ("le
+    mont Maudit") or is part of a hyphenated compound ("Royaume-Uni", "lèse-majesté"): its
+    valence would be that of another word, not of the name or the compound.
+    """
     out: list[Token] = []
-    for raw in _TOKEN.findall(text.translate(_APOSTROPHES)):
+    matches = list(_TOKEN.finditer(text.translate(_APOSTROPHES)))
+    hyphens = any(h in text for h in _HYPHENS)
+    first_word = True
+    for k, match in enumerate(matches):
+        raw = match.group()
         norm = raw.lower()
+        is_word = raw[0].isalpha()
+        compound = hyphens and _in_compound(matches, k)
+        name = language == "fr" and is_word and (
+            compound or (not first_word and raw[0].isupper()))
+        first_word = first_word and not is_word
         if language == "fr" and norm not in _KEEP_WHOLE:
             m = _ELIDED.match(norm)
             if m:
                 cut = len(m.group(1))
                 out.append(Token(raw[:cut], m.group(1)))
                 raw, norm = raw[cut:], norm[cut:]
-        out.append(Token(raw, norm))
+                name = compound or (raw[:1].isupper() and len(out) > 1)
+        out.append(Token(raw, norm, name=name))
     return out
 
 
+_HYPHENS = {"-", "‐", "‑"}
+# Pronouns after a verb joined by a hyphen are not a compound: "regrette-t-il", "dit-elle".
+_INVERTED = {"t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "le", "la",
+             "les", "lui", "leur", "moi", "toi", "y", "en", "ce", "là", "ci"}
+
+
+def _in_compound(matches: Sequence[re.Match[str]], k: int) -> bool:
+    """True when word k is joined by a hyphen to a word (not an inverted pronoun)."""
+    def joined(a: int) -> bool:  # words a and a + 2 with a hyphen between, no spaces
+        return (a >= 0 and a + 2 < len(matches) and matches[a + 1].group() in _HYPHENS
+                and matches[a].end() == matches[a + 1].start()
+                and matches[a + 1].end() == matches[a + 2].start()
+                and matches[a].group()[0].isalpha() and matches[a + 2].group()[0].isalpha()
+                and matches[a + 2].group().lower() not in _INVERTED)
+    return joined(k) or (joined(k - 2) and matches[k].group().lower() not in _INVERTED)
+
+
 def _lookup(tok: Token, lex: Lexicon, language: str) -> float | None:
-    if len(tok.norm) < 2 or not tok.norm[0].isalpha():
+    if len(tok.norm) < 2 or not tok.norm[0].isalpha() or tok.name:
         return None
     if tok.norm in lex.words:
-        return lex.words[tok.norm]
-    if tok.lemma is not None and tok.lemma.lower() in lex.words:
-        return lex.words[tok.lemma.lower()]
-    return _by_suffix(tok.norm, language) if language == "fr" else None
+        valence: float | None = lex.words[tok.norm]
+    elif tok.lemma is not None and tok.lemma.lower() in lex.words:
+        valence = lex.words[tok.lemma.lower()]
+    else:
+        valence = _by_lemma(tok.norm, language) if language == "fr" else None
+    if valence and language == "fr" and abs(valence) < WEAK_NOUN and _only_a_noun(tok.norm):
+        return 0.0
+    return valence
+
+
+@lru_cache(maxsize=100_000)
+def _only_a_noun(norm: str) -> bool:
+    """True for a word that French uses only as a noun ("valeur", "problème", "repli")."""
+    return (wordforms.is_a(norm, "noun") and not wordforms.is_a(norm, "adj")
+            and not wordforms.is_a(norm, "verb"))
+
+
+@lru_cache(maxsize=100_000)
+def _by_lemma(norm: str, language: str) -> float | None:
+    """A French inflected form looked up by its lemma: the French model's lemma table first
+    ("nuisent" → "nuire"), then a small suffix table for forms it does not list."""
+    words = load_lexicon(language).words
+    for lemma in wordforms.lemmas(norm):
+        if lemma in words:
+            return words[lemma]
+    return _by_suffix(norm, language)
 
 
 @lru_cache(maxsize=100_000)
@@ -298,39 +356,23 @@ def score_text(text: str, *, language: str = "fr") -> Scored:
     return score_tokens(tokenize(text, language=language), language=language)
 
 
-def _spacy_scorer(nlp: Any) -> Callable[[list[str]], list[list[Token]]]:
-    def run(texts: list[str]) -> list[list[Token]]:
-        return [[Token(t.text, t.text.translate(_APOSTROPHES).lower(), t.lemma_ or None)
-                 for t in doc] for doc in nlp.pipe(texts, batch_size=256)]
-    return run
-
-
-def score_sentences(sentences: pd.DataFrame, articles: pd.DataFrame, *, nlp: Any = None
-                    ) -> pd.DataFrame:
+def score_sentences(sentences: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Return `sentences` with `sentiment` in [-1, 1] and the `sentiment_terms` behind it.
 
-    Sentences of articles in a language without a lexicon get nulls, not a fake 0. With `nlp`
-    (a spaCy pipeline with a lemmatizer, for the articles in its language), words missing from the
-    lexicon are looked up by lemma; without it a small French suffix table does that job, at a
-    fraction of the cost.
+    Sentences of articles in a language without a lexicon get nulls, not a fake 0. Words missing
+    from the lexicon are looked up by lemma (`pipeline.wordforms`: the French model's tables,
+    without running the model). Each sentence is tokenised and scored in turn (streaming), so
+    memory holds the scores, never every sentence's tokens.
     """
     out = sentences.copy()
     meta = _article_texts(articles)
     scores: list[float | None] = [None] * len(out)
     terms: list[str | None] = [None] * len(out)
-    pending: dict[str, list[tuple[int, str]]] = {}
-    for k, (aid, start, end) in enumerate(
-            zip(out["article_id"], out["start"], out["end"], strict=True)):
+    rows = zip(out["article_id"], out["start"], out["end"], strict=True)
+    for k, (aid, start, end) in enumerate(rows):
         text, language = meta.get(aid, ("", None))
         if language in LANGUAGES:
-            pending.setdefault(language, []).append((k, text[int(start) : int(end)]))
-    for language, items in pending.items():
-        if nlp is not None and getattr(nlp, "lang", None) == language:
-            tokenised = _spacy_scorer(nlp)([t for _, t in items])
-        else:
-            tokenised = [tokenize(t, language=language) for _, t in items]
-        for (k, _), toks in zip(items, tokenised, strict=True):
-            result = score_tokens(toks, language=language)
+            result = score_text(text[int(start) : int(end)], language=language)
             scores[k], terms[k] = result.score, result.terms_text
     out["sentiment"] = pd.Series(scores, index=out.index, dtype="float64")
     out["sentiment_terms"] = pd.Series(terms, index=out.index, dtype="str")

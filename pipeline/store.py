@@ -3,14 +3,23 @@
 A build writes into a hidden sibling directory and swaps it in with two renames, so a build
 killed at any moment leaves the previous dataset readable (if it dies between the two renames,
 the next read puts the previous dataset back). The analyst's `curation.csv` is carried over.
+
+Writers take a lock on the folder holding the datasets, so two builds into one `--out` take
+turns instead of tripping over each other's renames. Whatever a killed build left behind
+(`.NAME.building-*`, `.NAME.previous`) is removed by the next build or read that gets the lock:
+while no writer holds it, no build is in progress, so those folders are stale.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +33,20 @@ CACHE_TABLE = "spans"  # raw NER spans, kept so a rebuild re-annotates only chan
 CURATION_FILE = "curation.csv"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.csv"
+# Row order of each Parquet file, so that the dashboard's engine (DuckDB) skips row groups by
+# their min/max statistics: mentions by entity then article (an entity's page reads a few row
+# groups), articles by publication date (a date range reads only its months), the rest by
+# article. ROW_GROUP_SIZE keeps groups small enough to skip, large enough to scan fast.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "articles": ("published", "article_id"),
+    "sentences": ("article_id", "sentence_id"),
+    "mentions": ("entity_id", "article_id", "start"),
+    "entities": ("entity_id",),
+    "aliases": ("entity_id", "surface"),
+    "events": ("article_id", "start"),
+    "quotes": ("article_id", "start"),
+}
+ROW_GROUP_SIZE = 64_000
 
 
 class DatasetError(RuntimeError):
@@ -42,15 +65,98 @@ class Dataset:
         return self.tables[table]
 
 
+LOCK_WAIT_SECONDS = 120.0  # writing tables takes seconds; a longer wait means a stuck writer
+
+
 def _backup(path: Path) -> Path:
     return path.with_name(f".{path.name}.previous")
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold the writers' lock of `folder`; yield whether it is held (False: another writer).
+
+    An flock on the folder itself: no lock file to leave behind. Where the file system cannot
+    lock, proceed unlocked (as before locks existed) rather than refuse to work.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield True
+        return
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+                if time.monotonic() > deadline:
+                    raise DatasetError(
+                        f"another build has been writing into {folder} for over "
+                        f"{LOCK_WAIT_SECONDS:.0f} s; try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+            except OSError:
+                break  # no locking on this file system
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove what killed builds of `path` left; call only while holding the folder's lock."""
+    if not path.exists() and _backup(path).is_dir():
+        os.replace(_backup(path), path)  # died between the two renames: put it back
+    for leftover in path.parent.glob(f".{glob_escape(path.name)}.building-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(_backup(path), ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    """Return `name` with glob wildcards escaped (a dataset may be called `a[1]`)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
 def recover(path: Path) -> None:
-    """Put the previous dataset back if a build died between its two renames."""
+    """Put the previous dataset back if a build died between its two renames, and remove the
+    leftovers of killed builds; does nothing while another build is writing."""
     path = Path(path)
-    if not path.exists() and _backup(path).exists():
-        os.replace(_backup(path), path)
+    if not path.parent.is_dir():
+        return
+    with _folder_lock(path.parent, wait=False) as held:
+        if held:
+            _remove_leftovers(path)
+
+
+def list_datasets(root: Path) -> list[Path]:
+    """Return the datasets in folder `root`, by name: visible folders holding a manifest.
+
+    Hidden folders (a build in progress, the previous copy kept during a swap) are never
+    listed; stale ones are cleaned up, and a dataset a killed build left as `.NAME.previous`
+    is put back first.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    names = set()
+    for entry in root.iterdir():
+        name = entry.name
+        if name.startswith(".") and name.endswith(".previous"):
+            name = name[1 : -len(".previous")]
+        elif name.startswith(".") and ".building-" in name:
+            name = name[1 : name.rindex(".building-")]
+        if name and not name.startswith("."):
+            names.add(name)
+    with _folder_lock(root, wait=False) as held:
+        if held:
+            for name in names:
+                _remove_leftovers(root / name)
+    return [root / name for name in sorted(names) if (root / name / MANIFEST_FILE).is_file()]
 
 
 def write_dataset(
@@ -60,15 +166,38 @@ def write_dataset(
     *,
     spans: pd.DataFrame | None = None,
 ) -> None:
-    """Write every table, the report and the manifest to `path`, replacing it atomically."""
+    """Write every table, the report and the manifest to `path`, replacing it atomically.
+
+    Raises DatasetError when `path` is something other than a dataset (a file, or a folder with
+    other content: it is never replaced), or when another build holds the lock for too long.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    recover(path)
+    with _folder_lock(path.parent, wait=True):
+        _remove_leftovers(path)
+        _check_replaceable(path)
+        _write_locked(path, tables, manifest, spans)
+
+
+def _check_replaceable(path: Path) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise DatasetError(f"{path} exists and is not a dataset folder: choose another --out")
+    if path.is_dir() and not (path / MANIFEST_FILE).exists() and any(path.iterdir()):
+        raise DatasetError(f"{path} is a folder that is not a Revue dataset; it is left "
+                           "untouched: choose a new or empty folder for --out")
+
+
+def _write_locked(
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    manifest: dict[str, Any],
+    spans: pd.DataFrame | None,
+) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         for table in PARQUET_TABLES:
             schema.check(table, tables[table])
-            tables[table].to_parquet(tmp / f"{table}.parquet", index=False)
+            write_table(tmp / f"{table}.parquet", table, tables[table])
         schema.check("report", tables["report"])
         tables["report"].to_csv(tmp / REPORT_FILE, index=False)
         if spans is not None:
@@ -87,26 +216,55 @@ def write_dataset(
     shutil.rmtree(_backup(path), ignore_errors=True)
 
 
-def read_manifest(path: Path) -> dict[str, Any] | None:
-    """Return the manifest of the dataset at `path`, or None when there is no readable one."""
+def write_table(path: Path, table: str, frame: pd.DataFrame) -> None:
+    """Write one table as Parquet, sorted by `SORT_KEYS[table]`, in row groups of
+    `ROW_GROUP_SIZE` rows (the layout the dashboard's queries rely on to skip data)."""
+    keys = [k for k in SORT_KEYS.get(table, ()) if k in frame.columns]
+    if keys:
+        frame = frame.sort_values(keys, na_position="last", kind="stable", ignore_index=True)
+    frame.to_parquet(path, index=False, row_group_size=ROW_GROUP_SIZE)
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """Return the manifest of the dataset at `path`. Raises DatasetError saying what is wrong."""
     path = Path(path)
     recover(path)
+    file = path / MANIFEST_FILE
+    if not file.is_file():
+        raise DatasetError(
+            f"{path} is not a Revue dataset (no manifest.json): "
+            f"build one with `python -m pipeline build CORPUS --out {path}`"
+        )
     try:
-        manifest: dict[str, Any] = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DatasetError(f"{file} is not UTF-8 text: rebuild the dataset") from None
+    except json.JSONDecodeError as error:
+        raise DatasetError(f"{file} is not valid JSON ({error.msg} at line {error.lineno}, "
+                           f"column {error.colno}): rebuild the dataset") from None
+    except (OSError, RecursionError) as error:
+        raise DatasetError(f"{file} cannot be read ({type(error).__name__}): "
+                           "rebuild the dataset") from None
+    if not isinstance(manifest, dict):
+        kind = {list: "a list", str: "a string", int: "a number", float: "a number",
+                bool: "true/false", type(None): "null"}.get(type(manifest), "something else")
+        raise DatasetError(f"{file} holds {kind}, not the dataset's description (a JSON "
+                           "object): rebuild the dataset")
     return manifest
+
+
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """Return the manifest of the dataset at `path`, or None when there is no readable one."""
+    try:
+        return load_manifest(path)
+    except DatasetError:
+        return None
 
 
 def read_dataset(path: Path, *, with_spans: bool = False) -> Dataset:
     """Read a dataset directory as built, without curation. Raises DatasetError."""
     path = Path(path)
-    manifest = read_manifest(path)
-    if manifest is None:
-        raise DatasetError(
-            f"{path} is not a Revue dataset (no manifest.json): "
-            f"build one with `python -m pipeline build CORPUS --out {path}`"
-        )
+    manifest = load_manifest(path)
     if manifest.get("schema_version") != schema.SCHEMA_VERSION:
         raise DatasetError(
             f"{path} was built by another version of Revue (schema "

@@ -1,19 +1,22 @@
 """Charts: `(frame, *, options) -> go.Figure`, pure and tested on `fig.to_dict()`.
 
-One colour per entity type everywhere (TYPE_COLOURS, Okabe-Ito, readable by colour-blind
-readers); entity/article ids ride along in `customdata` so a click maps back to what was drawn;
-every title says what is counted.
+One colour per entity type everywhere (`vocab.TYPE_COLOURS`, Okabe-Ito, readable by
+colour-blind readers), one colour per entity where entities are compared; entity/article ids
+ride along in `customdata` so a click maps back to what was drawn; every title says what is
+counted. Every untrusted string (names, titles, sources) goes through `escape.plotly` (plotly
+renders a subset of HTML, links included); axis labels are cut to a fixed width so they never
+run into a neighbouring panel, the full text on hover. `with_caption` adds the line that says
+which dataset and filters a chart was drawn from (every export carries it).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,65 +26,101 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from revue_app.queries import LABELS, Freq
+from revue_app import escape
+from revue_app.vocab import (
+    ENTITY_COLOURS,
+    FREQ_NAMES,
+    LABELS,
+    SENTIMENT_COLOURS,  # noqa: F401  (re-exported: pages may still read charts.SENTIMENT_COLOURS)
+    SENTIMENT_SCALE,
+    TYPE_COLOURS,
+    TYPE_NAMES,
+    Freq,
+    fmt_day,
+    sentiment_colour,
+)
 
-TYPE_COLOURS: dict[str, str] = {
-    "PER": "#0072B2",  # blue
-    "ORG": "#E69F00",  # orange
-    "LOC": "#009E73",  # green
-    "MISC": "#CC79A7",  # pink
-}
-TYPE_NAMES: dict[str, str] = {
-    "PER": "People (PER)",
-    "ORG": "Organisations (ORG)",
-    "LOC": "Places (LOC)",
-    "MISC": "Other names (MISC)",
-}
-SENTIMENT_COLOURS = {"negative": "#C0392B", "neutral": "#95A5A6", "positive": "#1E8449"}
-SENTIMENT_SCALE = [[0.0, "#C0392B"], [0.5, "#ECF0F1"], [1.0, "#1E8449"]]
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
 FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
-FREQ_NAMES = {"D": "day", "W": "week", "M": "month"}
+TITLE_PX = 44  # the title's band at the top of every figure
+TITLE_CHARS = 80  # a longer title (a long entity name in it) wraps onto more lines
+TITLE_LINE_PX = 22
+CAPTION_PX = 17  # one line of caption under the title
+CAPTION_WIDTH = 120  # characters per caption line
+LEGEND_ROW_PX = 26  # one row of a horizontal legend
+AXIS_LABEL = 32  # characters of a name on an axis (the hover has it all)
+LEGEND_LABEL = 34  # characters of a name in a legend
 
 
-def _layout(fig: go.Figure, title: str, *, height: int | None = None, top: int = 60
+def _layout(fig: go.Figure, title: str, *, height: int | None = None, legend_rows: int = 0
             ) -> go.Figure:
-    """Apply the shared look: left-aligned title, white template, readable font."""
+    """Apply the shared look: the title (escaped here: callers pass plain text; wrapped when
+    long) pinned to the top left, white template, readable font, and room above the plot for
+    `legend_rows` rows of a horizontal legend, so a legend never covers the title."""
+    lines = textwrap.wrap(escape.decode(title), TITLE_CHARS) or [""]
+    top = TITLE_PX + TITLE_LINE_PX * (len(lines) - 1) + LEGEND_ROW_PX * legend_rows
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={"text": "<br>".join(escape.plotly(line) for line in lines), "x": 0,
+               "xanchor": "left", "xref": "container",
+               "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 14, "l": 10}},
         template="plotly_white",
         font={"family": FONT, "size": 13},
         margin={"l": 10, "r": 10, "t": top, "b": 10},
         hoverlabel={"align": "left"},
-        **({"height": height} if height else {}),
+        **({"height": height + top} if height else {}),
     )
     return fig
+
+
+def _top_legend() -> dict[str, Any]:
+    """A horizontal legend in the band between the title and the plot."""
+    return {"orientation": "h", "y": 1.0, "yanchor": "bottom", "yref": "paper", "x": 0.005,
+            "xanchor": "left", "xref": "container"}  # the whole width, not just the plot's
+
+
+def with_caption(fig: go.Figure, caption: str) -> go.Figure:
+    """Return a copy of `fig` with `caption` (plain text: dataset, filters, date) as a grey
+    subtitle under its title, wrapped, and the top margin grown to hold it: the PNG, SVG and
+    HTML exports of the figure then say what they were drawn from."""
+    lines = textwrap.wrap(escape.one_line(caption), CAPTION_WIDTH)
+    if not lines:
+        return fig
+    out = go.Figure(fig)
+    margin = out.layout.margin
+    grow = CAPTION_PX * len(lines) + 4
+    out.update_layout(
+        title={"subtitle": {"text": "<br>".join(escape.plotly(line) for line in lines),
+                            "font": {"size": 11, "color": "#6B7785"}}},
+        margin={"t": (margin.t or 0) + grow},
+    )
+    if out.layout.height:
+        out.update_layout(height=out.layout.height + grow)
+    return out
 
 
 def empty_figure(message: str, *, title: str = "") -> go.Figure:
     """Return a blank figure that says why it is blank (charts never fail on empty data)."""
     fig = go.Figure()
-    fig.add_annotation(text=html.escape(message), showarrow=False, x=0.5, y=0.5,
+    fig.add_annotation(text=escape.plotly(message), showarrow=False, x=0.5, y=0.5,
                        xref="paper", yref="paper", font={"size": 15, "color": "#666"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=250)
+    return _layout(fig, title, height=200)
 
 
-def _wrap(text: str, width: int = 70) -> str:
+def _wrap(text: object, width: int = 70) -> str:
     """Escape untrusted text for a hover label and wrap it into lines."""
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(str(text), width)) or ""
+    return "<br>".join(escape.plotly(line) for line in textwrap.wrap(escape.decode(text), width))
 
 
-def _short(text: str, width: int) -> str:
-    """Escape and shorten a label for an axis (the hover keeps the full text)."""
-    return html.escape(text if len(text) <= width else text[: width - 1] + "…")
+def _short(text: object, width: int = AXIS_LABEL) -> str:
+    """Escape and shorten a label for an axis or legend (the hover keeps the full text)."""
+    return escape.plotly(escape.shorten(text, width))
 
 
 def _fmt_day(value: object) -> str:
-    return "undated" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(
-        "%Y-%m-%d")
+    return fmt_day(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,9 +139,16 @@ def top_entities_bar(frame: pd.DataFrame, *, title: str | None = None) -> go.Fig
     labels += sorted(set(frame["label"]) - set(labels))
     cols = 2 if len(labels) > 1 else 1
     rows = math.ceil(len(labels) / cols)
+    # Names are cut to AXIS_LABEL characters, so the gap between the two columns can hold the
+    # longest label of the right-hand panels on a 720 px wide figure (wider only adds room):
+    # a long organisation name never runs over the people's bars.
+    right = [escape.shorten(n, AXIS_LABEL) for i, lab in enumerate(labels) if i % cols == 1
+             for n in frame.loc[frame["label"] == lab, "name"]]
+    gap = min(0.42, max(0.1, (7.2 * max(map(len, right), default=0) + 40) / 720))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[TYPE_NAMES.get(lab, lab)
                                                              for lab in labels],
-                        horizontal_spacing=0.22, vertical_spacing=0.1)
+                        horizontal_spacing=gap if cols > 1 else 0.2,
+                        vertical_spacing=min(0.3, 70 / (60 + rows * 200)))
     longest = 1
     for i, label in enumerate(labels):
         part = frame[frame["label"] == label].sort_values("n_mentions")
@@ -117,7 +163,7 @@ def top_entities_bar(frame: pd.DataFrame, *, title: str | None = None) -> go.Fig
                 marker={"color": TYPE_COLOURS.get(label, "#888")},
                 customdata=part["entity_id"].tolist(),
                 hovertext=[
-                    f"<b>{html.escape(n)}</b><br>{m} mentions in {a} article(s)"
+                    f"<b>{escape.plotly(n)}</b><br>{m} mentions in {a} article(s)"
                     for n, m, a in zip(part["name"], part["n_mentions"], part["n_articles"],
                                        strict=True)
                 ],
@@ -126,10 +172,11 @@ def top_entities_bar(frame: pd.DataFrame, *, title: str | None = None) -> go.Fig
             ),
             row=row, col=col,
         )
-        fig.update_yaxes(tickvals=part["entity_id"].tolist(),
-                         ticktext=[html.escape(n) for n in part["name"]], row=row, col=col)
+        fig.update_yaxes(tickvals=part["entity_id"].tolist(), automargin=True,
+                         ticktext=[_short(n) for n in part["name"]], row=row, col=col)
     fig.update_layout(clickmode="event+select", bargap=0.25)
-    return _layout(fig, title, height=120 + rows * max(160, 26 * longest))
+    # legend_rows=1: the band above the plot holds the panel titles of the first row
+    return _layout(fig, title, height=60 + rows * max(160, 26 * longest), legend_rows=1)
 
 
 def entity_bar(
@@ -147,15 +194,15 @@ def entity_bar(
         x=part[value].round(4).tolist(), y=part["entity_id"].tolist(), orientation="h",
         marker={"color": [TYPE_COLOURS.get(lab, "#888") for lab in part["label"]]},
         customdata=part["entity_id"].tolist(), name=value_label or value,
-        hovertext=[f"<b>{html.escape(str(n))}</b> ({lab})<br>{value_label or value}: {v:.3g}"
+        hovertext=[f"<b>{escape.plotly(n)}</b> ({lab})<br>{value_label or value}: {v:.3g}"
                    for n, lab, v in zip(part["name"], part["label"], part[value], strict=True)],
         hoverinfo="text",
     ))
     fig.update_layout(yaxis={"tickvals": part["entity_id"].tolist(),
-                             "ticktext": [html.escape(str(n)) for n in part["name"]]},
+                             "ticktext": [_short(n) for n in part["name"]], "automargin": True},
                       xaxis={"title": value_label or value, **_count_ticks(part[value])},
                       clickmode="event+select")
-    return _layout(fig, title, height=120 + 26 * len(part))
+    return _layout(fig, title, height=60 + 26 * len(part))
 
 
 def _count_ticks(values: pd.Series) -> dict[str, Any]:
@@ -193,17 +240,16 @@ def mentions_bar(
             x=part["n_mentions"].tolist(), y=part[key].tolist(), orientation="h",
             name=TYPE_NAMES[label], marker={"color": TYPE_COLOURS[label]},
             customdata=part[key].tolist(),
-            hovertext=[f"{html.escape(str(t))}<br>{n} {label} mentions"
+            hovertext=[f"{_wrap(t)}<br>{n} {label} mentions"
                        for t, n in zip(part[axis], part["n_mentions"], strict=True)],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack",
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+    fig.update_layout(barmode="stack", legend=_top_legend(),
                       yaxis={"categoryorder": "array", "categoryarray": cats,
                              "tickvals": cats,
-                             "ticktext": [_short(str(t), 55) for t in ticks]},
+                             "ticktext": [_short(t, 55) for t in ticks], "automargin": True},
                       xaxis={"title": "mentions"})
-    return _layout(fig, title, height=170 + 28 * len(cats), top=90)
+    return _layout(fig, title, height=80 + 28 * len(cats), legend_rows=1)
 
 
 @cache
@@ -223,41 +269,136 @@ def cloud_font() -> str | None:
     return found or None
 
 
+def _font_path() -> str:
+    from wordcloud.wordcloud import FONT_PATH
+
+    return cloud_font() or FONT_PATH
+
+
+@lru_cache(maxsize=256)
+def _font(size: int, vertical: bool) -> Any:
+    """The cloud's font at `size` px, turned for vertical words (loaded once per size)."""
+    from PIL import Image, ImageFont
+
+    return ImageFont.TransposedFont(ImageFont.truetype(_font_path(), size),
+                                    orientation=Image.Transpose.ROTATE_90 if vertical else None)
+
+
+CLOUD_MIN_PX = 13  # the smallest word, in image px (about 9 px on screen)
+CLOUD_CHARS = 30  # a longer name is cut in the cloud (whole on hover)
+CLOUD_FILL = 0.42  # share of the image the words may cover at first try
+CLOUD_TRIES = 8
+
+
+@lru_cache(maxsize=32)
+def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
+                 ) -> tuple[tuple[str, int, int, int, int, int, bool], ...]:
+    """Lay out words so that each word's *area* follows its weight: font size ∝ √weight,
+    the rarest at CLOUD_MIN_PX at least. Returns (word, font px, left, top, box width, box
+    height, vertical) per word drawn, largest first.
+
+    `wordcloud` sizes each word relative to the one before and shrinks everything after a word
+    that did not fit (and drops the rest once below its minimum size): so the cloud is laid out
+    at a first scale estimated from the words' area, then at smaller scales until every word
+    fits at its own size (or CLOUD_TRIES runs out: then the words that fit, the sizes exact).
+    """
+    from PIL import Image, ImageDraw
+    from wordcloud import WordCloud
+
+    top = max(w for _, w in items)
+    root = [(word, math.sqrt(w / top)) for word, w in items]
+    area = sum((0.6 * len(word) + 0.4) * 1.2 * f * f for word, f in root)
+    # no word wider than 80 % of the image (glyphs are ~0.6 em wide on average)
+    widest = max((0.6 * len(word) + 0.4) * f for word, f in root)
+    scale = min(math.sqrt(CLOUD_FILL * width * height / max(area, 1e-9)), 0.3 * height,
+                0.8 * width / widest)
+    layout: list = []
+    expected: dict[str, int] = {}
+    for _ in range(CLOUD_TRIES):
+        scale = max(scale, CLOUD_MIN_PX)
+        weights = {word: max(f, CLOUD_MIN_PX / scale) for word, f in root}
+        expected = {word: max(CLOUD_MIN_PX, round(scale * f)) for word, f in weights.items()}
+        cloud = WordCloud(width=width, height=height, relative_scaling=1, random_state=7,
+                          max_font_size=round(scale), min_font_size=CLOUD_MIN_PX - 1,
+                          prefer_horizontal=0.9, max_words=len(weights), margin=2,
+                          collocations=False, font_path=_font_path())
+        layout = cloud.generate_from_frequencies(weights).layout_
+        exact = all(abs(size - expected[word]) <= max(1, 0.04 * expected[word])
+                    for (word, _), size, *_ in layout)
+        if exact and len(layout) == len(root):
+            break
+        scale *= 0.85
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    out = []
+    for (word, _), size, (row, col), orientation, _colour in layout:
+        if abs(size - expected[word]) > max(1, 0.04 * expected[word]):
+            continue  # shrunk to fit: drawing it would misstate its count
+        box = draw.textbbox((0, 0), word, font=_font(size, orientation is not None),
+                            anchor="lt")
+        out.append((word, int(size), int(col), int(row), int(box[2]), int(box[3]),
+                    orientation is not None))
+    return tuple(out)
+
+
 def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 800,
-               height: int = 520, column_px: int = 540) -> go.Figure:
-    """A word cloud drawn by `wordcloud` as an image; entity names take their type's colour.
+               height: int = 520, column_px: int = 540, unit: str | None = None) -> go.Figure:
+    """A word cloud as an image, each word's area proportional to its count (font size ∝
+    √count; the rarest drawn at a readable minimum); entity names take their type's colour,
+    names longer than CLOUD_CHARS are cut, and hovering a word gives its full name and count.
 
     The image is `width` × `height` px (the aspect ratio of the dashboard's word-cloud column)
-    and the figure is sized so that, `column_px` wide, the image fills it edge to edge: no
-    axes, no margins beyond the title.
+    and the figure is sized so that, `column_px` wide, the image fills it edge to edge. Names
+    are shown decoded and on one line (a name with a line break cannot be drawn). When not
+    every word fits, the title says how many are drawn.
 
     `frame`: term, n, label (from `queries.word_frequencies`).
     """
-    from wordcloud import WordCloud
+    from PIL import Image, ImageDraw
 
     title = title or "Word cloud (size = frequency)"
-    freqs = {str(t): int(n) for t, n in zip(frame["term"], frame["n"], strict=True) if n > 0}
-    if not freqs:
+    counts: dict[str, int] = {}
+    colour_of: dict[str, str] = {}
+    full: dict[str, str] = {}  # drawn word → the whole name, for the hover
+    for term, n, label in zip(frame["term"], frame["n"], frame["label"], strict=True):
+        name = escape.decode(term)
+        if not name or pd.isna(n) or n <= 0:
+            continue
+        word = escape.shorten(name, CLOUD_CHARS)
+        if full.setdefault(word, name) != name:  # two long names cut alike: keep them apart
+            word = name
+            full[word] = name
+        counts[word] = counts.get(word, 0) + int(n)
+        colour_of.setdefault(word, TYPE_COLOURS.get(str(label), "#34495E"))
+    if not counts:
         return empty_figure("No word to draw in the current view.", title=title)
-    colour_of = {str(t): TYPE_COLOURS.get(str(lab), "#34495E")
-                 for t, lab in zip(frame["term"], frame["label"], strict=True)}
-
-    def colour(word: str, **_: object) -> str:
-        return colour_of.get(word, "#34495E")
-
-    cloud = WordCloud(width=width, height=height, background_color="white", random_state=7,
-                      prefer_horizontal=0.95, max_words=len(freqs), collocations=False,
-                      color_func=colour, min_font_size=16, margin=4, font_path=cloud_font())
-    image = cloud.generate_from_frequencies(freqs).to_image()
+    items = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    # entity names count mentions; content words (no type) count occurrences
+    unit = unit or ("mentions" if frame["label"].astype("str").str.len().gt(0).any()
+                    else "occurrences")
+    placed = cloud_layout(items, width, height)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for word, size, left, top, _, _, vertical in placed:
+        draw.text((left, top), word, fill=colour_of[word], font=_font(size, vertical),
+                  anchor="lt")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=[left + w / 2 for _, _, left, _, w, _, _ in placed],
+        y=[top + h / 2 for _, _, _, top, _, h, _ in placed],
+        mode="markers", marker={"size": [max(8, min(s, 40)) for _, s, *_ in placed],
+                                "color": "rgba(0,0,0,0)"},
+        customdata=[full[w] for w, *_ in placed], name="words", showlegend=False,
+        hovertext=[f"<b>{_wrap(full[w])}</b>: {counts[w]} {unit}" for w, *_ in placed],
+        hoverinfo="text"))
+    if len(placed) < len(items):
+        title = f"{title} — the {len(placed)} most frequent of {len(items)}"
     fig.update_xaxes(visible=False, range=[0, width], constrain="domain")
     fig.update_yaxes(visible=False, range=[height, 0], constrain="domain")
-    top = 44
-    fig = _layout(fig, title, height=round(column_px * height / width) + top, top=top)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": top, "b": 0})
+    fig = _layout(fig, title, height=round(column_px * height / width))
+    fig.update_layout(margin={"l": 0, "r": 0, "b": 0}, hovermode="closest")
     return fig
 
 
@@ -284,15 +425,14 @@ def sentiment_histogram(
             listed = names[band == i].head(5).map(lambda t: _short(t, 70)).tolist()
             text += "<br>" + "<br>".join(f"• {t}" for t in listed)
         hover.append(text)
-    colours = [SENTIMENT_COLOURS["negative"] if c < -0.05 else SENTIMENT_COLOURS["positive"]
-               if c > 0.05 else SENTIMENT_COLOURS["neutral"] for c in centres]
+    colours = [sentiment_colour(c) for c in centres]
     fig = go.Figure(go.Bar(x=centres, y=counts.tolist(), width=2 / bins * 0.9,
                            marker={"color": colours}, hovertext=hover, hoverinfo="text",
                            name=what))
     fig.update_layout(
         xaxis={"title": "sentiment (negative ← 0 → positive)", "range": [-1.05, 1.05]},
         yaxis={"title": what}, bargap=0.05)
-    return _layout(fig, title, height=320)
+    return _layout(fig, title, height=260)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,12 +499,18 @@ def _period_xaxis(freq: Freq, n_periods: int) -> dict[str, Any]:
     return out
 
 
+def entity_colours(ids: Sequence[str]) -> dict[str, str]:
+    """Return a distinct colour per compared entity, in the order given (ENTITY_COLOURS,
+    cycling beyond ten: the charts then add a pattern or dash)."""
+    return {e: ENTITY_COLOURS[i % len(ENTITY_COLOURS)] for i, e in enumerate(dict.fromkeys(ids))}
+
+
 def mentions_over_time(
     frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, freq: Freq = "D",
     title: str | None = None,
 ) -> go.Figure:
-    """Mentions per period, one series per entity; colour = type, and pattern (bars) or dash
-    and marker shape (lines) tell entities of one type apart.
+    """Mentions per period, one series per entity, each in its own colour (a pattern or dash
+    added past ten entities); the legend, beside the plot, names each with its type.
 
     Up to MAX_BAR_PERIODS periods: grouped bars, each spanning its day/week/month, so periods
     without a mention are simply empty. Beyond (a fine step over a long span): a marker per
@@ -379,42 +525,47 @@ def mentions_over_time(
         return empty_figure("No dated mention in the current view.", title=title)
     labels = labels or {}
     bars = frame["period"].nunique() <= MAX_BAR_PERIODS
+    colours = entity_colours([str(e) for e in frame["entity_id"]])
     fig = go.Figure()
-    seen: dict[str, int] = {}
-    for eid, part in frame.groupby("entity_id", sort=False):
+    for k, (eid, part) in enumerate(frame.groupby("entity_id", sort=False)):
         part = part.sort_values("period")
         label = labels.get(str(eid), "")
-        k = seen.get(label, 0)
-        seen[label] = k + 1
-        name = str(part["name"].iloc[0])
-        colour = TYPE_COLOURS.get(label, "#555")
+        name = escape.decode(part["name"].iloc[0])
+        colour = colours[str(eid)]
+        cycle = k // len(ENTITY_COLOURS)  # 0 for the first ten entities
         counts = [int(n) for n in part["n_mentions"]]
+        legend = _short(name, LEGEND_LABEL) + (f" ({label})" if label else "")
         common: dict[str, Any] = {
-            "x": part["period"].tolist(), "name": f"{name} ({label})" if label else name,
+            "x": part["period"].tolist(), "name": legend,
             "customdata": [str(eid)] * len(part),
-            "hovertemplate": f"<b>{html.escape(name)}</b><br>{PERIOD_HOVER[freq]}: %{{y}} "
+            # the name rides in `meta`: a template never reads untrusted text as a template
+            "meta": [escape.plotly(name)],
+            "hovertemplate": f"<b>%{{meta[0]}}</b><br>{PERIOD_HOVER[freq]}: %{{y}} "
                              "mentions<extra></extra>",
         }
         if bars:
             fig.add_trace(go.Bar(
                 **common, y=counts, **_period_trace(freq),
                 marker={"color": colour, "line": {"width": 0.5, "color": "white"},
-                        "pattern": {"shape": PATTERNS[k % len(PATTERNS)],
+                        "pattern": {"shape": PATTERNS[cycle % len(PATTERNS)],
                                     "fgcolor": "white", "size": 6}},
             ))
         else:
             fig.add_trace(go.Scatter(
                 **common, y=_quiet_zeros(counts), mode="lines+markers", connectgaps=False,
-                line={"color": colour, "dash": DASHES[k % len(DASHES)], "width": 2},
-                marker={"symbol": SYMBOLS[k % len(SYMBOLS)],
+                line={"color": colour, "dash": DASHES[cycle % len(DASHES)], "width": 2},
+                marker={"symbol": SYMBOLS[cycle % len(SYMBOLS)],
                         "size": [10 if n > 0 else 0 for n in counts]},
             ))
     xaxis = _period_xaxis(freq, frame["period"].nunique()) if bars else {}
+    # The legend stands beside the plot, top-aligned with it: however many entities and
+    # however long their names, it never reaches the title.
     fig.update_layout(xaxis={"title": f"publication {unit}", **xaxis},
                       yaxis={"title": "mentions", "rangemode": "tozero"},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                      legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
+                              "yanchor": "top", "title": {"text": "entity (type)"}},
                       hovermode="closest", barmode="group", bargap=0.2, bargroupgap=0.05)
-    return _layout(fig, title, height=400, top=90)
+    return _layout(fig, title, height=330)
 
 
 def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D",
@@ -425,7 +576,7 @@ def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D"
     `frame`: period, sentiment, n_sentences (from `queries.entity_sentiment_timeline`).
     """
     unit = FREQ_NAMES[freq]
-    who = f" mentioning {html.escape(name)}" if name else ""
+    who = f" mentioning {escape.one_line(name)}" if name else ""
     title = title or f"Mean sentiment of the sentences{who}, per {unit}"
     if frame.empty:
         return empty_figure("No dated, scored sentence in the current view.", title=title)
@@ -447,7 +598,7 @@ def sentiment_over_time(frame: pd.DataFrame, *, name: str = "", freq: Freq = "D"
     fig.add_hline(y=0, line={"color": "#999", "width": 1, "dash": "dot"})
     fig.update_layout(yaxis={"title": "sentiment", "range": [-1.05, 1.05]},
                       xaxis={"title": f"publication {unit}", **_period_xaxis(freq, n_periods)})
-    return _layout(fig, title, height=340)
+    return _layout(fig, title, height=280)
 
 
 def sentiment_by_article(frame: pd.DataFrame, *, name: str = "", title: str | None = None
@@ -456,26 +607,25 @@ def sentiment_by_article(frame: pd.DataFrame, *, name: str = "", title: str | No
 
     `frame`: article_id, article, sentiment, n_sentences; customdata = article ids.
     """
-    who = f" mentioning {html.escape(name)}" if name else ""
+    who = f" mentioning {escape.one_line(name)}" if name else ""
     title = title or f"Mean sentiment of the sentences{who}, per article"
     scored = frame.dropna(subset=["sentiment"])
     if scored.empty:
         return empty_figure("No scored sentence in the current view.", title=title)
-    colours = [SENTIMENT_COLOURS["negative"] if s < -0.05 else SENTIMENT_COLOURS["positive"]
-               if s > 0.05 else SENTIMENT_COLOURS["neutral"] for s in scored["sentiment"]]
+    colours = [sentiment_colour(s) for s in scored["sentiment"]]
     counts = scored["n_sentences"] if "n_sentences" in scored else pd.Series(1, index=scored.index)
     fig = go.Figure(go.Bar(
         x=scored["sentiment"].round(3).tolist(), y=scored["article_id"].tolist(), orientation="h",
         marker={"color": colours}, customdata=scored["article_id"].tolist(),
-        hovertext=[f"{html.escape(a)}<br>{s:+.2f} over {n} sentence(s)"
+        hovertext=[f"{_wrap(a)}<br>{s:+.2f} over {n} sentence(s)"
                    for a, s, n in zip(scored["article"], scored["sentiment"], counts, strict=True)],
         hoverinfo="text", name="sentiment",
     ))
     fig.update_layout(
         xaxis={"title": "sentiment (negative ← 0 → positive)", "range": [-1.05, 1.05]},
         yaxis={"tickvals": scored["article_id"].tolist(), "autorange": "reversed",
-               "ticktext": [_short(str(a), 60) for a in scored["article"]]})
-    return _layout(fig, title, height=140 + 30 * len(scored))
+               "ticktext": [_short(a, 60) for a in scored["article"]], "automargin": True})
+    return _layout(fig, title, height=80 + 30 * len(scored))
 
 
 def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -508,8 +658,8 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
         if part.empty:
             continue
         hover = [
-            f"<b>{html.escape(str(e))}</b> → {_fmt_day(d)} ({g})<br>{_wrap(s)}"
-            f"<br><i>{html.escape(str(ents) or 'no entity')}</i>"
+            f"<b>{escape.plotly(e)}</b> → {_fmt_day(d)} ({g})<br>{_wrap(s)}"
+            f"<br><i>{_wrap(escape.one_line(ents) or 'no entity')}</i>"
             for e, d, g, s, ents in zip(part["expression"], part["date"], part["granularity"],
                                         part["sentence"].fillna(""), part["entities"],
                                         strict=True)
@@ -539,16 +689,23 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
     xaxis: dict = {"title": "date", "type": "date", "rangeslider": {
         "visible": True, "thickness": 0.15, "bgcolor": "#F4F6F8",
         "yaxis": {"rangemode": "fixed", "range": [n + 0.5, -1.5]}}}
-    window = busiest_window(frame["date"])
+    # dates far from their article's publication ("depuis 1979") stay on the chart but never
+    # choose the window it opens on
+    near = (frame["date"] - frame["published"]).abs() <= pd.Timedelta(days=NEAR_PUBLICATION_DAYS)
+    window = busiest_window(frame.loc[near | frame["published"].isna(), "date"])
     if window is not None:
         xaxis["range"] = [window[0].strftime("%Y-%m-%d"), window[1].strftime("%Y-%m-%d")]
     fig.update_layout(
         xaxis=xaxis,
         yaxis={"title": "", "type": "category", "categoryorder": "array", "categoryarray": order,
                "tickmode": "array", "tickvals": order,
-               "ticktext": [row_label[a] for a in order], "autorange": "reversed"},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
-    return _layout(fig, title, height=280 + 40 * n, top=90)
+               "ticktext": [row_label[a] for a in order], "autorange": "reversed",
+               "automargin": True},
+        legend=_top_legend())
+    return _layout(fig, title, height=190 + 40 * n, legend_rows=1)
+
+
+NEAR_PUBLICATION_DAYS = 730  # events further from their publication date are history
 
 
 def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
@@ -574,6 +731,7 @@ def busiest_window(dates: pd.Series, *, days: int = 30, pad: int = 3
 # span exactly this box, and a wider screen only adds room.
 NET_W, NET_H = 900.0, 540.0
 NET_LABELS = 20  # nodes labelled permanently (most mentioned first); the others on hover
+NET_LABEL_CHARS = 28  # a longer name is cut on the graph (the hover has it whole)
 _LABEL_FONT = 12
 _CHAR_W = 0.56 * _LABEL_FONT  # mean glyph width of a sans-serif font, in px
 _LINE_H = _LABEL_FONT + 3
@@ -810,11 +968,12 @@ def network_graph(
     ids = nodes["entity_id"].tolist()
     size_of = dict(zip(ids, node_sizes(nodes["n_mentions"].tolist()), strict=True))
     pos = graph_layout(ids, edges, seed=seed, sizes=size_of)
-    names = dict(zip(nodes["entity_id"], nodes["name"], strict=True))
+    names = {e: escape.decode(n) for e, n in zip(nodes["entity_id"], nodes["name"], strict=True)}
+    short = {e: escape.shorten(n, NET_LABEL_CHARS) for e, n in names.items()}
     graph = nx.Graph()
     graph.add_nodes_from(ids)
     graph.add_edges_from(zip(edges["a"], edges["b"], strict=True) if not edges.empty else [])
-    placed = place_labels(pos, size_of, names, ids, limit=labels,
+    placed = place_labels(pos, size_of, short, ids, limit=labels,
                           groups=[sorted(c) for c in nx.connected_components(graph)])
     fig = go.Figure()
     if not edges.empty:
@@ -840,7 +999,7 @@ def network_graph(
             mode="markers", name="pairs (click for sentences)",
             marker={"size": 7, "color": "#9AA5B1", "symbol": "diamond", "opacity": 0.55},
             customdata=[f"{a}|{b}" for a, b in zip(edges["a"], edges["b"], strict=True)],
-            hovertext=[f"{html.escape(names.get(a, a))} — {html.escape(names.get(b, b))}<br>"
+            hovertext=[f"{escape.plotly(names.get(a, a))} — {escape.plotly(names.get(b, b))}<br>"
                        f"together {n}×, {weight_name} = {x:.3g}"
                        for a, b, n, x in zip(edges["a"], edges["b"], edges["n"], w, strict=True)],
             hoverinfo="text", showlegend=False,
@@ -851,7 +1010,7 @@ def network_graph(
         return go.Scatter(
             x=[pos[e][0] for e in part_ids], y=[pos[e][1] for e in part_ids],
             mode="markers+text", name=name,
-            text=[html.escape(names[e]) if e in placed else "" for e in part_ids],
+            text=[_short(names[e], NET_LABEL_CHARS) if e in placed else "" for e in part_ids],
             textposition=[placed.get(e, "top center") for e in part_ids],
             textfont={"size": _LABEL_FONT, "color": "#1B2631",
                       "shadow": "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff"},
@@ -859,7 +1018,7 @@ def network_graph(
             marker={"size": [round(size_of[e], 1) for e in part_ids],
                     "line": {"width": 1, "color": "white"}, **marker},
             hovertext=[
-                f"<b>{html.escape(n)}</b> ({lab})<br>{m} mentions"
+                f"<b>{escape.plotly(n)}</b> ({lab})<br>{m} mentions"
                 + ("" if pd.isna(s) else f"<br>mean sentiment {s:+.2f}")
                 for n, lab, m, s in zip(part["name"], part["label"], part["n_mentions"],
                                         part["sentiment"], strict=True)
@@ -880,9 +1039,8 @@ def network_graph(
     fig.update_layout(
         xaxis={"visible": False, "range": [0, NET_W], "fixedrange": False},
         yaxis={"visible": False, "range": [0, NET_H]},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        hovermode="closest", clickmode="event+select")
-    fig = _layout(fig, title, height=int(NET_H) + 100, top=90)
+        legend=_top_legend(), hovermode="closest", clickmode="event+select")
+    fig = _layout(fig, title, height=int(NET_H) + 10, legend_rows=1)
     return fig
 
 
@@ -935,7 +1093,7 @@ def cooccurrence_heatmap(
             i, j = index[a], index[b]
             z[i][j] = z[j][i] = round(float(w), 4)
             counts[i][j] = counts[j][i] = int(n)
-    names = [_short(str(names_of[e]), 28) for e in ids]
+    names = [_short(names_of[e], 28) for e in ids]
     values = [v for row in z for v in row if v is not None]
     diverging = weight_name in ("pmi", "npmi")
     if diverging:
@@ -944,7 +1102,7 @@ def cooccurrence_heatmap(
     else:
         low, high = min(values, default=0.0), max(values, default=1.0)
         scale = {"colorscale": HEAT_SCALE, "zmin": low, "zmax": high if high > low else low + 1}
-    full = [html.escape(str(names_of[e])) for e in ids]
+    full = [escape.plotly(names_of[e]) for e in ids]
     hover = [[f"{full[i]} — {full[j]}<br>together {counts[i][j]}×<br>{weight_name} = "
               f"{z[i][j]:.3g}" if z[i][j] is not None else "" for j in range(size)]
              for i in range(size)]
@@ -959,10 +1117,8 @@ def cooccurrence_heatmap(
     fig.update_layout(xaxis={**ticks, "tickangle": -45, "side": "top"},
                       yaxis={**ticks, "autorange": "reversed"}, plot_bgcolor="#FAFAFA")
     height = max(380, 190 + 22 * size)
-    fig = _layout(fig, title, height=height, top=40)
     # Names along the top, under the title (automargin makes room for them).
-    fig.update_layout(title={"y": 1 - 12 / height, "yanchor": "top", "yref": "container"})
-    return fig
+    return _layout(fig, title, height=height - TITLE_PX)
 
 
 def figure_ids(fig_dict: Mapping[str, Any]) -> list[str]:

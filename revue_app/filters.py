@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from revue_app.queries import LABELS, Filters, article_label, source_names
+from revue_app.queries import LABELS, Filters
 
 # Query parameters that belong to the whole app (kept across pages), bound or synced by hand.
 BOUND_KEYS = ("from", "to", "types", "sources", "min", "q", "img")
@@ -140,15 +139,19 @@ def _reset(defaults: Mapping[str, Any]) -> None:
         st.session_state[key] = value
 
 
-def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
-    """Draw the shared sidebar of filters and return the user's choices."""
-    articles = tables["articles"]
+def sidebar_ui(facts: Mapping[str, Any],
+               more_labels: Callable[[list[str]], Mapping[str, str]] | None = None) -> Filters:
+    """Draw the shared sidebar of filters and return the user's choices.
+
+    `facts` (`queries.sidebar_facts`): date bounds, undated count, sources, the articles to
+    offer (the most recent ones of a large corpus); `more_labels` labels the articles a link
+    asks for that are not among them, so the link still works.
+    """
     side = st.sidebar
     side.subheader("Filters")
 
-    dates = articles["published"].dropna()
-    first = dates.min().date() if len(dates) else None
-    last = dates.max().date() if len(dates) else None
+    first: date | None = facts["first"]
+    last: date | None = facts["last"]
     date_from: date | None = None
     date_to: date | None = None
     if first and last:
@@ -162,7 +165,7 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
         date_to = end if isinstance(end, date) and end < last else None
         if date_from and date_to and date_from > date_to:
             side.warning("“From” is after “To”: no article can match.")
-        undated = int(articles["published"].isna().sum())
+        undated = int(facts["undated"])
         if undated and (date_from or date_to):
             side.caption(f"{undated} undated article(s) are hidden while a date range is set.")
     else:
@@ -173,12 +176,14 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
                              **url_choice("types", TYPE_OPTIONS, multi=True),
                              help="PER people, ORG organisations, LOC places, MISC other names "
                                   "(the French model files OpenAI under MISC).")
-    sources = sorted(set(source_names(articles)))
+    sources = list(facts["sources"])
     chosen_sources = side.multiselect("Sources", sources, key="sources", bind="query-params",
                                       placeholder="All sources",
                                       **url_choice("sources", sources, multi=True))
-    ordered = articles.sort_values(["published", "title"], na_position="last")
-    labels = dict(zip(ordered["article_id"], article_label(ordered), strict=True))
+    labels = dict(facts["articles"])
+    asked = [a for a in st.query_params.get_all("articles") if a not in labels]
+    if asked and more_labels is not None:
+        labels.update(more_labels(asked))
     chosen_articles = url_multiselect("Articles", list(labels), key="articles", labels=labels,
                                       container=side, placeholder="All articles")
     minimum = side.number_input("Minimum mentions per entity", min_value=1, step=1, key="min",

@@ -2,11 +2,17 @@
 
 Every chart goes through `show_chart`, so every chart offers the same things: the toolbar camera
 (PNG or SVG, chosen in the sidebar, at 2x scale), the CSV of exactly the data plotted, and a
-standalone HTML file (plotly.js inlined: opens offline) whose toolbar offers both PNG and SVG.
+standalone HTML file whose toolbar offers both PNG and SVG — "light" (plotly.js from its CDN,
+some kB) or "offline" (plotly.js inlined, 4.8 MB). Each export says what it was drawn from
+(dataset, filters, date): in the figure's caption line, the CSV's first line, the HTML
+`<title>`. CSV cells are escaped against formula injection.
 """
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -18,8 +24,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.plotly_chart import SelectionMode
 
+from revue_app import escape
+from revue_app.charts import with_caption
 from revue_app.filters import global_params, url_choice
-from revue_app.queries import Freq, Weight, Window, auto_freq
+from revue_app.queries import Weight, Window, auto_freq
+from revue_app.vocab import Freq, export_caption
 
 PAGES = {
     "overview": "revue_app/pages/overview.py",
@@ -58,19 +67,49 @@ Plotly.react(gd, gd.data, gd.layout, config);
 """
 
 
-def standalone_html(fig: go.Figure, name: str) -> bytes:
-    """Return the chart as one offline HTML file whose toolbar saves PNG (camera) and SVG (disk)."""
+def standalone_html(fig: go.Figure, name: str, *, title: str = "", offline: bool = True
+                    ) -> bytes:
+    """Return the chart as one HTML file whose toolbar saves PNG (camera) and SVG (disk), named
+    by its `<title>` (`title`, else the figure's title). `offline`: plotly.js inlined (4.8 MB,
+    opens anywhere); else loaded from plotly's CDN (a few kB, needs a connection)."""
     config = plotly_config(name, "png")
     script = _SVG_BUTTON % (json.dumps(config), json.dumps(name))
-    return fig.to_html(include_plotlyjs=True, full_html=True, config=config,
-                       post_script=script).encode("utf-8")
+    page = fig.to_html(include_plotlyjs=True if offline else "cdn", full_html=True,
+                       config=config, post_script=script)
+    caption = getattr(fig.layout.title.subtitle, "text", None) or ""
+    heading = title or " — ".join(p for p in (fig.layout.title.text, caption) if p)
+    # The figure's texts are escaped for plotly (&amp; &lt;): decoded, then escaped for HTML.
+    named = html.escape(escape.decode(re.sub(r"<br\s*/?>", " · ", heading or name)))
+    charset = '<meta charset="utf-8" />'
+    if charset in page:  # the title after the charset, so its accents are read as UTF-8
+        page = page.replace(charset, f"{charset}\n    <title>{named}</title>", 1)
+    else:
+        page = page.replace("<head>", f'<head><meta charset="utf-8"><title>{named}</title>', 1)
+    return page.encode("utf-8")
 
 
-def csv_bytes(data: pd.DataFrame) -> bytes:
-    """Return `data` as CSV for spreadsheets: UTF-8 with BOM (accents survive Excel), no lists."""
+def csv_bytes(data: pd.DataFrame, *, caption: str = "") -> bytes:
+    """Return `data` as CSV for spreadsheets: UTF-8 with BOM (accents survive Excel), no lists,
+    every text cell escaped against formula injection; `caption` (what the data was drawn
+    from), if given, is the first line, one cell starting with "#"."""
     flat = data.drop(columns=[c for c in data.columns
                               if data[c].map(lambda v: isinstance(v, list | tuple)).any()])
-    return flat.to_csv(index=False).encode("utf-8-sig")
+    buffer = io.StringIO()
+    if caption:
+        csv.writer(buffer, lineterminator="\n").writerow([f"# {escape.one_line(caption)}"])
+    escape.csv_frame(flat).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def view_caption(*extra: str) -> str:
+    """Return the export caption of the current view: dataset, filters, `extra` (a page's
+    own parameters), and now ("" outside the dashboard)."""
+    from revue_app.data import VIEW_KEY
+
+    view = st.session_state.get(VIEW_KEY)
+    if view is None:
+        return ""
+    return export_caption(view.path.name, view.filters, extra=extra)
 
 
 def image_format() -> str:
@@ -132,22 +171,34 @@ def show_chart(
     on_select: Literal["rerun", "ignore"] = "ignore",
     selection_mode: SelectionMode = "points",
     height: int | None = None,
+    caption: str | None = None,
 ) -> Any:
-    """Draw `fig` with its downloads (CSV of `data`, standalone HTML); return the selection."""
+    """Draw `fig` with its downloads (CSV of `data`, standalone HTML, light or offline);
+    return the selection. `caption` (default: the current dataset, filters and date) is
+    drawn under the title, so every export of the chart says what it shows."""
     name = slug(name)
+    caption = view_caption() if caption is None else caption
+    fig = with_caption(fig, caption) if caption else fig
     event = st.plotly_chart(
         fig, config=plotly_config(name, image_format()), key=key, on_select=on_select,
         selection_mode=selection_mode, theme=None, width="stretch", height=height or "content",
     )
     row = st.container(horizontal=True, key=f"{key}-downloads")
-    row.download_button("CSV", data=lambda: csv_bytes(data), file_name=f"{name}.csv",
-                        mime="text/csv", key=f"{key}-csv", on_click="ignore",
-                        icon=":material/table:", help="The data behind this chart")
-    row.download_button("HTML", data=lambda: standalone_html(fig, name),
+    row.download_button("CSV", data=lambda: csv_bytes(data, caption=caption or ""),
+                        file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv",
+                        on_click="ignore", icon=":material/table:",
+                        help="The data behind this chart (first line: what it was drawn from)")
+    row.download_button("HTML", data=lambda: standalone_html(fig, name, offline=False),
                         file_name=f"{name}.html", mime="text/html", key=f"{key}-html",
                         on_click="ignore", icon=":material/code:",
-                        help="The interactive chart as one file that opens offline; its "
-                             "toolbar saves PNG and SVG")
+                        help="The interactive chart as one small file (plotly.js loaded from "
+                             "its CDN: needs a connection); its toolbar saves PNG and SVG")
+    row.download_button("HTML offline", data=lambda: standalone_html(fig, name),
+                        file_name=f"{name}-offline.html", mime="text/html",
+                        key=f"{key}-html-offline", on_click="ignore",
+                        icon=":material/download_for_offline:",
+                        help="The same chart with plotly.js inside (4.8 MB): opens without "
+                             "a connection")
     return event
 
 
@@ -193,16 +244,14 @@ def _current_params() -> dict[str, list[str]]:
     return out
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: str) -> str:
-    """Return `text` with Markdown's special characters escaped (for untrusted metadata)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+def md_escape(text: object) -> str:
+    """Return `text` as Markdown that shows literally (`escape.md`; kept for the pages)."""
+    return escape.md(text)
 
 
 def no_data(what: str, active: Sequence[str]) -> None:
     """Say there is nothing to show and which filters to relax."""
+    what = escape.md(what)  # may hold an entity name
     if active:
         st.info(f"No {what} for the current filters. Try relaxing: {', '.join(active)}.",
                 icon=":material/filter_alt_off:")

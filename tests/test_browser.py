@@ -486,7 +486,9 @@ def test_chart_toolbar_and_csv_downloads(page, server) -> None:
     assert info.value.suggested_filename == "top-entities-by-type.csv"
     raw = info.value.path().read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    caption, _, body = raw.decode("utf-8-sig").partition("\n")
+    assert caption.startswith("# Revue · dataset ")  # what the data was drawn from
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert rows and "Sam Altman" in {r.get("name") for r in rows}, rows[:3]
     assert_clean(page, server)
 

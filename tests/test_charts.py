@@ -13,6 +13,9 @@ from test_queries import tiny_tables
 from pipeline.schema import empty
 from revue_app import charts as c
 from revue_app import queries as q
+from revue_app.engine import Engine
+
+ALL = q.Filters()
 
 
 def values(x):
@@ -28,6 +31,11 @@ def tables():
     return tiny_tables()
 
 
+@pytest.fixture(scope="module")
+def db(tables):
+    return Engine.from_tables(tables)
+
+
 def title(fig) -> str:
     return fig.to_dict()["layout"]["title"]["text"]
 
@@ -37,8 +45,8 @@ def test_type_colours_cover_every_label():
     assert len(set(c.TYPE_COLOURS.values())) == 4
 
 
-def test_top_entities_bar(tables):
-    fig = c.top_entities_bar(q.top_entities(tables["entities"]))
+def test_top_entities_bar(tables, db):
+    fig = c.top_entities_bar(q.top_entities(db, ALL))
     d = fig.to_dict()
     assert "mentions" in title(fig)
     bars = [t for t in d["data"] if t["type"] == "bar"]
@@ -59,7 +67,8 @@ def test_top_entities_bar_keeps_accents():
 
 
 def test_empty_frames_give_a_message_not_an_error():
-    for fig in (c.top_entities_bar(q.top_entities(empty("entities"))),
+    nothing = Engine.from_tables({"entities": empty("entities")})
+    for fig in (c.top_entities_bar(q.top_entities(nothing, ALL)),
                 c.network_graph(pd.DataFrame(columns=["entity_id"]), pd.DataFrame()),
                 c.event_timeline(pd.DataFrame()),
                 c.word_cloud(pd.DataFrame({"term": [], "n": [], "label": []}))):
@@ -68,29 +77,29 @@ def test_empty_frames_give_a_message_not_an_error():
         assert d["data"] == []
 
 
-def test_mentions_bar_by_article_and_source(tables):
-    frame = q.mention_counts_by_article(tables["mentions"], tables["articles"])
+def test_mentions_bar_by_article_and_source(db):
+    frame, _ = q.mention_counts_by_article(db, ALL)
     d = c.mentions_bar(frame, by="article").to_dict()
     assert d["layout"]["barmode"] == "stack"
     assert {t["marker"]["color"] for t in d["data"]} == set(c.TYPE_COLOURS.values())
     assert set(c.figure_ids(d)) == {"a1", "a2", "a3"}
-    frame = q.mention_counts_by_source(tables["mentions"], tables["articles"])
+    frame = q.mention_counts_by_source(db, ALL)
     d = c.mentions_bar(frame, by="source").to_dict()
     assert "source" in d["layout"]["title"]["text"]
     assert set(c.figure_ids(d)) == {"Le Monde", q.UNKNOWN_SOURCE}
 
 
-def test_word_cloud_is_an_image(tables):
-    fig = c.word_cloud(q.word_frequencies(tables, mode="words"))
+def test_word_cloud_is_an_image(tables, db):
+    fig = c.word_cloud(q.word_frequencies(db, ALL, mode="words"))
     d = fig.to_dict()
     assert d["data"][0]["type"] == "image"
     assert d["data"][0]["source"].startswith("data:image/png;base64,")
 
 
-def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables):
+def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables, db):
     font = c.cloud_font()
     assert font and font.endswith("DejaVuSans.ttf")  # not wordcloud's monospace default
-    d = c.word_cloud(q.word_frequencies(tables, mode="entities"), width=800, height=520,
+    d = c.word_cloud(q.word_frequencies(db, ALL, mode="entities"), width=800, height=520,
                      column_px=540).to_dict()
     layout = d["layout"]
     assert layout["margin"]["l"] == layout["margin"]["r"] == layout["margin"]["b"] == 0
@@ -101,7 +110,7 @@ def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables):
     assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
 
 
-def test_sentiment_histogram(tables):
+def test_sentiment_histogram(tables, db):
     fig = c.sentiment_histogram(tables["articles"].assign(sentiment=[-0.5, 0.3, np.nan]))
     d = fig.to_dict()
     assert title(fig) == "Articles per sentiment band"
@@ -110,26 +119,32 @@ def test_sentiment_histogram(tables):
     assert c.SENTIMENT_COLOURS["negative"] in d["data"][0]["marker"]["color"]
 
 
-def test_mentions_over_time_colour_is_type(tables):
-    tl = q.entity_timeline(tables["mentions"], tables["articles"],
+def test_mentions_over_time_gives_each_entity_its_own_colour(tables, db):
+    tl = q.entity_timeline(db, ALL,
                            ["per:sam-altman", "org:microsoft"], "D", names={})
     labels = dict(zip(tables["entities"]["entity_id"], tables["entities"]["label"], strict=True))
     d = c.mentions_over_time(tl, labels=labels, freq="D").to_dict()
     assert "per day" in d["layout"]["title"]["text"]
     colours = {t["name"]: t["marker"]["color"] for t in d["data"]}
-    assert colours["per:sam-altman (PER)"] == c.TYPE_COLOURS["PER"]
-    assert colours["org:microsoft (ORG)"] == c.TYPE_COLOURS["ORG"]
+    assert set(colours) == {"per:sam-altman (PER)", "org:microsoft (ORG)"}  # type in the legend
+    assert len(set(colours.values())) == 2
     assert set(c.figure_ids(d)) == {"per:sam-altman", "org:microsoft"}
 
 
 def _seed_like_timeline(freq: q.Freq) -> tuple[pd.DataFrame, dict[str, str]]:
     """Four articles on 20-22 November 2023 and one on 9 August 2024, like the seeds."""
     days = ["2023-11-20", "2023-11-20", "2023-11-21", "2023-11-22", "2024-08-09"]
-    articles = pd.DataFrame({"article_id": [f"a{i}" for i in range(5)],
+    ids = [f"a{i}" for i in range(5)]
+    articles = pd.DataFrame({"article_id": ids, "origin": ids, "date_source": "metadata",
+                             "language": "fr", "text": "X Y", "n_words": 2,
                              "published": pd.to_datetime(days)})
     mentions = pd.DataFrame({"article_id": ["a0", "a1", "a1", "a2", "a3", "a4", "a4"],
-                             "entity_id": ["x", "x", "y", "x", "y", "x", "y"]})
-    tl = q.entity_timeline(mentions, articles, ["x", "y"], freq, names={"x": "X", "y": "Y"})
+                             "entity_id": ["x", "x", "y", "x", "y", "x", "y"],
+                             "start": [0, 0, 2, 0, 2, 0, 2], "sentence_id": 0,
+                             "label": "ORG"})
+    mentions = mentions.assign(end=mentions["start"] + 1, surface=mentions["entity_id"])
+    db = Engine.from_tables({"articles": articles, "mentions": mentions})
+    tl = q.entity_timeline(db, ALL, ["x", "y"], freq, names={"x": "X", "y": "Y"})
     return tl, {"x": "ORG", "y": "ORG"}
 
 
@@ -141,9 +156,8 @@ def test_mentions_over_time_bars_leave_quiet_periods_empty():
     assert len(x["x"]) == 10  # November 2023 … August 2024
     assert values(x["y"])[0] == 3 and values(x["y"])[-1] == 1 and sum(values(x["y"])) == 4
     assert x["xperiod"] == "M1" and x["xperiodalignment"] == "middle"  # a bar spans its month
-    # two entities of one type: same colour, told apart by the pattern
-    patterns = [t["marker"]["pattern"]["shape"] for t in d["data"]]
-    assert len(set(patterns)) == 2
+    # two entities of one type: each its own colour (no hatching needed)
+    assert len({t["marker"]["color"] for t in d["data"]}) == 2
     assert d["layout"]["xaxis"]["dtick"] == "M1"  # every month named on the axis
 
 
@@ -172,24 +186,24 @@ def test_sentiment_over_time_breaks_the_line_between_distant_periods():
 def test_short_labels_are_escaped_then_cut_with_an_ellipsis():
     assert c._short("Tom & Jerry", 60) == "Tom &amp; Jerry"
     cut = c._short("L'affaire " + "x" * 80, 20)
-    assert cut == "L&#x27;affaire " + "x" * 9 + "…"  # 19 characters, the entity kept whole
+    assert cut == "L'affaire " + "x" * 9 + "…"  # 20 characters, quotes need no escape
     frame = pd.DataFrame({"article_id": ["a1"], "article": ["2023-11-20 · L'" + "é" * 80],
                           "sentiment": [0.2], "n_sentences": [3]})
     ticks = c.sentiment_by_article(frame).to_dict()["layout"]["yaxis"]["ticktext"]
-    assert ticks[0].endswith("…") and "&#x27;" in ticks[0]
+    assert ticks[0].endswith("…") and "L'" in ticks[0]
 
 
-def test_sentiment_charts(tables):
-    d = c.sentiment_over_time(q.entity_sentiment_timeline(tables, "per:sam-altman"),
+def test_sentiment_charts(tables, db):
+    d = c.sentiment_over_time(q.entity_sentiment_timeline(db, ALL, "per:sam-altman"),
                               name="Sam Altman").to_dict()
     assert "Sam Altman" in d["layout"]["title"]["text"]
     assert d["layout"]["yaxis"]["range"] == [-1.05, 1.05]
-    d = c.sentiment_by_article(q.entity_sentiment_by_article(tables, "per:sam-altman")).to_dict()
+    d = c.sentiment_by_article(q.entity_sentiment_by_article(db, ALL, "per:sam-altman")).to_dict()
     assert d["data"][0]["customdata"] == ["a1", "a2"]
 
 
-def test_network_graph(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="count")
+def test_network_graph(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="count")
     nodes = tables["entities"]
     fig = c.network_graph(nodes, edges, weight_name="count")
     d = fig.to_dict()
@@ -274,7 +288,7 @@ def test_network_isolated_pair_sits_apart():
     assert abs(pair[0][0] - pair[1][0]) > 60  # its two ends apart
 
 
-def test_network_graph_edge_width_follows_weight(tables):
+def test_network_graph_edge_width_follows_weight(tables, db):
     edges = pd.DataFrame({"a": ["misc:openai", "loc:paris"], "b": ["per:sam-altman",
                           "org:microsoft"], "n": [5, 1], "weight": [5.0, 1.0]})
     d = c.network_graph(tables["entities"], edges).to_dict()
@@ -283,16 +297,16 @@ def test_network_graph_edge_width_follows_weight(tables):
     assert widths == {1.0: 1, 8.0: 1}
 
 
-def test_network_graph_sentiment_colours(tables):
-    edges = q.cooccurrence(tables["mentions"])
+def test_network_graph_sentiment_colours(tables, db):
+    edges = q.cooccurrence(db, ALL)
     d = c.network_graph(tables["entities"].assign(sentiment=0.1), edges,
                         colour_by="sentiment").to_dict()
     node = next(t for t in d["data"] if t.get("mode") == "markers+text")
     assert node["marker"]["showscale"] is True
 
 
-def test_cooccurrence_heatmap(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="jaccard")
+def test_cooccurrence_heatmap(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="jaccard")
     d = c.cooccurrence_heatmap(tables["entities"], edges, weight_name="jaccard").to_dict()
     heat = d["data"][0]
     assert heat["type"] == "heatmap"
@@ -328,16 +342,16 @@ def test_cooccurrence_heatmap_lowest_count_is_visible_and_order_by_weight():
     assert heat["x"][0] == "x:00"
 
 
-def test_cooccurrence_heatmap_pmi_is_diverging_around_zero(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="pmi", n_units=20)
+def test_cooccurrence_heatmap_pmi_is_diverging_around_zero(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="pmi", n_units=20)
     heat = c.cooccurrence_heatmap(tables["entities"], edges, weight_name="pmi").to_dict()[
         "data"][0]
     assert heat["zmin"] == -heat["zmax"]
     assert heat["colorscale"][2][1].upper() != "#FFFFFF"  # "independent" is a grey, not blank
 
 
-def test_event_timeline_marks_inferred_dates(tables):
-    events = q.events_with_entities(tables)
+def test_event_timeline_marks_inferred_dates(tables, db):
+    events = q.events_with_entities(db, ALL)
     d = c.event_timeline(events).to_dict()
     assert d["data"][0]["customdata"] == ["a1"]
     assert "Sam Altman" in d["data"][0]["hovertext"][0]
@@ -368,7 +382,7 @@ def test_event_timeline_rows_follow_publication_date():
     assert yaxis["categoryarray"] == ["a", "b", "c", "late"]  # top to bottom
     assert yaxis["autorange"] == "reversed"
     first = yaxis["ticktext"][0]
-    assert first.startswith("2023-11-20 · L&#x27;avenir de ChatGPT")
+    assert first.startswith("2023-11-20 · L'avenir de ChatGPT")
     assert first.endswith("…") and len(first) < 70  # cut, and says so
     # the range slider has room above and below its rows: no marker clipped at its edge
     slider_y = d["layout"]["xaxis"]["rangeslider"]["yaxis"]
@@ -377,8 +391,8 @@ def test_event_timeline_rows_follow_publication_date():
     assert top <= -1 and bottom >= len(yaxis["categoryarray"])
 
 
-def test_hover_text_is_escaped(tables):
-    events = q.events_with_entities(tables).assign(sentence="<img src=x onerror=alert(1)>")
+def test_hover_text_is_escaped(tables, db):
+    events = q.events_with_entities(db, ALL).assign(sentence="<img src=x onerror=alert(1)>")
     d = c.event_timeline(events).to_dict()
     assert "<img" not in d["data"][0]["hovertext"][0]
 
@@ -398,3 +412,120 @@ def test_small_counts_get_whole_number_ticks_and_weights_do_not():
     counts = c.entity_bar(frame, value="count", title="t").to_dict()["layout"]["xaxis"]
     weights = c.entity_bar(frame, value="pmi", title="t").to_dict()["layout"]["xaxis"]
     assert counts.get("dtick") == 1 and "dtick" not in weights
+
+
+# --- Labels, legends, colours, names, the cloud (#11 item 5, #12 items 9 and 11) ---------------
+
+LONG_ORG = "Organisation des Nations unies pour l'éducation, la science et la culture"
+
+
+def _top_frame() -> pd.DataFrame:
+    rows = [("per:a", "Emmanuel Macron", "PER", 30), ("per:b", "Sam Altman", "PER", 20),
+            ("org:a", LONG_ORG, "ORG", 25), ("org:b", "&quot;Gilets jaunes&quot;", "ORG", 9),
+            ("loc:a", "Paris", "LOC", 5), ("misc:a", "<a href='https://evil.example'>x</a>",
+                                          "MISC", 4)]
+    frame = pd.DataFrame(rows, columns=["entity_id", "name", "label", "n_mentions"])
+    return frame.assign(n_articles=1)
+
+
+def test_top_entities_long_names_are_cut_and_the_gap_holds_them():
+    d = c.top_entities_bar(_top_frame()).to_dict()
+    layout = d["layout"]
+    org_ticks = layout["yaxis2"]["ticktext"]  # the right-hand panel
+    cut = next(t for t in org_ticks if t.startswith("Organisation"))
+    assert cut.endswith("…") and len(cut) <= c.AXIS_LABEL
+    # the gap between the columns (on a 720 px figure) is wider than that label (~7.2 px/char)
+    gap = layout["xaxis2"]["domain"][0] - layout["xaxis"]["domain"][1]
+    assert gap * 720 >= 7.2 * len(cut)
+    org = next(t for t in d["data"] if "org:a" in t["customdata"])
+    hover = org["hovertext"][org["customdata"].index("org:a")]
+    assert LONG_ORG in hover  # the whole name on hover
+    # names scraped with entities are shown decoded; markup never reaches plotly as markup
+    assert '"Gilets jaunes"' in org_ticks
+    [misc] = layout["yaxis4"]["ticktext"]
+    assert misc.startswith("&lt;a href='https://evil.example'&gt;") and "<" not in misc
+
+
+def test_panel_titles_and_legends_sit_below_the_title():
+    d = c.top_entities_bar(_top_frame()).to_dict()["layout"]
+    assert d["title"]["yref"] == "container" and d["title"]["y"] == 1  # pinned to the top
+    assert d["margin"]["t"] >= c.TITLE_PX + c.LEGEND_ROW_PX  # room for the panel titles
+    frame = c.mentions_bar(pd.DataFrame({
+        "article_id": ["a"], "article": ["A"], "label": ["PER"], "n_mentions": [3]}))
+    layout = frame.to_dict()["layout"]
+    assert layout["legend"]["yanchor"] == "bottom" and layout["legend"]["y"] == 1.0
+    assert layout["margin"]["t"] >= c.TITLE_PX + c.LEGEND_ROW_PX
+
+
+def _people_timeline(n: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    days = pd.date_range("2023-11-17", periods=3, freq="D")
+    names = [f"Person {i} " + "with a long name " * (i % 3) for i in range(n)]
+    frame = pd.DataFrame([(d, f"per:{i}", name, i % 4) for i, name in enumerate(names)
+                          for d in days], columns=["period", "entity_id", "name", "n_mentions"])
+    return frame, {f"per:{i}": "PER" for i in range(n)}
+
+
+def test_timeline_of_six_people_gives_six_colours_and_a_legend_beside_the_plot():
+    frame, labels = _people_timeline(6)
+    d = c.mentions_over_time(frame, labels=labels, freq="D").to_dict()
+    assert len({t["marker"]["color"] for t in d["data"]}) == 6
+    legend = d["layout"]["legend"]
+    assert legend["orientation"] == "v" and legend["x"] > 1  # right of the plot, not on top
+    assert all(len(t["name"]) <= c.LEGEND_LABEL + len(" (PER)") for t in d["data"])
+
+
+def test_timeline_beyond_ten_entities_adds_a_pattern():
+    frame, labels = _people_timeline(12)
+    d = c.mentions_over_time(frame, labels=labels, freq="D").to_dict()
+    looks = {(t["marker"]["color"], t["marker"]["pattern"]["shape"]) for t in d["data"]}
+    assert len(looks) == 12
+
+
+def test_timeline_legend_and_hover_never_hold_markup():
+    frame = pd.DataFrame({"period": pd.to_datetime(["2023-11-17"]), "entity_id": ["per:x"],
+                          "name": ["<a href='https://evil.example'>Evil</a> %{y}"],
+                          "n_mentions": [2]})
+    trace = c.mentions_over_time(frame, labels={"per:x": "PER"}).to_dict()["data"][0]
+    assert "<a" not in trace["name"] and trace["name"].startswith("&lt;a href=")
+    assert "evil" not in trace["hovertemplate"]  # the name rides in meta, not the template
+    assert trace["meta"] == ["&lt;a href='https://evil.example'&gt;Evil&lt;/a&gt; &#37;{y}"]
+
+
+def test_a_long_title_wraps_and_makes_room():
+    short = c.sentiment_over_time(pd.DataFrame(), name="A").to_dict()["layout"]
+    long = c.sentiment_over_time(pd.DataFrame(), name="B" * 150).to_dict()["layout"]
+    assert "<br>" in long["title"]["text"] and "<br>" not in short["title"]["text"]
+    assert long["margin"]["t"] > short["margin"]["t"]
+
+
+def _zipf(n: int) -> pd.DataFrame:
+    terms = [f"terme{i}" + "x" * (i % 7) for i in range(n)]
+    return pd.DataFrame({"term": terms, "n": [max(1, 300 // (i + 1)) for i in range(n)],
+                         "label": ["PER", "ORG", "LOC", "MISC", ""][0:1] * n})
+
+
+def test_word_cloud_draws_every_term_with_area_following_the_count():
+    frame = _zipf(150)
+    d = c.word_cloud(frame).to_dict()
+    hover = next(t for t in d["data"] if t["type"] == "scatter")
+    assert sorted(hover["customdata"]) == sorted(frame["term"])  # all 150 drawn
+    counts = dict(zip(frame["term"], frame["n"], strict=True))
+    placed = c.cloud_layout(tuple(sorted(counts.items(), key=lambda kv: -kv[1])), 800, 520)
+    # font size ∝ √count (so area ∝ count), above the readable minimum
+    ratios = [size / math.sqrt(counts[w]) for w, size, *_ in placed
+              if size >= c.CLOUD_MIN_PX + 4]
+    assert len(ratios) >= 8 and max(ratios) / min(ratios) < 1.15
+    rarest = min(counts.values())
+    small = [size for w, size, *_ in placed if counts[w] == rarest]  # at the readable minimum
+    assert small and all(c.CLOUD_MIN_PX <= size <= c.CLOUD_MIN_PX + 1 for size in small)
+    boxes = [(x, y, x + w, y + h) for _, _, x, y, w, h, _ in placed]
+    assert all(b[2] <= 800 and b[3] <= 520 for b in boxes)
+
+
+def test_word_cloud_takes_names_with_line_breaks_and_entities():
+    frame = pd.DataFrame({"term": ["Sam\nAltman", "&quot;Gilets jaunes&quot;", LONG_ORG],
+                          "n": [5, 3, 2], "label": ["PER", "MISC", "ORG"]})
+    d = c.word_cloud(frame).to_dict()  # PIL cannot anchor multiline text: must not raise
+    hover = next(t for t in d["data"] if t["type"] == "scatter")
+    assert set(hover["customdata"]) == {"Sam Altman", '"Gilets jaunes"', LONG_ORG}
+    assert any(LONG_ORG in h.replace("<br>", " ") for h in hover["hovertext"])  # whole on hover

@@ -31,6 +31,7 @@ from pipeline.ingest import (
     split_title,
     strip_boilerplate,
 )
+from pipeline.neardup import find_near_duplicates
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -140,7 +141,7 @@ def test_whitespace_only_file(tmp_path: Path) -> None:
 def test_binary_junk(tmp_path: Path) -> None:
     junk = random.Random(1).randbytes(5000)
     path = write(tmp_path / "junk.txt", junk)
-    assert reasons(run(path)) == {str(path): "binary file, not text"}
+    assert reasons(run(path))[str(path)].startswith("binary file, not text (")
 
 
 def test_rare_nul_bytes_are_dropped(tmp_path: Path) -> None:
@@ -284,7 +285,8 @@ def test_csv_with_broken_quote_keeps_the_good_rows(tmp_path: Path) -> None:
 
 
 def test_csv_with_unclosed_quote(tmp_path: Path) -> None:
-    path = write(tmp_path / "q.csv", 'title,text\nUn,Bon texte.\nDeux,"jamais fermé\nTrois,Bon.\n')
+    path = write(tmp_path / "q.csv",
+                 'title,text\nUn,Bon texte.\nDeux,"jamais fermé\nTrois,Bon texte aussi.\n')
     result = run(path)
     assert list(result.articles["title"]) == ["Un", "Trois"]
     assert reasons(result) == {f"{path}#row=2": "malformed CSV row: a quote mark is never closed"}
@@ -402,12 +404,24 @@ def test_directory_symlink_loop(tmp_path: Path) -> None:
     assert reasons(result) == {str(corpus / "sub" / "loop"): "directory loop (symlink) skipped"}
 
 
-def test_symlinked_folder_is_followed(tmp_path: Path) -> None:
+def test_symlinks_are_followed_inside_the_inputs_and_reported_outside(tmp_path: Path) -> None:
     write(tmp_path / "elsewhere" / "b.txt", "Titre\n" + ARTICLE_DE)
+    write(tmp_path / "secret.txt", "Secret\n" + ARTICLE_FR)
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
+    write(corpus / "inside" / "a.txt", "Titre\n" + ARTICLE_FR)
     (corpus / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    assert list(run(corpus).articles["origin"]) == [str(corpus / "link" / "b.txt")]
+    (corpus / "passwd.txt").symlink_to(tmp_path / "secret.txt")
+    (corpus / "z-alias.txt").symlink_to(corpus / "inside" / "a.txt")
+    result = run(corpus)
+    assert list(result.articles["origin"]) == [str(corpus / "inside" / "a.txt")]
+    outside = "symbolic link to a place outside the inputs, not followed"
+    assert reasons(result) == {
+        str(corpus / "link"): outside,
+        str(corpus / "passwd.txt"): outside,
+        str(corpus / "z-alias.txt"): f"duplicate of {corpus / 'inside' / 'a.txt'}",
+    }
+    # a link named as an input is the user's choice: it is read
+    assert list(run(corpus / "link").articles["origin"]) == [str(corpus / "link" / "b.txt")]
 
 
 def test_relative_origins_stay_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -465,7 +479,8 @@ def test_metadata_sidecar_naming_a_missing_file(tmp_path: Path) -> None:
         "Titre officiel", "Le Monde", "https://lemonde.fr/a")
     assert article["text"].startswith("Titre du fichier\n")  # not the title: kept in the body
     assert reasons(result) == {
-        f"{tmp_path / 'metadata.csv'}#row=2": "metadata.csv: no such file 'ghost.txt'"
+        f"{tmp_path / 'metadata.csv'}#row=2": "metadata row matched no input: 'ghost.txt' "
+                                              "(no such file)"
     }
 
 
@@ -529,7 +544,7 @@ def test_decode_bytes_returns_text_or_a_reason(data: bytes) -> None:
     try:
         text = decode_bytes(data)
     except UnreadableInput as exc:
-        assert exc.reason == "binary file, not text"
+        assert exc.reason.startswith("binary file, not text (")
     else:
         assert "\x00" not in text
 
@@ -621,3 +636,266 @@ def test_parse_csv_reports_rows_with_the_wrong_field_count() -> None:
                     (2, "malformed CSV row: expected 2 fields, found 3"),
                     (3, {"a": "3", "text": "quatre"})]
 
+
+
+# -- near-duplicates ------------------------------------------------------------------------------
+
+# Articles written for these tests: the same events told twice are different articles.
+STORY = (
+    "Le conseil départemental a adopté vendredi un plan de rénovation des collèges qui prévoit "
+    "la reconstruction de quatre établissements d'ici à 2030. Le président de l'assemblée a "
+    "expliqué que les bâtiments les plus anciens ne répondaient plus aux normes d'isolation et "
+    "que les familles attendaient ces travaux depuis plusieurs années. L'opposition a voté "
+    "contre, en jugeant le calendrier trop lent et le financement trop incertain, et a demandé "
+    "un audit indépendant de l'état des bâtiments avant la fin de l'année scolaire."
+)
+SAME_TOPIC = (
+    "Quatre collèges du département seront reconstruits d'ici à 2030, a décidé vendredi "
+    "l'assemblée départementale. Pour les élus de l'opposition, qui réclament un audit, le "
+    "calendrier est trop lent ; pour la majorité, l'isolation des bâtiments anciens justifie "
+    "d'engager les travaux sans attendre. Les parents d'élèves saluent une décision attendue."
+)
+
+
+def test_syndicated_copy_and_page_dump_point_to_the_clean_original(tmp_path: Path) -> None:
+    write(tmp_path / "a-dump.txt", "\n".join([
+        "Accueil", "Politique", "Économie", "Titre de la page",
+        STORY.split(". ")[0] + ".", "» LIRE AUSSI Un autre sujet sans rapport",
+        ". ".join(STORY.split(". ")[1:]), "Mentions légales", "Contact"]))
+    write(tmp_path / "b-clean.txt", "Collèges : le plan est adopté\n" + STORY)
+    write(tmp_path / "c-syndicated.txt", "Le plan collèges voté\n" + STORY + "\n(Avec agence)")
+    write(tmp_path / "d-other.txt", "Collèges\n" + SAME_TOPIC)
+    write(tmp_path / "metadata.csv", "file,published\nb-clean.txt,2024-03-01\n"
+                                     "c-syndicated.txt,2024-03-02\n")
+    result = run(tmp_path)
+    articles = result.articles.set_index("origin")
+    clean = articles.loc[str(tmp_path / "b-clean.txt")]
+    assert pd.isna(clean["duplicate_of"])
+    for copy in ("a-dump.txt", "c-syndicated.txt"):
+        assert articles.loc[str(tmp_path / copy), "duplicate_of"] == clean["article_id"]
+    assert pd.isna(articles.loc[str(tmp_path / "d-other.txt"), "duplicate_of"])
+    assert "LIRE AUSSI" in articles.loc[str(tmp_path / "a-dump.txt"), "boilerplate"]
+    assert result.report.empty  # copies are kept, not skipped
+
+
+def test_the_original_of_two_clean_copies_is_the_earliest_published() -> None:
+    frame = pd.DataFrame({
+        "article_id": ["late", "early", "undated"],
+        "text": [STORY, STORY + " Une phrase de plus.", "Autre chose. " + STORY],
+        "published": [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-03-01"), pd.NaT],
+    })
+    assert _links(frame) == ["early", None, "early"]
+    reordered = frame.iloc[[2, 0, 1]].reset_index(drop=True)
+    assert _links(reordered) == ["early", "early", None]
+
+
+def _links(frame: pd.DataFrame) -> list[str | None]:
+    return [x if isinstance(x, str) else None for x in find_near_duplicates(frame)]
+
+
+def test_short_texts_and_unrelated_texts_are_never_linked() -> None:
+    frame = pd.DataFrame({
+        "article_id": ["a", "b", "c", "d"],
+        "text": ["Le ministre a démissionné.", "Le ministre a démissionné.", STORY, SAME_TOPIC],
+    })
+    assert find_near_duplicates(frame).isna().all()
+
+
+# -- furniture written for the test ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [
+    "» LIRE AUSSI Le budget des collèges en débat", "LIRE AUSSI - Une autre affaire",
+    "> Voir aussi notre dossier", "À lire également : les réactions", "ALSO READ: More news",
+    "Photo : AFP", "Photo d'illustration", "(Photo by Ann Lee/Getty Images)", "Jean Martin / AFP",
+    "Crédit photo : Reuters", "Illustration : Marie Roux pour le journal",
+    "Nous utilisons des cookies pour améliorer votre expérience. En poursuivant votre "
+    "navigation, vous acceptez leur utilisation.",
+    "We use cookies to personalise content. By clicking Accept you consent to our use of cookies.",
+    "Tout accepter", "Accepter et fermer", "Gérer mes choix", "Paramétrer les cookies",
+    "Continuer sans accepter",
+])
+def test_more_furniture_lines(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Le ministre a parlé à l'AFP de la réforme des retraites, a-t-il ajouté.",
+    "Les cookies publicitaires sont utilisés par les plateformes pour suivre les internautes, "
+    "rappelle la CNIL dans son rapport.",
+    "Illustrations de cette dérive, les chiffres publiés mardi sont sans appel.",
+    "Accepter la défaite n'est pas dans ses habitudes, a confié son entourage.",
+    "Photographes et cameramen ont été tenus à l'écart du cortège pendant toute la journée.",
+    "Il faut lire aussi les rapports de la Cour des comptes pour comprendre la dette publique.",
+])
+def test_sentences_about_the_same_things_are_not_furniture(line: str) -> None:
+    assert not is_furniture(line)
+
+
+# -- metadata -------------------------------------------------------------------------------------
+
+
+def test_sidecar_columns_under_the_names_people_use(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "Titre du fichier\n" + ARTICLE_FR)
+    write(tmp_path / "b.txt", "Autre fichier\n" + ARTICLE_DE)
+    meta = write(tmp_path / "metadata.csv", (
+        "File Name;Headline;published_date;Outlet;source_url;Lang;Author;Tags;Notes\n"
+        "a.txt;Titre officiel;17/11/2018;Le Quotidien;https://q.example/a;fr;X;y;checked\n"))
+    result = run(tmp_path)
+    articles = result.articles.set_index("origin")
+    a = articles.loc[str(tmp_path / "a.txt")]
+    assert (a["title"], a["source"], a["url"]) == (
+        "Titre officiel", "Le Quotidien", "https://q.example/a")
+    assert a["published"] == pd.Timestamp("2018-11-17") and a["date_source"] == "metadata"
+    assert reasons(result) == {str(meta): (
+        "columns not used: 'Author', 'Tags' (Revue reads file, title, published, source, url, "
+        "language and their usual names; the first of each)")}
+
+
+def test_every_metadata_row_that_matched_no_input_is_reported(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "a.txt", "Titre\n" + ARTICLE_FR)
+    write(corpus / "b.txt", "Titre\n" + ARTICLE_DE)
+    write(corpus / "t.csv", f'text\n"{ARTICLE_FR} Encore."\n')
+    meta = write(corpus / "metadata.csv", (
+        "file,title,date\na.txt,A,2024-01-02\nb.txt,B,2024-01-03\nt.csv,T,\n"
+        "ghost.txt,G,\na.txt,A encore,\nc.txt,C,2024-13-45\n"))
+    result = run(corpus / "a.txt")  # b.txt and t.csv exist but are not inputs
+    assert only_article(result)["title"] == "A"
+    exists = "the file exists but is not among the inputs, or is not a text or HTML file"
+    found = sorted(zip(result.report["origin"], result.report["reason"], strict=True))
+    assert found == sorted([*{
+        f"{meta}#row=2": f"metadata row matched no input: 'b.txt' ({exists})",
+        f"{meta}#row=3": f"metadata row matched no input: 't.csv' ({exists})",
+        f"{meta}#row=4": "metadata row matched no input: 'ghost.txt' (no such file)",
+        f"{meta}#row=5": "metadata.csv: 'a.txt' is already described on row 1; this row is "
+                         "ignored",
+        f"{meta}#row=6": "date '2024-13-45' not understood; the article is kept without a date",
+    }.items(), (f"{meta}#row=6", "metadata row matched no input: 'c.txt' (no such file)")])
+
+
+def test_explicit_metadata_paths_may_be_relative_to_the_inputs(tmp_path: Path) -> None:
+    write(tmp_path / "data" / "corpus" / "x" / "a.txt", "Titre\n" + ARTICLE_FR)
+    write(tmp_path / "data" / "corpus" / "y" / "a.txt", "Titre\n" + ARTICLE_DE)
+    meta = write(tmp_path / "elsewhere" / "meta.csv", (
+        "path,title\nx/a.txt,Relatif à l'entrée\ncorpus/y/a.txt,Relatif à son parent\n"))
+    result = run(tmp_path / "data" / "corpus", metadata=meta)
+    assert result.report.empty, reasons(result)
+    assert sorted(result.articles["title"]) == ["Relatif à l'entrée", "Relatif à son parent"]
+
+
+def test_a_sidecar_of_thousands_of_rows_matches_every_file(tmp_path: Path) -> None:
+    rows = "\n".join(f"f{i}.txt,Titre {i}" for i in range(2000))
+    write(tmp_path / "metadata.csv", f"file,title\n{rows}\n")
+    for i in (0, 1999):
+        write(tmp_path / f"f{i}.txt", f"Brut\nArticle numéro {i} écrit pour le test du lot.")
+    result = run(tmp_path / "f0.txt", tmp_path / "f1999.txt")
+    assert list(result.articles["title"]) == ["Titre 0", "Titre 1999"]
+    assert len(result.report) == 1998  # every other row matched no input, and says so
+
+
+# -- dates, numbers and odd bytes -----------------------------------------------------------------
+
+
+def test_publication_years_out_of_range_are_reported_and_the_articles_kept(tmp_path: Path) -> None:
+    csv_path = write(tmp_path / "t.csv", f'text,published\n"{ARTICLE_FR}",-5\n')
+    parquet = tmp_path / "p.parquet"
+    pd.DataFrame({"text": [ARTICLE_DE], "published": [20233]}).to_parquet(parquet)
+    write(tmp_path / "s" / "a.txt", "Titre\nUn article de trois lignes, écrit pour ce test.")
+    meta = write(tmp_path / "s" / "metadata.csv", "file,published\na.txt,-0001-01-01\n")
+    result = run(tmp_path)
+    assert len(result.articles) == 3
+    assert result.articles["published"].isna().all()
+    years = f"(years 1700-{pd.Timestamp.today().year + 1})"
+    assert reasons(result) == {
+        f"{csv_path}#row=1#published": f"date '-5' out of range {years}; the article is kept "
+                                       "without a date",
+        f"{parquet}#row=1#published": "date '20233' not understood; the article is kept "
+                                      "without a date",
+        f"{meta}#row=1": f"date '-0001-01-01' out of range {years}; the article is kept without "
+                         "a date",
+    }
+
+
+@pytest.mark.parametrize("at", [0, 1], ids=["even", "odd"])
+def test_a_nul_every_fourth_byte_is_binary_not_a_language(tmp_path: Path, at: int) -> None:
+    raw = ARTICLE_FR.encode("ascii", "replace")
+    data = b"".join(raw[i:i + at] + b"\x00" + raw[i + at:i + 3] for i in range(0, len(raw), 3))
+    path = write(tmp_path / "nul.txt", data)
+    assert reasons(run(path)) == {str(path): "binary file, not text (25% NUL bytes)"}
+
+
+def test_numbers_and_single_words_are_not_articles(tmp_path: Path) -> None:
+    jsonl = write(tmp_path / "a.jsonl", '{"text": 12345}\n{"text": 1.5}\n{"text": true}\n'
+                                        '{"text": ["a"]}\n{"text": "Menu"}\n')
+    parquet = tmp_path / "p.parquet"
+    pd.DataFrame({"text": [42]}).to_parquet(parquet)
+    digits = write(tmp_path / "d.txt", "2024 — 12/12 — 45 %")
+    write(tmp_path / "zh.txt", "市议会通过了新图书馆的预算")  # one unspaced run: words all the same
+    assert reasons(run(tmp_path)) == {
+        f"{jsonl}#row=1": "text is a number (12345), not words",
+        f"{jsonl}#row=2": "text is a number (1.5), not words",
+        f"{jsonl}#row=3": "text is a number (True), not words",
+        f"{jsonl}#row=4": "text is a JSON list, not a string",
+        f"{jsonl}#row=5": "too short to be an article (1 word)",
+        f"{parquet}#row=1": "text is a number (42), not words",
+        str(digits): "no words in the text (only digits, punctuation or symbols)",
+    }
+    assert run(tmp_path / "zh.txt").articles["language"].tolist() == ["zh"]
+
+
+def test_deeply_nested_json_costs_its_row_only(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", "[" * 100_000 + "]" * 100_000 + "\n"
+                 + json.dumps({"text": ARTICLE_FR}) + "\n")
+    result = run(path)
+    assert list(result.articles["origin"]) == [f"{path}#row=2"]
+    assert reasons(result) == {f"{path}#row=1": "invalid JSON: nested too deeply"}
+
+
+# -- folders, archives and error boundaries -------------------------------------------------------
+
+
+def test_a_folder_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    from hostile_corpus import remove_tree
+
+    deep = tmp_path
+    try:
+        for _ in range(1100):
+            deep = deep / "d"
+            os.mkdir(deep)
+        write(deep / "a.txt", "Au fond\n" + ARTICLE_FR)
+        assert list(run(tmp_path).articles["origin"]) == [str(deep / "a.txt")]
+    finally:
+        remove_tree(tmp_path / "d")  # too deep for pytest's own cleanup
+
+
+def test_a_zip_of_many_members_under_the_ratio_floor_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(30):
+            zf.writestr(f"m{i}.txt", b"a" * 900_000)  # each under the 1 MB floor
+    reason = reasons(run(archive))[str(archive)]
+    assert reason.startswith("archive refused: looks like a zip bomb (its 30 members expand ")
+    assert reason.endswith(":1 in all > 200:1 limit)")
+
+
+def test_an_input_that_breaks_the_reader_is_a_report_row(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "a.zip", b"")
+    good = write(tmp_path / "b.txt", "Titre\n" + ARTICLE_FR)
+
+    def broken(self: object, path: Path) -> None:
+        raise RuntimeError("the zip library tripped")
+
+    monkeypatch.setattr("pipeline.ingest._Reader.archive", broken)
+    result = run(tmp_path)
+    assert list(result.articles["origin"]) == [str(good)]
+    assert reasons(result) == {
+        str(tmp_path / "a.zip"): "could not read (RuntimeError: the zip library tripped)"}
+
+
+def test_a_trailing_navigation_block_of_many_lines_is_cut(tmp_path: Path) -> None:
+    body = "Un paragraphe de contenu réel, écrit pour le test, assez long pour compter."
+    lines = [body] * 2000 + ["Article suivant", "Un titre"] * 2000
+    out = strip_boilerplate(_frame("\n".join(lines)), min_repeats=99)
+    assert out["text"].iloc[0] == "\n".join([body] * 2000)

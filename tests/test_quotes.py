@@ -181,3 +181,151 @@ def test_seed_regret_is_attributed_to_sutskever(seed_tables):
     assert regret["speaker_id"].str.contains("sutskever").all()
     entities = seed_tables["entities"].set_index("entity_id")
     assert (entities.loc[regret["speaker_id"], "label"] == "PER").all()
+
+
+# ---- rules added for out-of-sample quotes (sentences written for the tests) -----------------
+
+def test_short_lower_case_guillemets_are_partial_quotes_but_names_and_terms_are_not():
+    text = ('Le maire a salué une « belle réussite ». La salle « Horizon » est pleine. '
+            'On parle d\'un "coup dur" ici.')
+    assert [text[q.start:q.end] for q in find_quoted(text)] == ["belle réussite"]
+
+
+def test_nested_guillemets_belong_to_the_outer_quote():
+    text = "Il a dit : « Nous avons vu une « vraie » avancée cette année. »"
+    assert [text[q.start:q.end] for q in find_quoted(text)] == [
+        "Nous avons vu une « vraie » avancée cette année."]
+
+
+def test_cue_earlier_in_the_sentence_without_colon():
+    text = "La ministre Claire Dubois a dénoncé un « recul inacceptable pour tous »."
+    assert attributed(text, "Claire Dubois")[0][1] == "Claire Dubois"
+
+
+def test_a_complement_with_its_article_or_initial_is_not_the_speaker():
+    text = "« Les chiffres sont exagérés », a répondu la porte-parole à la Radio Nord."
+    assert attributed(text, orgs=("Radio Nord",))[0][1] is None
+    text = ("Le député Paul Renard a répondu à J. Morel en affirmant que « tout est prêt "
+            "depuis longtemps ».")
+    assert attributed(text, "Paul Renard", "J. Morel")[0][1] == "Paul Renard"
+
+
+def test_nearest_subject_before_the_cue_not_an_aside_in_brackets():
+    text = "Paul Renard (Parti Vert) a écrit : « La séance reprendra bientôt »."
+    assert attributed(text, "Paul Renard", orgs=("Parti Vert",))[0][1] == "Paul Renard"
+
+
+def test_pronoun_skips_a_person_of_the_other_gender():
+    text = ("Paul Renard présente sa collègue, Julie Morel, comme « très compétente ». "
+            "« Je lui fais confiance depuis dix ans », explique-t-il.")
+    quotes = attributed(text, "Paul Renard", "Julie Morel")
+    assert quotes[-1][1] == "Paul Renard"
+
+
+def test_pronoun_after_a_common_noun_subject_stays_unattributed():
+    text = ("Paul Renard a quitté la réunion. Le nouveau comité s'est réuni ensuite. "
+            "Il a déclaré que « les travaux reprendront lundi prochain ».")
+    assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_a_cue_in_the_next_sentence_is_not_the_quote_s():
+    text = "« Le projet avance bien » et il reste du travail. Ensuite, Paul Renard répondit."
+    assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_pour_x_gives_x_s_view():
+    text = "Mais pour Paul Renard, avec ce budget, les écoles « ne tiendront pas l'hiver »."
+    assert attributed(text, "Paul Renard")[0][1:3] == ("Paul Renard", "per:renard")
+
+
+def test_one_cue_after_two_quotes_of_a_sentence_attributes_both():
+    text = ("« Avec une hausse continue des coûts », la question est de savoir « si nous "
+            "allons tenir », affirme Paul Renard.")
+    assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
+
+
+def test_a_place_right_before_the_cue_speaks_for_its_government():
+    text = "Berlin a salué une « décision courageuse et attendue »."
+    mentions = [Mention(0, 6, "Berlin", "LOC", "loc:berlin")]
+    (quote,) = quotes_in(text, mentions)
+    assert (quote.speaker, quote.speaker_id) == ("Berlin", "loc:berlin")
+    later = "À Berlin, le porte-parole a salué une « décision courageuse et attendue »."
+    (quote,) = quotes_in(later, [Mention(2, 8, "Berlin", "LOC", "loc:berlin")])
+    assert quote.speaker is None
+
+
+def _trace_lines(func) -> int:
+    """Python lines executed by `func()`: an operation count that does not depend on the
+    machine's speed."""
+    import sys
+
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        func()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_attribution_is_linear_in_article_length():
+    paragraph = ("Paul Renard a rencontré Julie Morel à Lyon. « Nous avancerons ensemble sur ce "
+                 "dossier », a déclaré Paul Renard. Elle a répondu : « Rien n'est encore "
+                 "signé ». « Nous verrons bien », a-t-il ajouté.\n")
+
+    def ops(n: int) -> int:
+        text = paragraph * n
+        mentions = mentions_of(text, "Paul Renard", "Julie Morel")
+        return _trace_lines(lambda: quotes_in(text, mentions))
+
+    small, large = ops(40), ops(80)
+    assert large / small < 2.3, (small, large)  # quadratic would be about 4
+
+
+def test_a_name_in_an_apposition_is_not_the_subject():
+    text = "Paul Renard, ex-député Parti Vert, l'avait qualifié de « patron sans partage »."
+    assert attributed(text, "Paul Renard", orgs=("Parti Vert",))[0][1] == "Paul Renard"
+
+
+def test_selon_names_the_person_rather_than_the_company():
+    text = "Selon le patron de Norvia, Paul Renard, « les ventes vont reprendre cet été »."
+    assert attributed(text, "Paul Renard", orgs=("Norvia",))[0][1] == "Paul Renard"
+
+
+def test_an_organisation_after_its_article_can_speak():
+    text = "« Ces violences sont intolérables », juge le Syndicat des artisans."
+    assert attributed(text, orgs=("Syndicat des artisans",))[0][1] == "Syndicat des artisans"
+
+
+def test_participle_without_en_is_a_cue():
+    text = "Norvia a publié un communiqué affirmant qu'elle avait proposé « un poste de nuit »."
+    assert attributed(text, orgs=("Norvia",))[0][1:4:2] == ("Norvia", "affirmant")
+
+
+def test_a_name_after_the_cue_without_punctuation_is_its_object():
+    text = "Paul Renard avait appelé Julie Morel « la reine du compromis »."
+    assert attributed(text, "Paul Renard", "Julie Morel")[0][1] == "Paul Renard"
+
+
+def test_a_name_in_a_prepositional_phrase_after_the_cue_is_not_the_speaker():
+    text = ("« Il est parti dans la nuit », a confirmé son avocat, à la demande de sa sœur "
+            "Julie Morel.")
+    assert attributed(text, "Julie Morel")[0][1] is None
+
+
+def test_a_name_after_a_preposition_and_a_role_word_is_a_complement():
+    text = ("Antoine Morel quitte le parti. Surpris par le choix du président Paul Renard, il "
+            "déclara : « Je ne m'y attendais pas du tout ».")
+    assert attributed(text, "Paul Renard", "Antoine Morel")[0][1] == "Antoine Morel"
+
+
+def test_a_capitalised_preposition_is_not_a_name():
+    text = "Sous couvert d'anonymat, un cadre admet que le verdict « change tout pour nous »."
+    assert attributed(text)[0][1] is None

@@ -31,7 +31,8 @@ def make(
         start = texts[aid].index(surface)
         while any(r[0] == aid and r[2] < start + len(surface) and start < r[3] for r in rows):
             start = texts[aid].index(surface, start + 1)
-        rows.append((aid, 0, start, start + len(surface), surface, label))
+        sentence = texts[aid][:start].count(". ")  # sentences end with ". " in these texts
+        rows.append((aid, sentence, start, start + len(surface), surface, label))
     frame = pd.DataFrame(rows, columns=["article_id", "sentence_id", "start", "end", "surface",
                                         "label"]).astype(
         {"article_id": "str", "sentence_id": "int64", "start": "int64", "end": "int64",
@@ -88,7 +89,10 @@ def rule_of(result: Resolved, surface: str) -> str:
     ("O.M.S.", "oms"),
     ("Organisation mondiale de la santé (OMS)", "organisation mondiale de la sante"),
     ("Miss France", "miss france"),  # a title only before a name
-    ("le PDG d'OpenAI", "le pdg d'openai"),  # not a title before a name: kept whole
+    ("le PDG d'OpenAI", "pdg d'openai"),  # not a title before a name: kept (a role phrase)
+    ("la France", "france"),  # a leading article is not part of the name
+    ("Le Monde", "monde"),
+    ("le Premier ministre Jean Castex", "jean castex"),
 ])
 def test_normalise_name_french(text, key):
     assert normalise_name(text) == key
@@ -470,7 +474,232 @@ def test_seed_people_and_organisations_are_one_entity_each(seed_resolved, entity
 def test_seeds_have_no_wrong_merge(seed_resolved):
     from pipeline.evaluate_entities import evaluate_entities, read_gold
 
-    evaluation = evaluate_entities(seed_resolved.entities, seed_resolved.aliases, read_gold())
+    evaluation = evaluate_entities(
+        {"entities": seed_resolved.entities, "aliases": seed_resolved.aliases}, read_gold())
     assert evaluation.summary["wrong_merges"] == 0
     assert evaluation.summary["splits"] == 0
     assert evaluation.summary["recall"] >= 0.8
+
+
+# --- what is not a name, and the short forms added for issue #9 -------------------------------
+
+
+@pytest.mark.parametrize(("surface", "label", "reason"), [
+    ("Français", "LOC", "demonym"),
+    ("Américains", "MISC", "demonym"),
+    ("Grecs", "MISC", "demonym"),
+    ("Premier ministre", "PER", "role"),
+    ("ministre de la Santé", "ORG", "role"),
+    ("porte-parole du gouvernement", "ORG", "role"),
+    ("Gilets", "PER", "common noun"),
+    ("France", "LOC", None),
+    ("Royal", "PER", None),  # an adjective, but no demonym ending on a place's stem
+    ("Cannes", "LOC", None),  # the plural of "canne", but a place, not a person
+    ("Corse", "LOC", None),  # an adjective too, but the place itself
+    ("Corses", "MISC", "demonym"),
+    ("Nouvelle Démocratie", "ORG", None),
+])
+def test_non_name_reason(surface, label, reason):
+    from pipeline.resolve import _territories, non_name_reason
+
+    places = _territories("fr") | _territories("en") | {"corse", "corse du sud"}  # the corpus
+    assert non_name_reason(surface, label, places=places) == reason
+
+
+def test_demonyms_roles_and_common_nouns_are_left_out_of_the_tables():
+    text = ("Les Français votent. Le Premier ministre parle au ministre de la Santé. "
+            "La France attend. Des Gilets défilent. la commission agit.")
+    spans, articles = make({"a": text}, [
+        ("a", "Français", "LOC"), ("a", "Premier ministre", "PER"),
+        ("a", "ministre de la Santé", "ORG"), ("a", "La France", "LOC"), ("a", "Gilets", "PER"),
+        ("a", "commission", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert set(result.mentions["surface"]) == {"La France"}
+
+
+def test_a_lowercase_span_stays_when_the_corpus_capitalises_it():
+    texts = {"a": "La Commission européenne décide.", "b": "la commission européenne recule."}
+    spans, articles = make(texts, [("a", "Commission européenne", "ORG"),
+                                   ("b", "commission européenne", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1 and len(result.mentions) == 2
+
+
+def test_a_leading_article_folds_into_the_name():
+    texts = {"a": "la France et l'Italie. La France encore.", "b": "France, Italie."}
+    spans, articles = make(texts, [("a", "la France", "LOC"), ("a", "l'Italie", "LOC"),
+                                   ("a", "La France", "LOC"), ("b", "France", "LOC"),
+                                   ("b", "Italie", "LOC")])
+    result = check(resolve_entities(spans, articles))
+    names = result.entities.set_index("entity_id")["name"].to_dict()
+    assert names == {"loc:france": "France", "loc:italie": "Italie"}
+
+
+def test_a_surname_tagged_as_a_place_joins_the_person_of_the_article():
+    text = "Paul Durandeau a parlé. À Durandeau, on répond non."
+    spans, articles = make({"a": text}, [("a", "Paul Durandeau", "PER"),
+                                         ("a", "Durandeau", "LOC")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "Durandeau") == {"per:paul-durandeau"}
+    assert rule_of(result, "Durandeau") == "surname"
+
+
+def test_a_surname_goes_to_the_only_bearer_named_before_it():
+    text = ("Marc Lefol ouvre la séance. Lefol parle longtemps. Enfin Anne Lefol répond. "
+            "Lefol sourit.")
+    spans, articles = make({"a": text}, [("a", "Marc Lefol", "PER"), ("a", "Lefol", "PER"),
+                                         ("a", "Anne Lefol", "PER"), ("a", "Lefol", "PER")])
+    result = check(resolve_entities(spans, articles))
+    first, last = result.mentions[result.mentions["surface"] == "Lefol"]["entity_id"]
+    assert first == "per:marc-lefol"  # only Marc was introduced then
+    assert last not in {"per:marc-lefol", "per:anne-lefol"}  # both were: left alone
+
+
+def test_an_initial_and_surname_join_the_full_name():
+    texts = {"a": "Bruno Lemaire arrive. B. Lemaire parle.", "b": "B. Lemaire revient."}
+    spans, articles = make(texts, [("a", "Bruno Lemaire", "PER"), ("a", "B. Lemaire", "PER"),
+                                   ("b", "B. Lemaire", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "B. Lemaire") == {"per:bruno-lemaire"}
+    assert rule_of(result, "B. Lemaire") == "initial"
+
+
+def test_the_beginning_of_a_full_name_joins_it():
+    text = "Lucia Ortega Ruiz présente. Lucia Ortega continue. Selon Ortega, oui."
+    spans, articles = make({"a": text}, [("a", "Lucia Ortega Ruiz", "PER"),
+                                         ("a", "Lucia Ortega", "PER"), ("a", "Ortega", "PER")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1
+    assert rule_of(result, "Lucia Ortega") == "short-name"
+
+
+def test_a_generic_head_joins_the_one_longer_name_of_the_article():
+    texts = {"a": "Le Conseil régional vote. Le Conseil approuve.",
+             "b": "Le Conseil régional et le Conseil municipal. Le Conseil hésite."}
+    spans, articles = make(texts, [
+        ("a", "Conseil régional", "ORG"), ("a", "Conseil", "ORG"),
+        ("b", "Conseil régional", "ORG"), ("b", "Conseil municipal", "ORG"),
+        ("b", "Conseil", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    ids = result.mentions.groupby("article_id")["entity_id"].agg(list).to_dict()
+    assert ids["a"] == ["org:conseil-regional"] * 2
+    assert ids["b"][2] not in {"org:conseil-regional", "org:conseil-municipal"}  # ambiguous
+
+
+def test_an_acronym_joins_the_name_its_initials_spell_in_the_article():
+    text = "Amis de la Terre Unis publie un rapport. Selon ATU, la forêt recule."
+    spans, articles = make({"a": text}, [("a", "Amis de la Terre Unis", "ORG"),
+                                         ("a", "ATU", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 1 and rule_of(result, "ATU") == "acronym"
+
+
+def test_a_parenthesised_acronym_defines_a_translated_name():
+    texts = {"a": "Le Rassemblement populaire (RPK) gagne. Le RPK fête.", "b": "Le RPK perd."}
+    spans, articles = make(texts, [("a", "Rassemblement populaire", "ORG"), ("a", "RPK", "ORG"),
+                                   ("a", "RPK", "ORG"), ("b", "RPK", "ORG")])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, "RPK") == {"org:rassemblement-populaire"}
+
+
+@pytest.mark.parametrize(("rare", "frequent", "together"), [
+    ("Vallières", "Valières", True),  # written side by side: two names
+    ("Google+", "Google", False),  # a symbol makes another name
+    ("Barque du Nord", "Banque du Nord", False),  # two ordinary words one letter apart
+])
+def test_fuzzy_never_merges_two_different_names(rare, frequent, together):
+    first = f"{rare} et {frequent} signent." if together else f"{rare} signe."
+    texts = {"a": first, "z": f"{frequent} encore. {frequent} toujours. {frequent} enfin."}
+    spans, articles = make(texts, [("a", rare, "ORG"),
+                                   *([("a", frequent, "ORG")] if together else []),
+                                   *[("z", frequent, "ORG")] * 3])
+    result = check(resolve_entities(spans, articles))
+    assert entity_of(result, rare).isdisjoint(entity_of(result, frequent))
+
+
+def test_fuzzy_still_merges_a_rare_typo_of_a_frequent_name():
+    texts = {"a": "Valières signe.", "z": "Vallières encore. Vallières toujours. Vallières enfin."}
+    spans, articles = make(texts, [("a", "Valières", "ORG"), *[("z", "Vallières", "ORG")] * 3])
+    assert len(check(resolve_entities(spans, articles)).entities) == 1
+
+
+def test_fuzzy_never_merges_two_places_one_letter_apart():
+    texts = {"a": "Il vit à Monterrat.", "b": "Monterrot, Monterrot, Monterrot."}
+    spans, articles = make(texts, [("a", "Monterrat", "LOC"), *[("b", "Monterrot", "LOC")] * 3])
+    result = check(resolve_entities(spans, articles))
+    assert len(result.entities) == 2
+
+
+# --- the evaluator: both gold formats ----------------------------------------------------------
+
+
+def _evaluation_tables() -> dict[str, pd.DataFrame]:
+    texts = {"a1": "Paul Durandeau parle. Durandeau rit. La Banque du Nord paie.",
+             "a2": "Durandeau revient. Lucie Morand aussi."}
+    spans, articles = make(texts, [
+        ("a1", "Paul Durandeau", "PER"), ("a1", "Durandeau", "PER"),
+        ("a1", "La Banque du Nord", "ORG"), ("a2", "Durandeau", "PER"),
+        ("a2", "Lucie Morand", "PER")])
+    result = check(resolve_entities(spans, articles))
+    articles = articles.assign(origin=["/data/corpus/texts/a1.txt", "/data/corpus/texts/a2.txt"])
+    return {"articles": articles, "mentions": result.mentions, "entities": result.entities,
+            "aliases": result.aliases}
+
+
+def test_read_gold_accepts_both_formats(tmp_path):
+    from pipeline.evaluate_entities import read_gold
+
+    (tmp_path / "seeds.csv").write_text("name,label,variants\nPaul Durandeau,PER,Durandeau\n",
+                                        encoding="utf-8")
+    (tmp_path / "devset.csv").write_text(
+        "file,entity,label,variants\ntexts/a1.txt,Paul Durandeau,PER,Durandeau\n",
+        encoding="utf-8")
+    seeds, devset = read_gold(tmp_path / "seeds.csv"), read_gold(tmp_path / "devset.csv")
+    assert list(seeds.columns) == list(devset.columns) == ["file", "name", "label", "variants"]
+    assert seeds["file"].iloc[0] == "" and devset["file"].iloc[0] == "texts/a1.txt"
+    (tmp_path / "bad.csv").write_text("who,what\nx,y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        read_gold(tmp_path / "bad.csv")
+
+
+def test_evaluate_entities_per_article_gold():
+    from pipeline.evaluate_entities import evaluate_entities
+
+    tables = _evaluation_tables()
+    gold = pd.DataFrame({
+        "file": ["texts/a1.txt", "texts/a2.txt", "texts/a1.txt", "texts/a2.txt",
+                 "texts/zz.txt"],
+        "name": ["Paul Durandeau", "Paul Durandeau", "Banque du Nord", "Lucie Morand", "X"],
+        "label": ["PER", "PER", "ORG", "PER", "ORG"],
+        "variants": ["Paul Durandeau|Durandeau", "Durandeau", "Banque du Nord",
+                     "Lucie Morand", "X"],
+    })
+    ev = evaluate_entities(tables, gold)
+    status = ev.details.set_index("name")["status"].to_dict()
+    assert status == {"Paul Durandeau": "found", "Banque du Nord": "found",
+                      "Lucie Morand": "found", "X": "missing"}
+    assert ev.summary["found_of_recognised"] == 1.0 and ev.summary["unknown_files"] == 1
+    # The same mentions, with the bare surname of a2 made its own entity: a split.
+    mentions = tables["mentions"].copy()
+    mentions.loc[(mentions["article_id"] == "a2") & (mentions["surface"] == "Durandeau"),
+                 "entity_id"] = "per:durandeau"
+    split = evaluate_entities({**tables, "mentions": mentions}, gold)
+    assert split.details.set_index("name")["status"]["Paul Durandeau"] == "split"
+    assert split.summary["splits"] == 1
+
+
+def test_evaluate_entities_counts_a_wrong_merge_and_groups_gold_by_variant():
+    from pipeline.evaluate_entities import evaluate_entities
+
+    tables = _evaluation_tables()
+    mentions = tables["mentions"].copy()
+    mentions.loc[mentions["surface"] == "Lucie Morand", "entity_id"] = "per:paul-durandeau"
+    gold = pd.DataFrame({
+        "file": ["texts/a1.txt", "texts/a2.txt", "texts/a2.txt"],
+        "name": ["Paul Durandeau", "Durandeau", "Lucie Morand"],  # one file names him short
+        "label": ["PER", "PER", "PER"],
+        "variants": ["Paul Durandeau|Durandeau", "Durandeau", "Lucie Morand"],
+    })
+    ev = evaluate_entities({**tables, "mentions": mentions}, gold)
+    assert ev.summary["gold_entities"] == 2  # "Durandeau" is a variant of Paul Durandeau
+    assert ev.summary["wrong_merges"] == 1

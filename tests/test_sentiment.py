@@ -59,14 +59,14 @@ def test_negating_a_negative_word_is_positive():
     """The seed sentence vadersentiment-fr gets wrong."""
     assert fr("Je n'ai jamais eu l'intention de nuire à OpenAI.") > 0
     assert fr("Ce n'est pas un échec.") > 0
-    assert fr("Pas de problème.") > 0
+    assert fr("Pas de catastrophe.") > 0
     assert fr("Une transition sans difficulté.") > 0
 
 
 def test_expletive_ne_and_not_only_are_not_negations():
     # "à moins qu'il ne démissionne": the resignation is not denied
     assert fr("à moins que le conseil ne démissionne") == fr("à moins que le conseil démissionne")
-    assert fr("Il n'y a pas seulement des problèmes.") < 0
+    assert fr("Il n'y a pas seulement des échecs.") < 0
     assert fr("C'est sans doute un succès.") > 0
 
 
@@ -109,10 +109,10 @@ def test_news_overrides_neutralise_translation_artefacts():
 
 
 def test_terms_explain_the_score():
-    result = score_text("Le chaos règne, mais le soutien est formidable.", language="fr")
+    result = score_text("Le chaos règne, mais le succès est formidable.", language="fr")
     assert result.terms_text is not None and TERMS.match(result.terms_text)
     words = [w for w, _ in result.terms]
-    assert words == ["chaos", "soutien", "formidable"]
+    assert words == ["chaos", "succès", "formidable"]
     assert dict(result.terms)["chaos"] < 0 < dict(result.terms)["formidable"]
     assert score_text("Le conseil se réunit.", language="fr").terms_text is None
 
@@ -154,13 +154,42 @@ def test_score_sentences_fills_both_columns_and_leaves_input_alone():
     assert by.loc[("a4", 0), "sentiment"] == 0.0 and pd.isna(by.loc[("a4", 0), "sentiment_terms"])
 
 
-def test_score_sentences_with_a_spacy_pipeline():
-    import spacy
+def test_score_sentences_finds_irregular_forms_by_lemma():
+    """"nuisent" reaches "nuire" only through the French model's lemma table (no suffix rule
+    turns it into "nuire"), and the build's own call has no model to pass."""
+    text = "Ils nuisent au projet."
+    articles = pd.DataFrame({"article_id": ["a"], "text": [text], "language": ["fr"]})
+    sentences = schema.conform("sentences", pd.DataFrame({
+        "article_id": ["a"], "sentence_id": [0], "start": [0], "end": [len(text)]}))
+    out = score_sentences(sentences, articles)
+    assert out["sentiment"].iloc[0] < 0
+    assert out["sentiment_terms"].iloc[0].startswith("nuisent:-")
 
-    articles, sentences = _frames()
-    out = score_sentences(sentences, articles, nlp=spacy.blank("fr"))
-    plain = score_sentences(sentences, articles)
-    pd.testing.assert_series_equal(out["sentiment"], plain["sentiment"])
+
+def test_names_and_hyphenated_compounds_carry_no_sentiment():
+    assert fr("Un sort maudit.") < 0
+    assert fr("Ils gravissent le mont Maudit.") == 0.0  # a name inside the sentence
+    assert fr("Un pays uni.") > 0
+    assert fr("Le Royaume-Uni vote.") == 0.0  # part of a name
+    assert fr("Une affaire de lèse-majesté.") == 0.0  # parts of a compound: not their meaning
+    assert fr("Que regrette-t-il ?") < 0  # an inverted pronoun is no compound
+
+
+def test_weak_nouns_are_topics_strong_nouns_judge():
+    assert fr("Le problème de la valeur se pose.") == 0.0
+    assert fr("La faillite menace.") < 0
+    assert fr("Un résultat décevant.") < 0  # adjectives still count, however weak
+
+
+@pytest.mark.parametrize("sentence", [
+    "Le prix du pain est fixé à deux euros.",
+    "Le responsable du service a parlé.",
+    "Le texte concerne les retraités.",
+    "Force est de constater que le dossier avance.",
+    "Il a voté en faveur du texte.",
+])
+def test_words_neutral_in_news_do_not_move_a_score(sentence):
+    assert fr(sentence) == 0.0
 
 
 def test_score_articles_is_the_mean_of_scored_sentences():
@@ -225,3 +254,20 @@ def test_every_seed_article_has_a_sentiment_explained_by_words(seed_tables):
     assert set(explained["article_id"]) == set(articles["article_id"])
     assert explained["sentiment_terms"].str.match(TERMS).all()
     assert (explained["sentiment"] != 0).all()
+
+
+def test_load_gold_sentiment_reads_article_or_file_columns(tmp_path):
+    from pipeline.evaluate_enrich import load_gold_sentiment
+
+    (tmp_path / "a.csv").write_text('article,sentence,label\nx.txt,"Un succès.",1\n',
+                                    encoding="utf-8")
+    (tmp_path / "f.csv").write_text('file,sentence,label\ntexts/x.txt,"Un échec.",-1\n',
+                                    encoding="utf-8")
+    a, f = load_gold_sentiment(tmp_path / "a.csv"), load_gold_sentiment(tmp_path / "f.csv")
+    assert list(a.columns) == list(f.columns) == ["article", "sentence", "label"]
+    assert f["article"].iloc[0] == "texts/x.txt" and f["label"].iloc[0] == -1
+    scores = evaluate_sentiment(pd.concat([a, f], ignore_index=True))
+    assert scores.n == 2 and scores.accuracy == 1.0
+    (tmp_path / "bad.csv").write_text("text,label\nx,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        load_gold_sentiment(tmp_path / "bad.csv")

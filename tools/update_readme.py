@@ -29,13 +29,16 @@ def replace_section(text: str, name: str, body: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--eval", type=Path, help="a seed dataset to evaluate")
+    parser.add_argument("--devset", type=Path, help="the dev set folder, scored beside the seeds")
+    parser.add_argument("--devset-data", type=Path, help="a dataset built from the dev set")
     args = parser.parse_args()
     text = README.read_text(encoding="utf-8")
     text = replace_section(text, "schema", schema.markdown())
     if args.eval:
         from pipeline.evaluate import evaluate
 
-        text = replace_section(text, "eval", "```\n" + evaluate(args.eval) + "\n```")
+        table = evaluate(args.eval, devset=args.devset, devset_data=args.devset_data)
+        text = replace_section(text, "eval", "```\n" + table.split("\n\n== ")[0] + "\n```")
     results = ROOT / "bench" / "results.md"
     if results.exists():
         text = replace_section(text, "bench", results.read_text(encoding="utf-8"))

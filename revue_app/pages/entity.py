@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import html
+from typing import cast
 
 import pandas as pd
 import streamlit as st
 
 from revue_app import charts
 from revue_app import queries as q
-from revue_app.data import get_view, memo
+from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
+from revue_app.vocab import TYPE_NAMES, evidence_card, sentiment_word
 from revue_app.widgets import (
     cooccurrence_ui,
     csv_bytes,
     go_to,
+    md_escape,
     metric_row,
     no_data,
     page_url,
@@ -26,14 +28,14 @@ from revue_app.widgets import (
 
 EVIDENCE_LIMIT = 60
 MAX_ARTICLES = 40
+QUOTES_LIMIT = 200
 DAY = {"published": st.column_config.DateColumn("published", format="YYYY-MM-DD")}
 
 view = get_view()
-t = view.tables
 active = view.filters.active()
 st.header("Entity")
 
-entities = t["entities"]
+entities = view.q(q.view_entities)
 options = entities["entity_id"].tolist()
 requested = st.query_params.get("entity")
 if requested and requested not in options and requested in view.names:
@@ -55,24 +57,22 @@ if entity is None:
     st.stop()
 name = view.name(entity)
 label = view.labels.get(entity, "?")
-st.subheader(f"{name}")
-st.caption(f"`{entity}` · {charts.TYPE_NAMES.get(label, label)}")
+st.subheader(md_escape(name))
+st.caption(f"{md_escape(entity)} · {TYPE_NAMES.get(label, md_escape(label))}")
 
-row = entities[entities["entity_id"] == entity]
-if row.empty:
+info = view.q(q.entity_info, entity)
+if info is None:
     no_data(f"mention of {name}", active)
     st.stop()
-info = row.iloc[0]
 metric_row({
     "Mentions": int(info["n_mentions"]),
     "Articles": int(info["n_articles"]),
     "Mean sentiment": "—" if pd.isna(info["sentiment"]) else f"{info['sentiment']:+.2f}",
-    "Portrayal": q.sentiment_word(info["sentiment"]),
+    "Portrayal": sentiment_word(info["sentiment"]),
 })
 
-aliases = view.everything["aliases"]
-aliases = aliases[aliases["entity_id"] == entity].sort_values("n_mentions", ascending=False)
-with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
+aliases = view.whole(q.aliases_of, entity)
+with st.expander(f"Names merged into {md_escape(name)} ({len(aliases)} form(s))"):
     if aliases.empty:
         st.write("No alias recorded.")
     else:
@@ -81,13 +81,13 @@ with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
                                     "rule": "why merged"})
 
 # --- When -------------------------------------------------------------------------------------
-freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], [entity]))
-timeline = q.entity_timeline(t["mentions"], t["articles"], [entity], freq, names=view.names)
+freq, freq_name = time_step_ui(view.q(q.mention_dates, (entity,)))
+timeline = view.q(q.entity_timeline, (entity,), freq, names={entity: name})
 if timeline.empty:
-    st.info(f"No dated article mentions {name} in the current view.")
+    st.info(f"No dated article mentions {md_escape(name)} in the current view.")
 else:
     show_chart(charts.mentions_over_time(timeline, labels=view.labels, freq=freq,
-                                         title=f"Mentions of {html.escape(name)} per {freq_name}"),
+                                         title=f"Mentions of {name} per {freq_name}"),
                timeline, f"mentions-over-time-{entity}", key="entity_timeline")
 
 # --- With whom --------------------------------------------------------------------------------
@@ -95,16 +95,17 @@ st.subheader("Mentioned with")
 c1, c2 = st.columns(2)
 window, weight = cooccurrence_ui(c1, c2, window_key="with", weight_key="rank",
                                  weight_label="Rank by")
-partners = q.co_mentioned(t["mentions"], entity, entities=entities, window=window,
-                          weight=weight, n_total=q.n_units(t, window))
+partners = view.q(q.co_mentioned, entity, window=window, weight=weight,
+                  n_total=view.q(q.n_units, window))
 if partners.empty:
-    st.info(f"{name} is never mentioned with another entity in the same {window} here.")
+    st.info(f"{md_escape(name)} is never mentioned with another entity in the same {window} "
+            "here.")
 else:
     top_partners = partners.head(15)
     st.caption("Click a bar to open that entity.")
     event = show_chart(
         charts.entity_bar(top_partners, value="weight", value_label=weight,
-                          title=f"Entities mentioned with {html.escape(name)} in the same {window} "
+                          title=f"Entities mentioned with {name} in the same {window} "
                                 f"(ranked by {weight})"),
         partners, f"co-mentioned-{entity}-{window}-{weight}", key="co_mentioned",
         on_select="rerun")
@@ -113,12 +114,12 @@ else:
 
 # --- How portrayed ----------------------------------------------------------------------------
 st.subheader("Sentiment")
-trend = q.entity_sentiment_timeline(t, entity, freq)
+trend = view.q(q.entity_sentiment_timeline, entity, freq)
 show_chart(charts.sentiment_over_time(trend, name=name, freq=freq), trend,
            f"sentiment-over-time-{entity}", key="entity_sentiment_time")
-per_article = q.entity_sentiment_by_article(t, entity)
+per_article = view.q(q.entity_sentiment_by_article, entity)
 if len(per_article) > MAX_ARTICLES:
-    st.caption(f"The {MAX_ARTICLES} articles with the most sentences about {name}, of "
+    st.caption(f"The {MAX_ARTICLES} articles with the most sentences about {md_escape(name)}, of "
                f"{len(per_article)}; the CSV has them all.")
     drawn_articles = per_article.nlargest(MAX_ARTICLES, "n_sentences").sort_values("published")
 else:
@@ -132,52 +133,42 @@ if clicked := selected_ids(event):
 
 # --- Quotes -----------------------------------------------------------------------------------
 st.subheader("Quotes")
-said, about = q.quotes_for(t, entity)
-if view.everything["quotes"].empty:
+said, about = view.q(q.quotes_for, entity, limit=QUOTES_LIMIT)
+if not view.whole(q.has_rows, "quotes"):
     st.info("This dataset has no quotes yet (the quote extractor found none).")
 else:
     qa, qb = st.columns(2, gap="large")
     with qa:
-        st.markdown(f"**Said by {html.escape(name)}** ({len(said)})")
+        st.markdown(f"**Said by {md_escape(name)}** ({len(said)})")
         table_or_caption(said, ["published", "quote", "cue", "title"], column_config=DAY,
                          empty="No quote attributed to this entity.")
     with qb:
-        st.markdown(f"**In sentences about {html.escape(name)}** ({len(about)})")
+        st.markdown(f"**In sentences about {md_escape(name)}** ({len(about)})")
         table_or_caption(about, ["published", "quote", "speaker", "title"], column_config=DAY,
                          empty="No quote in the sentences that mention it.")
 
 # --- Evidence ---------------------------------------------------------------------------------
 st.subheader("Every sentence mentioning it")
-rows = memo(view, q.evidence, entity)
 ORDERS = ["date", "most negative", "most positive"]
-order = st.segmented_control("Order", ORDERS, key="sort", bind="query-params", required=True,
-                             **url_choice("sort", ORDERS, default="date")) or "date"
-if order == "most negative":
-    rows = rows.sort_values("sentiment", na_position="last", kind="stable")
-elif order == "most positive":
-    rows = rows.sort_values("sentiment", ascending=False, na_position="last", kind="stable")
-st.download_button("CSV of these sentences", data=lambda: csv_bytes(rows),
+order = cast(q.Order, st.segmented_control(
+    "Order", ORDERS, key="sort", bind="query-params", required=True,
+    **url_choice("sort", ORDERS, default="date")) or "date")
+rows = view.q(q.evidence, entity, order=order, limit=EVIDENCE_LIMIT)
+n_rows = view.q(q.evidence_count, entity)
+db, filters, chosen = view.db, view.filters, str(entity)
+st.download_button("CSV of these sentences",
+                   data=lambda: csv_bytes(q.evidence(db, filters, chosen, order=order)),
                    file_name=f"sentences-{entity.replace(':', '-')}.csv", mime="text/csv",
                    key="evidence_csv", on_click="ignore", icon=":material/table:")
 if rows.empty:
     no_data(f"sentence mentioning {name}", active)
 else:
-    if len(rows) > EVIDENCE_LIMIT:
-        st.caption(f"Showing {EVIDENCE_LIMIT} of {len(rows)} sentences; the CSV has them all.")
-    blocks = []
-    for r in rows.head(EVIDENCE_LIMIT).itertuples():
-        score = r.sentiment
-        colour = charts.SENTIMENT_COLOURS[q.sentiment_word(score)] if pd.notna(score) else "#999"
-        score_text = "not scored" if pd.isna(score) else f"{score:+.2f} {q.sentiment_word(score)}"
-        terms = f" — {html.escape(str(r.sentiment_terms))}" if pd.notna(r.sentiment_terms) else ""
-        day = "undated" if pd.isna(r.published) else f"{r.published:%Y-%m-%d}"
-        link = html.escape(page_url("articles", article=r.article_id))
-        title = html.escape(str(r.title if pd.notna(r.title) else r.article_id))
-        blocks.append(
-            '<div style="border-left:4px solid ' + colour + ';padding:4px 10px;margin:8px 0">'
-            f'<div style="font-size:0.85em;color:#555">{day} · <a href="{link}" '
-            f'target="_self">{title}</a> · {html.escape(str(r.source))} · '
-            f'<span style="color:{colour};font-weight:600">{score_text}</span>{terms}</div>'
-            f"<div>{q.highlight_html(r.sentence, r.spans, emphasis=[name])}</div></div>"
-        )
+    if n_rows > EVIDENCE_LIMIT:
+        st.caption(f"Showing {EVIDENCE_LIMIT} of {n_rows} sentences; the CSV has them all.")
+    blocks = [
+        evidence_card(body_html=q.highlight_html(r.sentence, r.spans, emphasis=[name]),
+                      day=r.published, title=r.title if pd.notna(r.title) else r.article_id,
+                      href=page_url("articles", article=r.article_id), source=r.source,
+                      score=r.sentiment, terms=r.sentiment_terms)
+        for r in rows.itertuples()]
     st.html("".join(blocks))

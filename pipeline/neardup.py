@@ -1,0 +1,110 @@
+"""Near-duplicates: syndicated copies and page dumps of one article, linked to one original.
+
+A copy is kept in the tables (its origin, source and date are information) but points to its
+original in `articles.duplicate_of`, so counts can take each story once. MinHash signatures of
+word 3-shingles and an LSH index (datasketch) find the pairs of texts that share most of their
+shingles without comparing every pair; the estimated Jaccard similarity of each candidate pair
+is then checked. Linked texts form a group whose original is the cleanest copy (fewest lines of
+page furniture and menus), then the earliest published, then the longest, then the first read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+
+SHINGLE_WORDS = 3
+NUM_PERM = 128
+THRESHOLD = 0.5  # estimated Jaccard similarity of the shingle sets; different articles: < 0.1
+MIN_SHINGLES = 20  # shorter texts share stock phrases too easily to be compared
+_BATCH = 10_000  # shingles hashed at once: bounds memory on a very long text
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = tuple(".!?…:;»”\"')")
+
+
+def shingles(text: str) -> set[bytes]:
+    """Return the set of word 3-grams of `text` (case-folded, punctuation ignored)."""
+    words = _WORD.findall(text.casefold())
+    return {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
+        for i in range(max(len(words) - SHINGLE_WORDS + 1, 0))
+    }
+
+
+def signature(grams: set[bytes]) -> MinHash:
+    """Return the MinHash of a shingle set, hashed in batches (linear time, bounded memory)."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    items = list(grams)
+    for start in range(0, len(items), _BATCH):
+        minhash.update_batch(items[start : start + _BATCH])
+    return minhash
+
+
+def noise(text: str, boilerplate: object) -> int:
+    """Count the lines that are not prose: menu-like short lines and removed furniture."""
+    menus = sum(
+        1
+        for line in text.split("\n")
+        if line.strip() and len(line.split()) <= 6 and not line.rstrip().endswith(_SENTENCE_END)
+    )
+    removed = boilerplate.count("\n") + 1 if isinstance(boilerplate, str) and boilerplate else 0
+    return menus + removed
+
+
+def find_near_duplicates(articles: pd.DataFrame) -> pd.Series:
+    """Return, per article, the `article_id` of its original when it is a near-duplicate copy,
+    else null (a `str` Series aligned on `articles`).
+
+    Needs the columns `article_id` and `text`; `published` and `boilerplate` refine the choice
+    of the original when present.
+    """
+    n = len(articles)
+    result = pd.Series([None] * n, index=articles.index, dtype="str")
+    if n < 2:
+        return result
+    texts = [str(t) for t in articles["text"]]
+    signatures: dict[int, MinHash] = {}
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    for pos, text in enumerate(texts):
+        grams = shingles(text)
+        if len(grams) >= MIN_SHINGLES:
+            signatures[pos] = signature(grams)
+            lsh.insert(pos, signatures[pos])
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for pos, minhash in signatures.items():
+        for other in lsh.query(minhash):
+            if other != pos and minhash.jaccard(signatures[other]) >= THRESHOLD:
+                parent[root(other)] = root(pos)
+    groups: dict[int, list[int]] = {}
+    for pos in signatures:
+        groups.setdefault(root(pos), []).append(pos)
+    published = articles["published"] if "published" in articles else pd.Series([None] * n)
+    boilerplate = articles["boilerplate"] if "boilerplate" in articles else pd.Series([None] * n)
+    ids = articles["article_id"].tolist()
+
+    def rank(pos: int) -> tuple[int, bool, pd.Timestamp, int, int]:
+        day = published.iloc[pos]
+        known = pd.notna(day)
+        return (noise(texts[pos], boilerplate.iloc[pos]), not known,
+                pd.Timestamp(day) if known else pd.Timestamp.min, -len(texts[pos].split()), pos)
+
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        original = min(members, key=rank)
+        for pos in members:
+            if pos != original:
+                result.iloc[pos] = ids[original]
+    return result
+
+
+__all__ = ["find_near_duplicates", "noise", "shingles", "signature"]

@@ -1,0 +1,436 @@
+"""Engine: the dashboard's tables as DuckDB views over the dataset's Parquet files.
+
+Why: a click must cost what the page shows, not the corpus. DuckDB runs in-process, reads the
+Parquet files directly (only the columns and row groups a query needs: see
+`pipeline.store.SORT_KEYS`) and returns small frames; nothing is loaded up front. One
+connection per dataset and process, shared by every session; each query runs on its own
+cursor, because Streamlit runs sessions in threads.
+
+Curation (`curation.csv`) is applied without copying the big tables: `pipeline.dataset`
+curates only the mentions of the entities the file names, and the engine joins the resulting
+small mapping ((entity_id, surface) → curated entity or excluded) into the `mentions` view and
+serves the curated `entities`/`aliases` as small tables.
+
+Results are cached in one process-wide LRU bounded in bytes (`ResultCache`), keyed by dataset
+version, query, filters and arguments: only the small frames the pages draw are kept.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+import duckdb
+import pandas as pd
+
+from pipeline import schema, store
+from pipeline.dataset import CurationTables, curate_subset, read_small_manifest, touched
+
+TABLES = store.PARQUET_TABLES
+# Searches whose matching sentences are kept, per dataset (see Engine.search_table).
+MAX_SEARCHES = 8
+# DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
+MEMORY_LIMIT = "1GB"
+
+
+def _raw(table: str) -> str:
+    """Return the name of the view over a stored table (the engine's own tables build on it)."""
+    return f"raw_{table}"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+@dataclass
+class Engine:
+    """A dataset opened for querying: a DuckDB connection with one view per table."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    key: tuple[str, float, float]  # path and version: part of every cache key
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    report: pd.DataFrame = field(default_factory=lambda: schema.empty("report"))
+    problems: tuple[str, ...] = ()
+    has_duplicates: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _searches: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
+    _aid: str = "VARCHAR"
+    eid: str = "VARCHAR"  # the SQL type of entity ids in the engine's tables
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, stamp: tuple[float, float] = (0.0, 0.0)) -> Engine:
+        """Open the dataset at `path` (curation applied). Raises store.DatasetError."""
+        path = Path(path)
+        manifest = read_small_manifest(path)
+        for table in TABLES:
+            if not (path / f"{table}.parquet").exists():
+                raise store.DatasetError(
+                    f"{path}: a table is missing or damaged ({table}.parquet): rebuild it")
+        con = _connect()
+        try:
+            for table in TABLES:
+                _do(con, f"CREATE VIEW {_raw(table)} AS SELECT * FROM "
+                            f"read_parquet({_quote(path / f'{table}.parquet')})")
+            report = pd.read_csv(path / store.REPORT_FILE, dtype="str", keep_default_na=False)
+            report = schema.conform("report", report)
+            for table in TABLES:  # a damaged file fails here, with a message, not on a click
+                _do(con, f"DESCRIBE SELECT * FROM {_raw(table)}")
+        except (duckdb.Error, OSError, ValueError, schema.SchemaError) as error:
+            con.close()
+            raise store.DatasetError(
+                f"{path}: a table is missing or damaged ({error}): rebuild it") from None
+        engine = cls(con=con, path=path, key=(str(path), *stamp), manifest=manifest,
+                     report=report)
+        engine._curate(path / store.CURATION_FILE)
+        engine._index()
+        engine.has_duplicates = bool(engine.scalar(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        return engine
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], *,
+                    curation: pd.DataFrame | None = None, name: str = "memory") -> Engine:
+        """Return an engine over in-memory tables (tests, small exports): same views, same SQL."""
+        con = _connect()
+        for table in TABLES:
+            frame = schema.conform(table, tables[table]) if table in tables else \
+                schema.empty(table)
+            _load(con, _raw(table), frame)
+        report = tables.get("report")
+        engine = cls(con=con, path=Path(name), key=(name, float(id(tables)), 0.0),
+                     report=report if report is not None else schema.empty("report"))
+        engine._apply(curation)
+        engine._index()
+        engine.has_duplicates = bool(engine.scalar(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        return engine
+
+    def _curate(self, curation_path: Path) -> None:
+        from pipeline.curation import read_curation
+
+        if not curation_path.exists():
+            self._apply(None)
+            return
+        curation, problems = read_curation(curation_path)
+        self._apply(curation, problems)
+
+    def _apply(self, curation: pd.DataFrame | None, problems: list[str] | None = None) -> None:
+        """Create the `cur_mentions`, `cur_entities`, `aliases`, `quotes` views, curated if
+        asked."""
+        con = self.con
+        if curation is None or curation.empty:
+            for table in ("mentions", "entities"):
+                _do(con, f"CREATE OR REPLACE VIEW cur_{table} AS SELECT * FROM raw_{table}")
+            for table in ("aliases", "quotes"):
+                _do(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM raw_{table}")
+            self.problems = tuple(problems or ())
+            return
+        entities = self.sql("SELECT * FROM raw_entities")
+        aliases = self.sql("SELECT * FROM raw_aliases")
+        ids = sorted(touched(entities, curation))
+        mentions = self.sql("SELECT * FROM raw_mentions WHERE list_contains($ids, entity_id)",
+                            {"ids": ids})
+        sentences = self.sql(
+            "SELECT s.* FROM raw_sentences s SEMI JOIN (SELECT DISTINCT article_id, sentence_id "
+            "FROM raw_mentions WHERE list_contains($ids, entity_id)) k "
+            "USING (article_id, sentence_id)", {"ids": ids})
+        articles = self.sql(
+            "SELECT article_id, published FROM raw_articles WHERE article_id IN "
+            "(SELECT article_id FROM raw_mentions WHERE list_contains($ids, entity_id))",
+            {"ids": ids})
+        result: CurationTables = curate_subset(mentions, entities, aliases, curation,
+                                               sentences=sentences, articles=articles)
+        for name, frame in (("cur_map", result.mapping), ("cur_moved", result.moved),
+                            ("cur_entities", result.entities), ("aliases", result.aliases)):
+            _load(con, name, frame)
+        cols = ", ".join(f'm."{c}"' for c in schema.columns("mentions") if c != "entity_id")
+        _do(con, f"""CREATE OR REPLACE VIEW cur_mentions AS
+            SELECT {cols}, CASE WHEN c.entity_id IS NULL THEN m.entity_id ELSE c.new_id END
+                AS entity_id
+            FROM raw_mentions m LEFT JOIN cur_map c
+                ON m.entity_id = c.entity_id AND m.surface = c.surface
+            WHERE c.entity_id IS NULL OR c.new_id IS NOT NULL""")
+        qcols = ", ".join(f'q."{c}"' if c != "speaker_id" else
+                          "CASE WHEN mv.old_id IS NULL THEN q.speaker_id ELSE mv.new_id END "
+                          "AS speaker_id" for c in schema.columns("quotes"))
+        _do(con, f"""CREATE OR REPLACE VIEW quotes AS SELECT {qcols}
+            FROM raw_quotes q LEFT JOIN cur_moved mv ON q.speaker_id = mv.old_id""")
+        self.problems = tuple([*(problems or ()), *result.problems])
+
+    def _index(self) -> None:
+        """Copy what queries scan into the engine's own compact tables, once per dataset.
+
+        Article and entity ids become ENUMs (stored as integers, read as text), so the joins
+        and groupings over millions of mentions hash integers, not strings; article texts stay
+        in the Parquet file (`texts`), read only for the few sentences a page shows.
+        """
+        con = self.con
+        kinds = []
+        for name, query in (("aid", "SELECT article_id FROM raw_articles"),
+                            ("eid", "SELECT entity_id FROM cur_entities")):
+            if self.scalar(f"SELECT count(*) FROM ({query})"):
+                _do(con, f"CREATE TYPE {name} AS ENUM ({query} ORDER BY 1)")
+                kinds.append(name)
+            else:
+                kinds.append("VARCHAR")
+        aid, eid = kinds
+        _do(con, """CREATE OR REPLACE VIEW texts AS
+            SELECT article_id, text, boilerplate FROM raw_articles""")
+        # Each sentence and mention carries its article's date and whether it is an original
+        # (not a near-duplicate copy), and each mention its entity's type: the filters on
+        # them need no join. Rows are in date order, so a date range skips row groups.
+        _do(con, f"""CREATE OR REPLACE TABLE sentences AS SELECT s.* REPLACE (
+                s.article_id::{aid} AS article_id, s.sentence_id::INTEGER AS sentence_id,
+                s.start::INTEGER AS start, s."end"::INTEGER AS "end"),
+                a.published, a.duplicate_of IS NULL AS original
+            FROM raw_sentences s JOIN raw_articles a ON a.article_id = s.article_id
+            ORDER BY a.published NULLS LAST, s.article_id, s.sentence_id""")
+        _do(con, f"""CREATE OR REPLACE TABLE entities AS SELECT * REPLACE (
+                entity_id::{eid} AS entity_id) FROM cur_entities ORDER BY entity_id""")
+        labels = "('PER', 'ORG', 'LOC', 'MISC')"
+        found = self.sql("SELECT DISTINCT label FROM cur_entities UNION "
+                         "SELECT DISTINCT label FROM raw_mentions")["label"].dropna()
+        extra = sorted(set(found) - {"PER", "ORG", "LOC", "MISC"})
+        if extra:
+            labels = "(" + ", ".join(_lit(x) for x in ["PER", "ORG", "LOC", "MISC", *extra]) + ")"
+        _do(con, f"CREATE TYPE label_t AS ENUM {labels}")
+        _do(con, f"""CREATE OR REPLACE TABLE mentions AS SELECT m.* REPLACE (
+                m.article_id::{aid} AS article_id, m.sentence_id::INTEGER AS sentence_id,
+                m.start::INTEGER AS start, m."end"::INTEGER AS "end",
+                m.entity_id::{eid} AS entity_id),
+                coalesce(e.label, m.label)::label_t AS type,
+                a.published, a.duplicate_of IS NULL AS original
+            FROM cur_mentions m JOIN raw_articles a ON a.article_id = m.article_id
+            LEFT JOIN cur_entities e ON e.entity_id = m.entity_id
+            ORDER BY a.published NULLS LAST, m.article_id, m.start""")
+        # Articles, with their number of mentions (the Overview ranks articles by it).
+        _do(con, f"""CREATE OR REPLACE TABLE articles AS SELECT a.* EXCLUDE (text, boilerplate)
+                REPLACE (a.article_id::{aid} AS article_id),
+                coalesce(c.n, 0)::INTEGER AS n_mentions
+            FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
+                GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
+            ORDER BY a.published NULLS LAST, a.article_id""")
+        _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
+                article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
+            FROM raw_events""")
+        self._aid = aid
+        self.eid = eid
+
+    # -- querying --------------------------------------------------------------------------
+
+    def sql(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run `query` on a fresh cursor (thread-safe) and return the result as a DataFrame
+        (ids come back as text)."""
+        cursor = self.con.cursor()
+        try:
+            if params:
+                return cursor.execute(query, dict(params)).df()
+            rel = cursor.sql(query)
+            if rel is None:
+                return pd.DataFrame()
+            types = [t.id for t in rel.types]
+            if "enum" in types:
+                rel = rel.project(", ".join(
+                    f'"{c}"::VARCHAR AS "{c}"' if t == "enum" else f'"{c}"'
+                    for c, t in zip(rel.columns, types, strict=True)))
+            return rel.df()
+        finally:
+            cursor.close()
+
+    def scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Return the first value of the first row of `query`."""
+        cursor = self.con.cursor()
+        try:
+            row = cursor.execute(query, dict(params or {})).fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
+    def search_table(self, needle: str) -> str:
+        """Return the name of a table of the sentences (article_id, sentence_id) whose text
+        contains `needle` (already folded: lower case, no accents), over the whole dataset.
+
+        Made once per needle and kept for the next clicks (the last `MAX_SEARCHES` needles):
+        a search scans every article's text, the other filters then only join with it.
+        """
+        with self._lock:
+            if needle in self._searches:
+                self._searches.move_to_end(needle)
+                return self._searches[needle]
+            name = f"search_{len(self._searches)}_{abs(hash(needle)) % 10**12}"
+            pattern = search_pattern(needle)
+            width = len(needle)
+            _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
+                WITH hit AS (SELECT article_id, string_split_regex(text, {_lit(pattern)}) AS parts
+                             FROM raw_articles WHERE regexp_matches(text, {_lit(pattern)})),
+                pieces AS (SELECT article_id, unnest(parts) AS piece,
+                               generate_subscripts(parts, 1) AS i, len(parts) AS k FROM hit),
+                found AS (SELECT article_id, i, k, sum(length(piece)) OVER (
+                              PARTITION BY article_id ORDER BY i ROWS UNBOUNDED PRECEDING)
+                              + (i - 1) * {width} AS pos FROM pieces)
+                SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
+                FROM found f JOIN raw_sentences s ON s.article_id = f.article_id
+                    AND s.start <= f.pos AND f.pos + {width} <= s."end"
+                WHERE f.i < f.k""")
+            self._searches[needle] = name
+            while len(self._searches) > MAX_SEARCHES:
+                _, old = self._searches.popitem(last=False)
+                _do(self.con, f"DROP TABLE IF EXISTS {old}")
+            return name
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\x00", "").replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Map each letter to every character that folds to it (é, È, ê... → e)."""
+    import unicodedata
+
+    classes: dict[str, set[str]] = {}
+    for code in list(range(0x41, 0x250)) + list(range(0x1E00, 0x1F00)):
+        char = chr(code)
+        decomposed = unicodedata.normalize("NFKD", char.casefold())
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(folded) == 1 and folded.isalpha():
+            classes.setdefault(folded, set()).add(char)
+    return {k: "".join(sorted(v | {k})) for k, v in classes.items()}
+
+
+def search_pattern(needle: str) -> str:
+    """Return an RE2 pattern matching, in raw text, what contains `needle` once folded (case
+    and accents ignored: "demission" matches "Démission"), one character per character."""
+    classes = _letter_classes()
+    parts = []
+    for char in needle:
+        if char in classes and len(classes[char]) > 1:
+            parts.append("[" + "".join(_re_escape(c) for c in classes[char]) + "]")
+        else:
+            parts.append(_re_escape(char))
+    return "(?i)" + "".join(parts)
+
+
+def _re_escape(char: str) -> str:
+    if char.isalnum() or char.isspace() or ord(char) >= 128:
+        return char
+    return "\\" + char
+
+
+def _do(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Run a statement to completion (DuckDB refuses new work while a result is pending)."""
+    con.execute(statement).fetchall()
+
+
+def _load(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Copy a (small) frame into a table of the engine's database."""
+    cursor = con.cursor()
+    try:
+        cursor.register("_frame", frame)
+        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame").fetchall()
+        cursor.unregister("_frame")
+    finally:
+        cursor.close()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    _do(con, "SET enable_object_cache = true")  # Parquet footers read once
+    _do(con, "SET preserve_insertion_order = false")
+    _do(con, "CREATE MACRO fold(x) AS strip_accents(lower(x))")
+    return con
+
+
+# ---------------------------------------------------------------------------------------------
+# A process-wide cache of small results, bounded in bytes
+
+
+def size_of(value: Any) -> int:
+    """Return an estimate of the memory held by a cached result, in bytes."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=True).sum()) + 1000
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=True, deep=True)) + 500
+    if isinstance(value, tuple | list):
+        return sum(size_of(v) for v in value) + 100
+    if isinstance(value, dict):
+        return sum(size_of(k) + size_of(v) for k, v in value.items()) + 200
+    return sys.getsizeof(value)
+
+
+class ResultCache:
+    """A least-recently-used map bounded by the total size of its values (thread-safe).
+
+    A value bigger than a quarter of the budget is returned but not kept: caching is for the
+    small frames pages draw, never for anything that grows with the corpus.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key][0]
+            self.misses += 1
+        value = compute()
+        size = size_of(value)
+        if size > self.max_bytes // 4:
+            return value
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (value, size)
+                self.bytes += size
+            while self.bytes > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+CACHE = ResultCache(max_bytes=256 * 1024 * 1024)
+
+
+def _freeze(value: Any) -> Hashable:
+    """Return a hashable stand-in for an argument (dicts and lists become sorted tuples)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(str(v) for v in value))
+    return cast(Hashable, value)
+
+
+def cached(engine: Engine, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Return `fn(engine, *args, **kwargs)`, from the process-wide cache when already computed
+    for this dataset version and these arguments (results are read-only by convention)."""
+    key = (engine.key, f"{fn.__module__}.{fn.__qualname__}", _freeze(args),
+           _freeze(kwargs))
+    return CACHE.get_or_compute(key, lambda: fn(engine, *args, **kwargs))
