@@ -168,18 +168,24 @@ class PartCache:
 
 
 def files_signature(paths: Iterable[Path]) -> list[tuple[str, int, int]]:
-    """Return (path, size, mtime) of every file under `paths`: a corpus-wide change detector."""
+    """Return (path, size, mtime) of every file under `paths`: a corpus-wide change detector.
+
+    An explicit stack, not recursion: a corpus may nest folders thousands of levels deep.
+    """
     found: list[tuple[str, int, int]] = []
-    for path in paths:
-        path = Path(path)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            try:
-                stat = file.stat()
-            except OSError:
-                found.append((str(file), -1, -1))
+    stack = [(str(p), True) for p in reversed(list(paths))]  # (path, given by the user)
+    while stack:
+        path, given = stack.pop()
+        try:
+            if os.path.isdir(path) and (given or not os.path.islink(path)):
+                with os.scandir(path) as entries:
+                    stack += [(e, False) for e in sorted((e.path for e in entries),
+                                                         reverse=True)]
                 continue
-            found.append((str(file.resolve()), stat.st_size, stat.st_mtime_ns))
+            stat = os.stat(path)
+            found.append((os.path.abspath(path), stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            found.append((path, -1, -1))
     return found
 
 
