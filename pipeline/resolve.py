@@ -232,7 +232,7 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
     `language` (for elisions) and `published` date (for `first_seen`/`last_seen`). Every span that
     is a name is kept (a coordinated span is replaced by its parts, each with its own offsets);
     spans that are not names — demonyms, role phrases, common nouns (see `non_name_reason`) — are
-    left out of the tables (the raw spans stay in the dataset's spans file).
+    left out of the tables (the raw spans stay in the build cache).
     """
     spans = spans[SPAN_COLUMNS].drop_duplicates(["article_id", "start", "end"])
     if spans.empty:
