@@ -1,14 +1,16 @@
 """Revue dashboard: `streamlit run dashboard.py` (the dataset: env REVUE_DATA, else data/seeds).
 
-Thin entry point: open the dataset (cached per process), draw the shared sidebar, hand the
-filtered view to the page the URL names, run it.
+Thin entry point: read the view state from the URL (`revue_app.state`), open the dataset
+(cached per process), draw the shared sidebar, hand the filtered view to the page the URL
+names, run it.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from revue_app.data import make_view, open_current
+from revue_app import state
+from revue_app.data import UPLOADS, make_view, open_current
 from revue_app.filters import image_format_ui, sidebar_ui
 from revue_app.widgets import PAGES
 
@@ -24,10 +26,15 @@ pages = [
     st.Page(PAGES["data"], title="Data", icon=":material/database:", url_path="data"),
 ]
 page = st.navigation(pages)
+state.begin(page.url_path)
 
 dataset = open_current()
 if dataset is None:
     st.stop()
+state.on_dataset(str(dataset.path),
+                 found=dataset.path.name if dataset.path.parent == UPLOADS else None)
+state.follow_moves(dataset.moved, dataset.tables["entities"]["entity_id"])
+state.show_notices()
 
 st.sidebar.caption(f"Dataset: `{dataset.path.name}` · {len(dataset.tables['articles'])} articles")
 filters = sidebar_ui(dataset.tables)

@@ -32,4 +32,5 @@ def open_dataset(path: str | Path) -> store.Dataset:
     dataset.tables = {**tables, "mentions": result.mentions, "entities": entities,
                       "aliases": result.aliases, "quotes": quotes}
     dataset.problems = problems + result.problems
+    dataset.moved = dict(result.moved)
     return dataset

@@ -37,6 +37,8 @@ class Dataset:
     manifest: dict[str, Any]
     spans: pd.DataFrame | None = None
     problems: list[str] = field(default_factory=list)  # e.g. invalid curation lines
+    # entity ids that curation merged away → where they went (None: excluded), for old links
+    moved: dict[str, str | None] = field(default_factory=dict)
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_selectbox
@@ -21,7 +21,7 @@ st.header("Articles")
 
 ordered = t["articles"].sort_values(["published", "title"], na_position="last")
 options = ordered["article_id"].tolist()
-requested = st.query_params.get("article")
+requested = state.param("article")
 every_id = set(everything["articles"]["article_id"])
 if requested and requested not in options and requested in every_id:
     options.append(requested)  # a shared link still opens, even if the filters hide it

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import store
-from revue_app.data import DATASET_PARAM, UPLOADS, get_view, spacy_model, upload_dir
+from revue_app import state
+from revue_app.data import UPLOADS, get_view, spacy_model, upload_dir
 from revue_app.filters import url_choice
 from revue_app.widgets import csv_bytes, metric_row
 
@@ -31,7 +32,7 @@ st.markdown(f"Dataset **`{view.path.name}`** · built {manifest.get('built_at', 
 
 # --- Downloads --------------------------------------------------------------------------------
 st.subheader("Download the tables")
-scope = st.segmented_control("Rows", ["filtered", "all"], key="scope", bind="query-params",
+scope = st.segmented_control("Rows", ["filtered", "all"], key="scope",
                              required=True, **url_choice("scope", ["filtered", "all"],
                                                          default="filtered"),
                              help="filtered: what the sidebar filters keep; all: the whole "
@@ -128,24 +129,21 @@ if submitted:
             counts = result.manifest.get("counts", {})
             st.success(f"Built `{target.name}`: {counts.get('articles', 0)} article(s), "
                        f"{counts.get('report', 0)} skipped, in {result.seconds:.0f} s.")
-            st.session_state[DATASET_PARAM] = target.name
-            st.query_params[DATASET_PARAM] = target.name
+            state.set_dataset(target.name)
             st.rerun()
         finally:
             shutil.rmtree(incoming, ignore_errors=True)
 
 st.markdown("**Datasets on this machine**")
-current = st.query_params.get(DATASET_PARAM)
+current = state.dataset_choice()
 if not uploads:
     st.caption("No uploaded dataset yet.")
 for upload in uploads:
     row = st.container(horizontal=True, vertical_alignment="center", key=f"ds-{upload}")
     row.markdown(f"`{upload}`" + (" (shown)" if upload == current else ""))
     if upload != current and row.button("Show", key=f"show-{upload}"):
-        st.session_state[DATASET_PARAM] = upload
-        st.query_params[DATASET_PARAM] = upload
+        state.set_dataset(upload)
         st.rerun()
 if current and st.button("Back to the default dataset", key="default-dataset"):
-    st.session_state.pop(DATASET_PARAM, None)
-    del st.query_params[DATASET_PARAM]
+    state.set_dataset(None)
     st.rerun()

@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_choice, url_selectbox
@@ -35,7 +35,7 @@ st.header("Entity")
 
 entities = t["entities"]
 options = entities["entity_id"].tolist()
-requested = st.query_params.get("entity")
+requested = state.param("entity")
 if requested and requested not in options and requested in view.names:
     options.append(requested)  # a shared link still opens, even if the filters hide it
 if not options:
@@ -150,7 +150,7 @@ else:
 st.subheader("Every sentence mentioning it")
 rows = memo(view, q.evidence, entity)
 ORDERS = ["date", "most negative", "most positive"]
-order = st.segmented_control("Order", ORDERS, key="sort", bind="query-params", required=True,
+order = st.segmented_control("Order", ORDERS, key="sort", required=True,
                              **url_choice("sort", ORDERS, default="date")) or "date"
 if order == "most negative":
     rows = rows.sort_values("sentiment", na_position="last", kind="stable")

@@ -8,7 +8,7 @@ from typing import Literal, cast
 
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
@@ -24,13 +24,14 @@ st.header("Network")
 c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1.4, 1.2])
 window, weight = cooccurrence_ui(c1, c2, window_key="window", weight_key="weight",
                                  weight_label="Edge weight")
-support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, key="support",
-                              bind="query-params",
+state.integer("support", default=1, lo=1)
+support = int(c3.number_input("Minimum support", min_value=1, step=1, key="support",
                               help="Keep pairs seen together at least this many times."))
-top_n = c4.slider("Entities drawn", 5, 80, 30, key="top", bind="query-params",
+state.integer("top", default=30, lo=5, hi=80)
+top_n = c4.slider("Entities drawn", 5, 80, key="top",
                   help="The most mentioned entities that have at least one edge.")
 colour_by = cast(Literal["type", "sentiment"], c5.segmented_control(
-    "Colour", ["type", "sentiment"], key="colour", bind="query-params", required=True,
+    "Colour", ["type", "sentiment"], key="colour", required=True,
     **url_choice("colour", ["type", "sentiment"], default="type")) or "type")
 
 total = q.n_units(t, window)

@@ -24,12 +24,10 @@ if not options:
     no_data("entity", active)
     st.stop()
 labels = {e: f"{view.name(e)} ({view.labels.get(e, '?')})" for e in options}
-if "who" not in st.session_state and not st.query_params.get_all("who"):
-    # First visit: the most mentioned entities, whatever their type, so the chart is never
-    # blank and shows who the coverage is about (not a place mentioned three times).
-    st.session_state["who"] = q.default_timeline_entities(entities, n=DEFAULT_WHO)
-
+# By default the most mentioned entities, whatever their type, so the chart is never blank
+# and shows who the coverage is about (not a place mentioned three times).
 who = url_multiselect("Entities", options, key="who", labels=labels,
+                      default=q.default_timeline_entities(entities, n=DEFAULT_WHO),
                       placeholder="Choose entities to compare")
 freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], who)
                                if who else t["articles"]["published"])
