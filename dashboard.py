@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revue_app import state
+from revue_app import hosting, state
 from revue_app.data import UPLOADS, make_view, open_current
 from revue_app.filters import image_format_ui, sidebar_ui
 from revue_app.widgets import PAGES
@@ -26,6 +26,7 @@ pages = [
     st.Page(PAGES["data"], title="Data", icon=":material/database:", url_path="data"),
 ]
 page = st.navigation(pages)
+hosting.password_gate()
 state.begin(page.url_path)
 
 dataset = open_current()
