@@ -79,9 +79,12 @@ def dataset_path() -> Path:
 
 def _mtime(path: Path) -> float:
     try:
-        return path.stat().st_mtime
+        info = path.stat()
     except OSError:
         return 0.0
+    # the modification time and the size: a curation line undone and another written within
+    # the clock's resolution still changes the key
+    return float(hash((info.st_mtime_ns, info.st_size)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -45,6 +45,7 @@ _REGISTRY = "_revue_controls"  # key -> (to_url, default) for the controls of th
 _SHOWN = "_revue_dataset_shown"  # the dataset directory drawn by the last run
 _NOTICES = "_revue_notices"  # messages for the user, shown once at the top of the page
 _ASKED_DATASET = "_revue_dataset_asked"
+_REQUESTED = "_revue_requested"  # values asked for by the app itself, applied like the URL's
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def begin(page: str) -> None:
     else:
         pending = {k: v for k, v in url.items() if written.get(k) != v}
         pending.update({k: [] for k in written if k not in url})  # removed from the URL
+    pending.update(session.pop(_REQUESTED, {}))
     session[_PENDING] = pending
     session[_WRITTEN] = url
     session[_REGISTRY] = {}
@@ -343,13 +345,24 @@ def flag(key: str, *, default: bool = False) -> bool:
     return bool(value)
 
 
+def _encode(value: Any) -> list[str]:
+    if value is None or value is False:
+        return []
+    if value is True:
+        return ["1"]
+    if isinstance(value, date):
+        return [value.isoformat()]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value] or [""]
+    return [str(value)]
+
+
 def request(**values: Any) -> None:
-    """Change view values from a button or a click (the caller then calls `st.rerun()`)."""
+    """Change view values from a button, a callback or a click, for the next run (the caller
+    then calls `st.rerun()`; a callback needs not). None puts a value back to its default."""
+    requested = _session().setdefault(_REQUESTED, {})
     for key, value in values.items():
-        if value is None:
-            _session().pop(key, None)
-        else:
-            _session()[key] = value
+        requested[key] = _encode(value)
 
 
 def param(key: str) -> str | None:

@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from revue_app import charts, state
+from revue_app import charts, curate, state
 from revue_app import queries as q
 from revue_app.data import get_view, memo
 from revue_app.filters import url_choice, url_selectbox
@@ -79,6 +79,15 @@ with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
         st.dataframe(aliases[["surface", "n_mentions", "rule"]], hide_index=True,
                      column_config={"surface": "written as", "n_mentions": "mentions",
                                     "rule": "why merged"})
+
+with st.expander("Correct this entity", icon=":material/edit:"):
+    curate.entity_panel(view.path, entity, dict(view.names), dict(view.labels),
+                        view.everything["entities"], view.everything["aliases"])
+    st.markdown("**Suggested merges** (whole dataset)")
+    curate.suggestions_panel(view.path, view.stamp, view.everything["entities"],
+                             view.everything["aliases"])
+    st.markdown("**Corrections in force** (newest first)")
+    curate.undo_panel(view.path)
 
 # --- When -------------------------------------------------------------------------------------
 freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], [entity]))
