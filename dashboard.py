@@ -10,7 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from revue_app import hosting, state
+from revue_app import queries as q
+from revue_app.curate import moved_entities
 from revue_app.data import UPLOADS, make_view, open_current
+from revue_app.engine import cached
 from revue_app.filters import image_format_ui, sidebar_ui
 from revue_app.widgets import PAGES
 
@@ -29,16 +32,17 @@ page = st.navigation(pages)
 hosting.password_gate()
 state.begin(page.url_path)
 
-dataset = open_current()
-if dataset is None:
+db = open_current()
+if db is None:
     st.stop()
-state.on_dataset(str(dataset.path),
-                 found=dataset.path.name if dataset.path.parent == UPLOADS else None)
-state.follow_moves(dataset.moved, dataset.tables["entities"]["entity_id"])
+state.on_dataset(str(db.path), found=db.path.name if db.path.parent == UPLOADS else None)
+state.follow_moves(cached(db, moved_entities), cached(db, q.entity_directory)["entity_id"])
 state.show_notices()
 
-st.sidebar.caption(f"Dataset: `{dataset.path.name}` · {len(dataset.tables['articles'])} articles")
-filters = sidebar_ui(dataset.tables)
+facts = cached(db, q.sidebar_facts)
+st.sidebar.caption(f"Dataset: `{db.path.name}` · {facts['n_articles']} articles")
+engine = db
+filters = sidebar_ui(facts, lambda ids: q.article_labels(engine, ids))
 image_format_ui()
-make_view(dataset, filters)
+make_view(db, filters)
 page.run()

@@ -22,6 +22,7 @@ from pipeline.curation import (
 )
 from pipeline.resolve import suggest_merges
 from revue_app import state
+from revue_app.engine import Engine
 from revue_app.queries import LABELS
 from revue_app.widgets import md_escape
 
@@ -53,7 +54,7 @@ def _suggestions(path: str, stamp: tuple[float, float], entities: pd.DataFrame,
 
 def entity_panel(dataset: Path, entity: str, names: dict[str, str], labels: dict[str, str],
                  entities: pd.DataFrame, aliases: pd.DataFrame) -> None:
-    """Merge, rename, relabel, exclude, split an alias off: one form each."""
+    """Merge, rename, relabel, exclude, split an alias off (`aliases`: this entity's)."""
     st.session_state["_curation_path"] = str(curation_file(dataset))
     if error := st.session_state.pop("_curation_error", None):
         st.error(error)
@@ -91,9 +92,7 @@ def entity_panel(dataset: Path, entity: str, names: dict[str, str], labels: dict
             _write("relabel", f"{name} is now {new_label}.", entity=entity, value=new_label)
             st.rerun()
     with split_tab:
-        mine = aliases[aliases["entity_id"] == entity].sort_values("n_mentions",
-                                                                   ascending=False)
-        forms = mine["surface"].astype(str).tolist()
+        forms = aliases.sort_values("n_mentions", ascending=False)["surface"].astype(str).tolist()
         if len(forms) < 2:
             st.caption(f"{name} is written only one way: nothing to split off.")
         else:
@@ -167,3 +166,31 @@ def undo_panel(dataset: Path) -> None:
     if len(curation) > UNDO_SHOWN:
         st.caption(f"The {UNDO_SHOWN} newest of {len(curation)} corrections; the others are "
                    f"in {path.name} (Data page).")
+
+
+def moved_entities(db: Engine) -> dict[str, str | None]:
+    """Return the entity ids curation merged away → where they went (None: excluded), so old
+    links can follow them (`state.follow_moves`)."""
+    exists = db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cur_moved'")
+    if not exists:
+        return {}
+    frame = db.sql("SELECT old_id, new_id FROM cur_moved")
+    return {str(o): (None if n is None or pd.isna(n) else str(n))
+            for o, n in zip(frame["old_id"], frame["new_id"], strict=True)}
+
+
+MAX_CHOICES = 5000  # entities offered as merge targets and compared for suggestions
+
+
+def curation_entities(db: Engine) -> pd.DataFrame:
+    """Return the most mentioned entities (id, name, label, n_mentions): what the merge
+    chooser offers and the suggestions compare (a bounded list, whatever the corpus size)."""
+    return db.sql(f"""SELECT entity_id, name, label, n_mentions FROM entities
+        ORDER BY n_mentions DESC, entity_id LIMIT {MAX_CHOICES}""")
+
+
+def all_aliases(db: Engine) -> pd.DataFrame:
+    """Return the aliases (entity_id, surface, n_mentions, rule) of those entities."""
+    return db.sql(f"""SELECT a.entity_id, a.surface, a.n_mentions, a.rule FROM aliases a
+        SEMI JOIN (SELECT entity_id FROM entities ORDER BY n_mentions DESC, entity_id
+                   LIMIT {MAX_CHOICES}) e USING (entity_id)""")

@@ -4,7 +4,9 @@ The dataset is the directory named by env `REVUE_DATA`, else `data/seeds` under 
 (built from `seeds/` on first run). An upload switches to `data/uploads/<name>` via the
 `dataset=<name>` query parameter. Loading is cached per process (`st.cache_resource`), keyed by
 path and the modification times of the manifest and the curation file, so a rebuild or a
-curation edit is picked up on the next rerun and never once per session.
+curation edit is picked up on the next rerun and never once per session. Opening creates the
+dataset's DuckDB engine (`revue_app.engine`): nothing is loaded in pandas; pages ask queries of
+the view (`View.q`), whose small results are cached in a byte-bounded LRU.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-import pandas as pd
 import streamlit as st
 
 from pipeline import store
-from pipeline.dataset import open_dataset
-from revue_app.queries import Filters, apply_filters
+from revue_app.engine import Engine, cached
+from revue_app.queries import Filters, entity_directory
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -34,14 +37,13 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 @dataclass(frozen=True)
 class View:
-    """What every page draws from: the whole (curated) dataset and the filtered tables."""
+    """What every page draws from: the dataset's engine and the sidebar's filters."""
 
     path: Path
     stamp: tuple[float, float]
-    manifest: Mapping[str, Any]
-    everything: Mapping[str, pd.DataFrame]
-    tables: Mapping[str, pd.DataFrame]
+    db: Engine
     filters: Filters
+    manifest: Mapping[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     names: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -49,6 +51,15 @@ class View:
     def name(self, entity_id: str) -> str:
         """Return an entity's display name (its id when unknown)."""
         return self.names.get(entity_id, entity_id)
+
+    def q(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return `fn(db, filters, *args, **kwargs)`: a query on the current view, computed
+        once per dataset version, filters and arguments for every session (bounded cache)."""
+        return cast(T, cached(self.db, fn, self.filters, *args, **kwargs))
+
+    def whole(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return `fn(db, *args, **kwargs)`: a query on the whole dataset (cached likewise)."""
+        return cast(T, cached(self.db, fn, *args, **kwargs))
 
 
 def upload_dir(name: str) -> Path | None:
@@ -87,11 +98,10 @@ def _mtime(path: Path) -> float:
     return float(hash((info.st_mtime_ns, info.st_size)))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _open(path: str, stamp: tuple[float, float]) -> store.Dataset:
-    """Open the dataset with the analyst's curation applied; cached per stamp."""
-    del stamp  # part of the cache key only
-    return open_dataset(path)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open(path: str, stamp: tuple[float, float]) -> Engine:
+    """Open the dataset's engine (curation applied): one per dataset version and process."""
+    return Engine.open(path, stamp)
 
 
 @st.cache_resource(show_spinner=False)
@@ -114,7 +124,7 @@ def build_seeds(path: Path) -> None:
     build([SEEDS], path, loaded_models=models)
 
 
-def open_current() -> store.Dataset | None:
+def open_current() -> Engine | None:
     """Return the current dataset, building the seeds if needed; on failure show why and None."""
     path = dataset_path()
     if not (path / store.MANIFEST_FILE).exists() and path == DEFAULT_DATA and SEEDS.exists():
@@ -141,42 +151,21 @@ def open_current() -> store.Dataset | None:
     return None
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _filtered(path: str, stamp: tuple[float, float], filters: Filters,
-              _dataset: store.Dataset) -> dict[str, pd.DataFrame]:
-    """Filtered tables, cached per dataset version and filter values (shared by sessions)."""
-    del path, stamp
-    return apply_filters(_dataset.tables, filters)
-
-
-def make_view(dataset: store.Dataset, filters: Filters) -> View:
-    """Return the view of `dataset` through `filters` (cached) and remember it for the pages."""
-    stamp = (_mtime(dataset.path / store.MANIFEST_FILE),
-             _mtime(dataset.path / store.CURATION_FILE))
-    tables = _filtered(str(dataset.path), stamp, filters, dataset)
-    entities = dataset.tables["entities"]
+def make_view(db: Engine, filters: Filters) -> View:
+    """Return the view of the dataset through `filters` and remember it for the pages."""
     view = View(
-        path=dataset.path, stamp=stamp, manifest=dataset.manifest, everything=dataset.tables,
-        tables=tables, filters=filters, problems=tuple(dataset.problems),
-        names=dict(zip(entities["entity_id"], entities["name"], strict=True)),
-        labels=dict(zip(entities["entity_id"], entities["label"], strict=True)),
+        path=db.path, stamp=(db.key[1], db.key[2]), db=db, filters=filters,
+        manifest=db.manifest, problems=db.problems,
+        names=cached(db, _names, "name"), labels=cached(db, _names, "label"),
     )
     st.session_state[VIEW_KEY] = view
     return view
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _memo(name: str, path: str, stamp: tuple[float, float], filters: Filters, args: tuple,
-          kwargs: tuple, _fn: Callable[..., Any], _tables: Mapping[str, pd.DataFrame]) -> Any:
-    del name, path, stamp, filters
-    return _fn(_tables, *args, **dict(kwargs))
-
-
-def memo(view: View, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Return `fn(view.tables, *args, **kwargs)`, computed once per dataset version, filters
-    and arguments, and shared by every session (the results are read-only by convention)."""
-    return _memo(f"{fn.__module__}.{fn.__qualname__}", str(view.path), view.stamp,
-                 view.filters, args, tuple(sorted(kwargs.items())), fn, view.tables)
+def _names(db: Engine, column: str) -> dict[str, str]:
+    """Return entity id → name (or label) for the whole dataset, shared by the sessions."""
+    directory = cached(db, entity_directory)
+    return dict(zip(directory["entity_id"], directory[column], strict=True))
 
 
 def get_view() -> View:

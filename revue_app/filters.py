@@ -11,11 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from revue_app import state
-from revue_app.queries import LABELS, Filters, article_label, source_names
+from revue_app.queries import LABELS, Filters
 from revue_app.state import GLOBAL_KEYS, global_params
 
 __all__ = ["BOUND_KEYS", "SYNCED_GLOBAL_KEYS", "global_params", "image_format_ui", "sidebar_ui",
@@ -79,15 +78,19 @@ def _reset(defaults: Mapping[str, Any]) -> None:
     state.request(**{k: v for k, v in defaults.items()})
 
 
-def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
-    """Draw the shared sidebar of filters and return the user's choices."""
-    articles = tables["articles"]
+def sidebar_ui(facts: Mapping[str, Any],
+               more_labels: Callable[[list[str]], Mapping[str, str]] | None = None) -> Filters:
+    """Draw the shared sidebar of filters and return the user's choices.
+
+    `facts` (`queries.sidebar_facts`): date bounds, undated count, sources, the articles to
+    offer (the most recent ones of a large corpus); `more_labels` labels the articles a link
+    asks for that are not among them, so the link still works.
+    """
     side = st.sidebar
     side.subheader("Filters")
 
-    dates = articles["published"].dropna()
-    first = dates.min().date() if len(dates) else None
-    last = dates.max().date() if len(dates) else None
+    first: date | None = facts["first"]
+    last: date | None = facts["last"]
     date_from: date | None = None
     date_to: date | None = None
     if first and last:
@@ -101,7 +104,7 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
         date_to = end if isinstance(end, date) and end < last else None
         if date_from and date_to and date_from > date_to:
             side.warning("“From” is after “To”: no article can match.")
-        undated = int(articles["published"].isna().sum())
+        undated = int(facts["undated"])
         if undated and (date_from or date_to):
             side.caption(f"{undated} undated article(s) are hidden while a date range is set.")
     else:
@@ -111,12 +114,14 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
     types = side.multiselect("Entity types", TYPE_OPTIONS, key="types", placeholder="All types",
                              help="PER people, ORG organisations, LOC places, MISC other names "
                                   "(the French model files OpenAI under MISC).")
-    sources = sorted(set(source_names(articles)))
+    sources = list(facts["sources"])
     state.choice("sources", sources, multi=True)
     chosen_sources = side.multiselect("Sources", sources, key="sources",
                                       placeholder="All sources")
-    ordered = articles.sort_values(["published", "title"], na_position="last")
-    labels = dict(zip(ordered["article_id"], article_label(ordered), strict=True))
+    labels = dict(facts["articles"])
+    asked = [a for a in state.asked("articles") if a not in labels]
+    if asked and more_labels is not None:
+        labels.update(more_labels(asked))
     chosen_articles = url_multiselect("Articles", list(labels), key="articles", labels=labels,
                                       container=side, placeholder="All articles")
     state.integer("min", default=1, lo=1)
@@ -127,23 +132,17 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
                              help='Words (case and accents ignored), "a phrase", OR between '
                                   "alternatives, and a * at the end of a word for any ending. "
                                   "Keeps only the sentences that match, on every page.")
-    duplicates = False
-    if "duplicate_of" in articles.columns:
-        n_copies = int(articles["duplicate_of"].notna().sum())
-        state.flag("dup")
-        duplicates = side.toggle(
-            "Show near-duplicate copies", key="dup",
-            help=f"{n_copies} article(s) are near-duplicate copies of another (the same wire "
-                 "story in several outlets). Off: each story counts once.")
+    state.flag("dup")
+    duplicates = side.toggle(
+        "Show near-duplicate copies", key="dup",
+        help="Near-duplicate copies of another article (the same wire story in several "
+             "outlets) are counted once by default; on: every copy counts.")
     defaults: dict[str, Any] = {"from": first, "to": last, "types": [], "sources": [],
                                 "articles": [], "min": 1, "q": "", "dup": False}
     if first is None:
         defaults = {k: v for k, v in defaults.items() if k not in ("from", "to")}
     side.button("Reset filters", on_click=_reset, args=(defaults,), key="reset_filters",
                 icon=":material/restart_alt:")
-    extra: dict[str, Any] = {}
-    if "duplicates" in Filters.__dataclass_fields__:  # the data layer's switch (team.md)
-        extra["duplicates"] = bool(duplicates)
     return Filters(
         date_from=date_from,
         date_to=date_to,
@@ -152,7 +151,7 @@ def sidebar_ui(tables: Mapping[str, pd.DataFrame]) -> Filters:
         articles=tuple(chosen_articles),
         min_mentions=int(minimum or 1),
         search=(search or "").strip(),
-        **extra,
+        duplicates=bool(duplicates),
     )
 
 

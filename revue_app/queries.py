@@ -1,7 +1,9 @@
-"""Queries: pure functions from the pipeline's tables to the frames the charts draw.
+"""Queries: what the pages draw, computed by the engine (DuckDB) from the filters.
 
-No Streamlit here: every function takes and returns DataFrames (or plain values), so the pages
-stay thin and everything is unit-tested on hand-built frames. Tables follow `pipeline.schema`.
+Every query takes the dataset's `Engine` and the sidebar's `Filters`; the filters become SQL
+(`scope`), the work runs in the engine and each function returns a small frame (what the page
+shows). No Streamlit here, so pages stay thin and everything is unit-tested on hand-built tables
+(`Engine.from_tables`). Pure helpers (weights, time steps, highlighting) stay in Python.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +25,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-Tables = Mapping[str, pd.DataFrame]
+from revue_app.engine import Engine
+
 Window = Literal["sentence", "article"]
 Weight = Literal["count", "pmi", "npmi", "jaccard"]
 Freq = Literal["D", "W", "M"]
@@ -34,11 +37,18 @@ SENTENCE_KEYS = ["article_id", "sentence_id"]
 # Below these, PMI-style weights are dominated by chance: the Network page says so.
 MIN_UNITS_FOR_PMI = 30
 MIN_SUPPORT_FOR_PMI = 3
+# The word cloud counts the words of at most this many sentences (a fixed random sample
+# beyond), so it costs the same at 100 or 100,000 articles.
+WORD_SAMPLE = 20_000
 
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar's choices. Empty tuples and None mean "no restriction"."""
+    """The sidebar's choices. Empty tuples and None mean "no restriction".
+
+    `duplicates`: also count near-duplicate copies (`articles.duplicate_of` set); by default
+    only originals are counted.
+    """
 
     date_from: date | None = None
     date_to: date | None = None
@@ -47,6 +57,7 @@ class Filters:
     articles: tuple[str, ...] = ()
     min_mentions: int = 1
     search: str = ""
+    duplicates: bool = False
 
     def is_default(self) -> bool:
         """True when nothing is filtered out."""
@@ -80,19 +91,6 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def sentence_texts(tables: Tables) -> pd.DataFrame:
-    """Return `sentences` with a `text` column cut from `articles.text` by the offsets."""
-    sentences = tables["sentences"]
-    texts = dict(zip(tables["articles"]["article_id"], tables["articles"]["text"], strict=True))
-    cut = [
-        texts.get(aid, "")[start:end]
-        for aid, start, end in zip(
-            sentences["article_id"], sentences["start"], sentences["end"], strict=True
-        )
-    ]
-    return sentences.assign(text=pd.Series(cut, index=sentences.index, dtype="str"))
-
-
 def source_names(articles: pd.DataFrame) -> pd.Series:
     """Return each article's source, with a readable name for the unknown ones."""
     return articles["source"].fillna(UNKNOWN_SOURCE).astype("str")
@@ -107,97 +105,299 @@ def article_label(articles: pd.DataFrame) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-# Filters
+# Filters → SQL
 
 
-def apply_filters(tables: Tables, filters: Filters) -> dict[str, pd.DataFrame]:
-    """Return the tables restricted to the filters, with entity counts recomputed for the view.
+def lit(value: Any) -> str:
+    """Return `value` as a SQL literal (strings quoted, lists as lists): filters come from the
+    URL, so nothing is pasted into SQL unquoted."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return repr(float(value)) if isinstance(value, float | np.floating) else str(int(value))
+    if isinstance(value, datetime | pd.Timestamp):
+        return f"TIMESTAMP '{pd.Timestamp(value):%Y-%m-%d %H:%M:%S}'"
+    if isinstance(value, date):
+        return f"TIMESTAMP '{value:%Y-%m-%d} 00:00:00'"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return "[" + ", ".join(lit(v) for v in items) + "]::VARCHAR[]" if not items else \
+            "[" + ", ".join(lit(v) for v in items) + "]"
+    text = str(value).replace("\x00", "")
+    return "'" + text.replace("'", "''") + "'"
 
-    Articles are kept by date, source and id; mentions by entity type; the search keeps only the
-    sentences that contain the text (accents and case ignored) and the articles that have one;
-    entities below the minimum number of mentions (in the view) are dropped.
+
+def unrestricted(db: Engine, f: Filters) -> bool:
+    """True when the filters keep every row, so stored totals can be used as they are."""
+    base = Filters(duplicates=f.duplicates)
+    return f == base and (f.duplicates or not db.has_duplicates)
+
+
+def scope(db: Engine, f: Filters) -> str:
+    """Return a WITH clause defining the view through the filters, as four relations:
+
+    fa (articles), fs (sentences), fm (mentions, plus `type`: the entity's label, else the
+    mention's own) and fe (entities with counts for the view; sentiment only when unfiltered).
+    Articles are kept by date, source, id and duplicate status; the search keeps the sentences
+    containing the text (case and accents ignored) and the articles that have one; mentions
+    are kept by entity type and the minimum number of mentions in the view.
     """
-    articles = tables["articles"]
-    keep = pd.Series(True, index=articles.index)
-    if filters.date_from is not None:
-        keep &= articles["published"] >= pd.Timestamp(filters.date_from)
-    if filters.date_to is not None:
-        keep &= articles["published"] < pd.Timestamp(filters.date_to) + pd.Timedelta(days=1)
-    if filters.sources:
-        keep &= source_names(articles).isin(filters.sources)
-    if filters.articles:
-        keep &= articles["article_id"].isin(filters.articles)
-    articles = articles[keep.fillna(False).astype(bool)]
-    ids = set(articles["article_id"])
-
-    sentences = tables["sentences"]
-    sentences = sentences[sentences["article_id"].isin(ids)]
-    needle = fold(filters.search.strip())
+    preds = []
+    if f.date_from is not None:
+        preds.append(f"published >= {lit(f.date_from)}")
+    if f.date_to is not None:
+        preds.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
+    if f.sources:
+        preds.append(f"list_contains({lit(list(f.sources))}, "
+                     f"coalesce(source, {lit(UNKNOWN_SOURCE)}))")
+    if f.articles:
+        preds.append(f"list_contains({lit(list(f.articles))}, article_id)")
+    if not f.duplicates and db.has_duplicates:
+        preds.append("duplicate_of IS NULL")
+    needle = fold(f.search.strip())
+    where = f" WHERE {' AND '.join(preds)}" if preds else ""
+    ctes = [f"fa0 AS (SELECT * FROM articles{where})"]
     if needle:
-        with_text = sentence_texts({"sentences": sentences, "articles": articles})
-        hit = with_text["text"].map(lambda t: needle in fold(t)).astype(bool)
-        sentences = sentences[hit.to_numpy()]
-        ids = set(sentences["article_id"])
-        articles = articles[articles["article_id"].isin(ids)]
-
-    def in_sentences(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame[frame["article_id"].isin(ids)]
-        if not needle:
-            return frame
-        keys = pd.MultiIndex.from_frame(sentences[SENTENCE_KEYS])
-        return frame[pd.MultiIndex.from_frame(frame[SENTENCE_KEYS]).isin(keys)]
-
-    mentions = in_sentences(tables["mentions"])
-    if filters.labels:
-        # By the entity's type (its majority label), not each mention's NER label: OpenAI is
-        # MISC even where the model once tagged it PER, and must not turn up under PER.
-        mentions = mentions[entity_labels(mentions, tables["entities"]).isin(filters.labels)]
-    if filters.min_mentions > 1:
-        counts = mentions["entity_id"].value_counts()
-        mentions = mentions[
-            mentions["entity_id"].map(counts).fillna(0).to_numpy() >= filters.min_mentions
-        ]
-
-    entities = recount_entities(tables["entities"], mentions, sentences)
-    kept = set(entities["entity_id"])
-    aliases = tables["aliases"][tables["aliases"]["entity_id"].isin(kept)]
-    quotes = in_sentences(tables["quotes"])
-    return {
-        **tables,
-        "articles": articles.reset_index(drop=True),
-        "sentences": sentences.reset_index(drop=True),
-        "mentions": mentions.reset_index(drop=True),
-        "entities": entities,
-        "aliases": aliases.reset_index(drop=True),
-        "events": in_sentences(tables["events"]).reset_index(drop=True),
-        "quotes": quotes.reset_index(drop=True),
-    }
+        ctes.append(f"""fs AS (SELECT s.* FROM sentences s JOIN (SELECT article_id, text FROM fa0
+            WHERE contains(fold(text), {lit(needle)})) a USING (article_id)
+            WHERE contains(fold(substring(a.text, s.start + 1, s."end" - s.start)),
+                           {lit(needle)}))""")
+        ctes.append("fa AS (SELECT * FROM fa0 SEMI JOIN (SELECT DISTINCT article_id FROM fs) "
+                    "k USING (article_id))")
+        source = "(SELECT * FROM mentions SEMI JOIN fs USING (article_id, sentence_id))"
+    elif preds:
+        ctes.append("fa AS (SELECT * FROM fa0)")
+        ctes.append("fs AS (SELECT * FROM sentences SEMI JOIN fa USING (article_id))")
+        source = "(SELECT * FROM mentions SEMI JOIN fa USING (article_id))"
+    else:
+        ctes.append("fa AS (SELECT * FROM fa0)")
+        ctes.append("fs AS (SELECT * FROM sentences)")
+        source = "mentions"
+    typed = ("SELECT m.article_id, m.sentence_id, m.start, m.\"end\", m.surface, m.label, "
+             "m.entity_id, coalesce(e.label, m.label) AS type "
+             f"FROM {source} m LEFT JOIN entities e ON e.entity_id = m.entity_id")
+    if f.labels:
+        typed += f" WHERE list_contains({lit(list(f.labels))}, coalesce(e.label, m.label))"
+    ctes.append(f"fm0 AS ({typed})")
+    if f.min_mentions > 1:
+        ctes.append("fm AS (SELECT * FROM fm0 WHERE entity_id IN (SELECT entity_id FROM fm0 "
+                    f"GROUP BY entity_id HAVING count(*) >= {int(f.min_mentions)}))")
+    else:
+        ctes.append("fm AS (SELECT * FROM fm0)")
+    if unrestricted(db, f):
+        ctes.append("fe AS (SELECT entity_id, name, label, aliases, n_mentions, n_articles, "
+                    "sentiment, first_seen, last_seen FROM entities)")
+    else:
+        ctes.append("""fe AS (SELECT e.entity_id, e.name, e.label, e.aliases, c.n_mentions,
+            c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen, e.last_seen
+            FROM (SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id)
+                  AS n_articles FROM fm GROUP BY entity_id) c
+            JOIN entities e ON e.entity_id = c.entity_id)""")
+    return "WITH " + ",\n".join(ctes) + "\n"
 
 
-def entity_labels(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.Series:
-    """Return each mention's entity type (the entity's label; the mention's own if unknown)."""
-    labels = dict(zip(entities["entity_id"], entities["label"], strict=True))
-    return pd.Series([labels.get(e, lab) for e, lab in zip(mentions["entity_id"],
-                                                          mentions["label"], strict=True)],
-                     index=mentions.index, dtype="str")
+def run(db: Engine, f: Filters, query: str) -> pd.DataFrame:
+    """Run `query` (which may use fa, fs, fm, fe) over the filtered view."""
+    return db.sql(scope(db, f) + query)
 
 
-def recount_entities(
-    entities: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.DataFrame
-) -> pd.DataFrame:
-    """Return the entities present in `mentions`, with counts and sentiment for those mentions."""
-    n_mentions = mentions["entity_id"].value_counts()
-    n_articles = mentions.groupby("entity_id")["article_id"].nunique()
-    out = entities[entities["entity_id"].isin(n_mentions.index)].copy()
-    out["n_mentions"] = out["entity_id"].map(n_mentions).astype("int64")
-    out["n_articles"] = out["entity_id"].map(n_articles).astype("int64")
-    pairs = mentions[["entity_id", *SENTENCE_KEYS]].drop_duplicates()
-    scored = pairs.merge(
-        sentences[[*SENTENCE_KEYS, "sentiment"]].dropna(subset=["sentiment"]), on=SENTENCE_KEYS
-    )
-    out["sentiment"] = out["entity_id"].map(scored.groupby("entity_id")["sentiment"].mean())
+def _ids(values: Iterable[str]) -> str:
+    return lit([str(v) for v in dict.fromkeys(values)])
+
+
+def _seq(value: Any) -> list[Any]:
+    """Return a list cell from the engine as a list (a missing one as [])."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return list(value)
+    return []
+
+
+def _int64(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    return frame.astype({c: "int64" for c in cols})
+
+
+def _str(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    out = frame.copy()
+    for c in cols:
+        out[c] = out[c].astype("str").where(out[c].notna())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The view's tables, small ones only
+
+
+ENTITY_COLS = ["entity_id", "name", "label", "aliases", "n_mentions", "n_articles", "sentiment",
+               "first_seen", "last_seen"]
+
+
+def view_entities(db: Engine, f: Filters, *, limit: int | None = None) -> pd.DataFrame:
+    """Return the entities in the view with their counts in it, most mentioned first (ties: by
+    name). `sentiment` is filled only when nothing is filtered (see `entity_sentiments`)."""
+    cap = f" LIMIT {int(limit)}" if limit is not None else ""
+    out = run(db, f, f"SELECT * FROM fe ORDER BY n_mentions DESC, name, entity_id{cap}")
+    out = _str(_int64(out, "n_mentions", "n_articles"), "entity_id", "name", "label", "aliases")
     out["sentiment"] = out["sentiment"].astype("float64")
-    return out.sort_values(["n_mentions", "name"], ascending=[False, True], ignore_index=True)
+    return out[ENTITY_COLS].reset_index(drop=True)
+
+
+def entity_sentiments(db: Engine, f: Filters, entity_ids: Iterable[str]) -> dict[str, float]:
+    """Return the mean sentiment of the view's sentences mentioning each entity (each sentence
+    once per entity); entities without a scored sentence are left out."""
+    ids = list(dict.fromkeys(entity_ids))
+    if not ids:
+        return {}
+    out = run(db, f, f"""SELECT k.entity_id, avg(s.sentiment) AS sentiment
+        FROM (SELECT DISTINCT entity_id, article_id, sentence_id FROM fm
+              WHERE list_contains({_ids(ids)}, entity_id)) k
+        JOIN fs s ON s.article_id = k.article_id AND s.sentence_id = k.sentence_id
+        WHERE s.sentiment IS NOT NULL GROUP BY k.entity_id""")
+    return {str(e): float(v) for e, v in zip(out["entity_id"], out["sentiment"], strict=True)}
+
+
+def with_sentiment(db: Engine, f: Filters, entities: pd.DataFrame) -> pd.DataFrame:
+    """Return `entities` (from `view_entities`) with `sentiment` computed for the view."""
+    if unrestricted(db, f) or entities.empty:
+        return entities
+    scores = entity_sentiments(db, f, entities["entity_id"])
+    return entities.assign(sentiment=entities["entity_id"].map(scores).astype("float64"))
+
+
+def entity_info(db: Engine, f: Filters, entity_id: str) -> dict[str, Any] | None:
+    """Return one entity's row in the view (counts and sentiment for the view), or None."""
+    out = run(db, f, f"SELECT * FROM fe WHERE entity_id = {lit(entity_id)}")
+    if out.empty:
+        return None
+    row = with_sentiment(db, f, _int64(out, "n_mentions", "n_articles")).iloc[0]
+    return {c: row[c] for c in ENTITY_COLS}
+
+
+def entity_directory(db: Engine) -> pd.DataFrame:
+    """Return every entity's id, name and label (curated): the names pages show."""
+    return _str(db.sql("SELECT entity_id, name, label FROM entities ORDER BY entity_id"),
+                "entity_id", "name", "label")
+
+
+def aliases_of(db: Engine, entity_id: str) -> pd.DataFrame:
+    """Return the forms merged into an entity (whatever the filters), most frequent first."""
+    return db.sql(f"""SELECT surface, n_mentions, rule FROM aliases
+        WHERE entity_id = {lit(entity_id)} ORDER BY n_mentions DESC, surface""")
+
+
+def sidebar_facts(db: Engine, *, max_articles: int = 2000) -> dict[str, Any]:
+    """Return what the sidebar offers: date bounds, undated count, sources, and the articles
+    to pick from (id → label, by date; the `max_articles` most recent when there are more)."""
+    row = db.sql("SELECT min(published) AS first, max(published) AS last, "
+                 "count(*) FILTER (WHERE published IS NULL) AS undated, count(*) AS n "
+                 "FROM articles").iloc[0]
+    sources = db.sql(f"SELECT DISTINCT coalesce(source, {lit(UNKNOWN_SOURCE)}) AS source "
+                     "FROM articles ORDER BY source")["source"].astype("str").tolist()
+    n = int(row["n"])
+    picked = db.sql(f"""SELECT * FROM (SELECT article_id, title, origin, published
+        FROM articles ORDER BY published DESC NULLS LAST, title LIMIT {int(max_articles)})
+        ORDER BY published NULLS LAST, title""")
+    labels = dict(zip(picked["article_id"].astype("str"), article_label(picked), strict=True))
+    return {"first": None if pd.isna(row["first"]) else pd.Timestamp(row["first"]).date(),
+            "last": None if pd.isna(row["last"]) else pd.Timestamp(row["last"]).date(),
+            "undated": int(row["undated"]), "n_articles": n, "sources": sources,
+            "articles": labels}
+
+
+def article_labels(db: Engine, article_ids: Iterable[str]) -> dict[str, str]:
+    """Return the label (date · title) of the given articles."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return {}
+    out = db.sql(f"SELECT article_id, title, origin, published FROM articles "
+                 f"WHERE list_contains({_ids(ids)}, article_id)")
+    return dict(zip(out["article_id"].astype("str"), article_label(out), strict=True))
+
+
+def view_articles(db: Engine, f: Filters, *, limit: int = 1000) -> tuple[pd.DataFrame, int]:
+    """Return the view's articles to choose from (id, label; by date, then title; the `limit`
+    most recent when there are more) and how many there are in all."""
+    total = int(run(db, f, "SELECT count(*) AS n FROM fa").iloc[0]["n"])
+    out = run(db, f, f"""SELECT * FROM (SELECT article_id, title, origin, published FROM fa
+        ORDER BY published DESC NULLS LAST, title LIMIT {int(limit)})
+        ORDER BY published NULLS LAST, title""")
+    out = out.assign(label=article_label(out))[["article_id", "label"]]
+    return _str(out, "article_id", "label"), total
+
+
+def in_view(db: Engine, f: Filters, article_id: str) -> bool:
+    """True when the article is in the view."""
+    return bool(len(run(db, f, f"SELECT 1 FROM fa WHERE article_id = {lit(article_id)}")))
+
+
+def article(db: Engine, article_id: str) -> dict[str, Any] | None:
+    """Return one article's row (whatever the filters), or None."""
+    out = db.sql(f"SELECT * FROM articles WHERE article_id = {lit(article_id)}")
+    return None if out.empty else out.iloc[0].to_dict()
+
+
+def article_table(db: Engine, table: str, article_id: str) -> pd.DataFrame:
+    """Return one article's rows of a table (sentences with their text, mentions, quotes,
+    events), in text order, whatever the filters."""
+    where = f"WHERE x.article_id = {lit(article_id)}"
+    if table == "sentences":
+        return db.sql(f"""SELECT x.*, substring(a.text, x.start + 1, x."end" - x.start) AS text
+            FROM sentences x JOIN articles a ON a.article_id = x.article_id {where}
+            ORDER BY x.sentence_id""")
+    if table not in ("mentions", "quotes", "events"):
+        raise ValueError(f"not a per-article table: {table}")
+    return db.sql(f"SELECT * FROM {table} x {where} ORDER BY x.start")
+
+
+def article_entities(db: Engine, article_id: str) -> pd.DataFrame:
+    """Return the entities of one article: entity_id, name, type, mentions, written_as."""
+    out = db.sql(f"""SELECT m.entity_id, any_value(e.name) AS name,
+            any_value(coalesce(e.label, m.label)) AS type, count(*) AS mentions,
+            list(m.surface ORDER BY m.start) AS forms
+        FROM mentions m LEFT JOIN entities e ON e.entity_id = m.entity_id
+        WHERE m.article_id = {lit(article_id)} GROUP BY m.entity_id""")
+    out["written_as"] = ["; ".join(dict.fromkeys(forms)) for forms in out["forms"]]
+    out["name"] = out["name"].fillna(out["entity_id"])
+    out = out.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
+    return _int64(out, "mentions")[["entity_id", "name", "type", "mentions", "written_as"]]
+
+
+def table_counts(db: Engine, f: Filters | None) -> dict[str, int]:
+    """Return the number of rows of each table, in the view (or whole, when `f` is None)."""
+    if f is None:
+        parts = [f"(SELECT count(*) FROM {t}) AS {t}" for t in
+                 ("articles", "sentences", "mentions", "entities", "aliases", "events",
+                  "quotes")]
+        row = db.sql("SELECT " + ", ".join(parts)).iloc[0]
+        return {k: int(v) for k, v in row.items()}
+    row = run(db, f, """SELECT (SELECT count(*) FROM fa) AS articles,
+        (SELECT count(*) FROM fs) AS sentences, (SELECT count(*) FROM fm) AS mentions,
+        (SELECT count(*) FROM fe) AS entities,
+        (SELECT count(*) FROM aliases WHERE entity_id IN (SELECT entity_id FROM fe)) AS aliases,
+        (SELECT count(*) FROM events SEMI JOIN fs USING (article_id, sentence_id)) AS events,
+        (SELECT count(*) FROM quotes SEMI JOIN fs USING (article_id, sentence_id)) AS quotes
+        """).iloc[0]
+    return {k: int(v) for k, v in row.items()}
+
+
+def export_table(db: Engine, f: Filters | None, table: str) -> pd.DataFrame:
+    """Return a whole table, in the view or not (`f` None): for downloads, never cached."""
+    if f is None:
+        return db.sql(f"SELECT * FROM {table}")
+    query = {
+        "articles": "SELECT * FROM fa",
+        "sentences": "SELECT * FROM fs",
+        "mentions": "SELECT * EXCLUDE (type) FROM fm",
+        "entities": "SELECT * FROM fe ORDER BY n_mentions DESC, name",
+        "aliases": "SELECT * FROM aliases WHERE entity_id IN (SELECT entity_id FROM fe)",
+        "events": "SELECT * FROM events SEMI JOIN fs USING (article_id, sentence_id)",
+        "quotes": "SELECT * FROM quotes SEMI JOIN fs USING (article_id, sentence_id)",
+    }[table]
+    out = run(db, f, query)
+    if table == "entities":
+        out = with_sentiment(db, f, out)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,16 +405,17 @@ def recount_entities(
 
 
 def top_entities(
-    entities: pd.DataFrame, *, n: int = 10, labels: Sequence[str] | None = None
+    db: Engine, f: Filters, *, n: int = 10, labels: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Return the `n` most mentioned entities of each label (all labels when `labels` is None)."""
-    frame = entities
-    if labels:
-        frame = frame[frame["label"].isin(labels)]
-    frame = frame.sort_values(["n_mentions", "name"], ascending=[False, True])
-    top = frame.groupby("label", sort=False).head(n)
+    where = f"WHERE list_contains({lit(list(labels))}, label)" if labels else ""
+    out = run(db, f, f"""SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY label
+            ORDER BY n_mentions DESC, name, entity_id) AS rank FROM fe {where})
+        WHERE rank <= {int(n)} ORDER BY n_mentions DESC, name, entity_id""")
     cols = ["entity_id", "name", "label", "n_mentions", "n_articles", "sentiment"]
-    return top[cols].reset_index(drop=True)
+    out = _str(_int64(out, "n_mentions", "n_articles"), "entity_id", "name", "label")
+    out["sentiment"] = out["sentiment"].astype("float64")
+    return with_sentiment(db, f, out[cols].reset_index(drop=True))
 
 
 def default_timeline_entities(entities: pd.DataFrame, *, n: int = 5) -> list[str]:
@@ -224,71 +425,78 @@ def default_timeline_entities(entities: pd.DataFrame, *, n: int = 5) -> list[str
 
 
 def mention_counts_by_article(
-    mentions: pd.DataFrame, articles: pd.DataFrame, entities: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Return mentions per article and entity type (long form), articles in date order.
+    db: Engine, f: Filters, *, limit: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Return mentions per article and entity type (long form), articles in date order, and
+    the number of articles with a mention. With `limit`, only the articles with the most
+    mentions. A mention counts under its entity's type rather than its NER label."""
+    total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm").iloc[0]["n"])
+    chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
+             f"article_id LIMIT {int(limit)})" if limit is not None else None
+    restrict = f"WHERE article_id IN {chosen}" if chosen else ""
+    counts = run(db, f, f"""SELECT c.article_id, c.type AS label, c.n_mentions, a.title,
+            a.origin, a.published, coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
+        FROM (SELECT article_id, type, count(*) AS n_mentions FROM fm {restrict}
+              GROUP BY article_id, type) c JOIN fa a ON a.article_id = c.article_id""")
+    counts["article"] = article_label(counts)
+    out = counts.sort_values(["published", "article", "label"], na_position="last",
+                             ignore_index=True)
+    out = _str(_int64(out, "n_mentions"), "article_id", "article", "title", "source", "label")
+    return out[["article_id", "article", "title", "source", "published", "label",
+                "n_mentions"]], total
 
-    With `entities`, a mention counts under its entity's type rather than its NER label.
-    """
-    if entities is not None:
-        mentions = mentions.assign(label=entity_labels(mentions, entities))
-    counts = mentions.groupby(["article_id", "label"]).size().rename("n_mentions").reset_index()
-    meta = articles[["article_id", "title", "published"]].assign(
-        article=article_label(articles), source=source_names(articles)
-    )
-    out = meta.merge(counts, on="article_id", how="inner")
-    out = out.sort_values(["published", "article", "label"], na_position="last")
-    return out[["article_id", "article", "title", "source", "published", "label", "n_mentions"]]
 
-
-def mention_counts_by_source(
-    mentions: pd.DataFrame, articles: pd.DataFrame, entities: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def mention_counts_by_source(db: Engine, f: Filters) -> pd.DataFrame:
     """Return mentions per source and entity type, with the number of articles of each source."""
-    if entities is not None:
-        mentions = mentions.assign(label=entity_labels(mentions, entities))
-    meta = articles[["article_id"]].assign(source=source_names(articles))
-    counts = (
-        mentions.merge(meta, on="article_id")
-        .groupby(["source", "label"])
-        .size()
-        .rename("n_mentions")
-        .reset_index()
-    )
-    n_articles = meta.groupby("source").size().rename("n_articles").reset_index()
-    return counts.merge(n_articles, on="source").sort_values(
-        ["n_mentions", "source"], ascending=[False, True], ignore_index=True
-    )
+    src = f"coalesce(a.source, {lit(UNKNOWN_SOURCE)})"
+    out = run(db, f, f"""SELECT c.source, c.label, c.n_mentions, n.n_articles FROM
+        (SELECT {src} AS source, m.type AS label, count(*) AS n_mentions FROM fm m
+         JOIN fa a ON a.article_id = m.article_id GROUP BY ALL) c
+        JOIN (SELECT {src} AS source, count(*) AS n_articles FROM fa a GROUP BY ALL) n
+        ON n.source = c.source ORDER BY c.n_mentions DESC, c.source, c.label""")
+    return _str(_int64(out, "n_mentions", "n_articles"), "source", "label")
 
 
-def corpus_counts(tables: Tables) -> dict[str, object]:
+def corpus_counts(db: Engine, f: Filters) -> dict[str, object]:
     """Return the headline numbers of the view: articles, sentences, mentions, entities, dates."""
-    published = tables["articles"]["published"].dropna()
+    row = run(db, f, """SELECT (SELECT count(*) FROM fa) AS articles,
+        (SELECT count(*) FROM fs) AS sentences, (SELECT count(*) FROM fm) AS mentions,
+        (SELECT count(*) FROM fe) AS entities,
+        (SELECT min(published) FROM fa) AS first, (SELECT max(published) FROM fa) AS last,
+        (SELECT count(*) FROM fa WHERE published IS NULL) AS undated""").iloc[0]
     return {
-        "articles": len(tables["articles"]),
-        "sentences": len(tables["sentences"]),
-        "mentions": len(tables["mentions"]),
-        "entities": len(tables["entities"]),
-        "first": published.min() if len(published) else None,
-        "last": published.max() if len(published) else None,
-        "undated": int(tables["articles"]["published"].isna().sum()),
+        "articles": int(row["articles"]), "sentences": int(row["sentences"]),
+        "mentions": int(row["mentions"]), "entities": int(row["entities"]),
+        "first": None if pd.isna(row["first"]) else pd.Timestamp(row["first"]),
+        "last": None if pd.isna(row["last"]) else pd.Timestamp(row["last"]),
+        "undated": int(row["undated"]),
     }
 
 
-def _period_start(dates: pd.Series, freq: Freq) -> pd.Series:
-    """Return the first day of the day/ISO week (Monday)/month each date falls in."""
-    dates = dates.dt.normalize()
-    if freq == "D":
-        return dates
-    if freq == "W":
-        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
-    return dates - pd.to_timedelta(dates.dt.day - 1, unit="D")
+def date_facts(db: Engine, f: Filters) -> dict[str, int]:
+    """Return how many articles of the view are undated, and how many have an inferred date."""
+    row = run(db, f, "SELECT count(*) FILTER (WHERE published IS NULL) AS undated, "
+                     "count(*) FILTER (WHERE date_source = 'inferred') AS inferred "
+                     "FROM fa").iloc[0]
+    return {"undated": int(row["undated"]), "inferred": int(row["inferred"])}
+
+
+def article_sentiments(db: Engine, f: Filters) -> pd.DataFrame:
+    """Return the view's articles with their sentiment (for the histogram)."""
+    out = run(db, f, "SELECT article_id, title, published, source, sentiment FROM fa "
+                     "ORDER BY published NULLS LAST, article_id")
+    return _str(out, "article_id", "title", "source")
+
+
+# ---------------------------------------------------------------------------------------------
+# Time
 
 
 # The time step picked when the user leaves it on "auto": the finest that keeps the axis
 # readable — days up to two months, weeks up to half a year, months beyond.
 AUTO_DAYS_MAX = 62
 AUTO_WEEKS_MAX = 183
+_TRUNC = {"D": "day", "W": "week", "M": "month"}
 
 
 def auto_freq(dates: pd.Series) -> Freq:
@@ -303,13 +511,18 @@ def auto_freq(dates: pd.Series) -> Freq:
     return "W" if span <= AUTO_WEEKS_MAX else "M"
 
 
-def mention_dates(mentions: pd.DataFrame, articles: pd.DataFrame,
-                  entity_ids: Iterable[str]) -> pd.Series:
-    """Return the publication dates of the articles that mention any of the entities (what a
-    timeline of them spans; feed it to `auto_freq`)."""
-    wanted = set(entity_ids)
-    ids = set(mentions.loc[mentions["entity_id"].isin(wanted), "article_id"])
-    return articles.loc[articles["article_id"].isin(ids), "published"].dropna()
+def mention_dates(db: Engine, f: Filters, entity_ids: Iterable[str] | None = None) -> pd.Series:
+    """Return the distinct publication dates of the view's articles that mention any of the
+    entities (all the view's articles when `entity_ids` is None): what a timeline spans, for
+    `auto_freq`."""
+    if entity_ids is None:
+        query = "SELECT DISTINCT published FROM fa WHERE published IS NOT NULL"
+    else:
+        query = (f"SELECT DISTINCT a.published FROM fa a SEMI JOIN (SELECT article_id FROM fm "
+                 f"WHERE list_contains({_ids(entity_ids)}, entity_id)) k USING (article_id) "
+                 "WHERE a.published IS NOT NULL")
+    dates = run(db, f, query + " ORDER BY 1")["published"]
+    return dates.astype("datetime64[us]").reset_index(drop=True)
 
 
 def _periods(first: pd.Timestamp, last: pd.Timestamp, freq: Freq) -> pd.DatetimeIndex:
@@ -318,8 +531,8 @@ def _periods(first: pd.Timestamp, last: pd.Timestamp, freq: Freq) -> pd.Datetime
 
 
 def entity_timeline(
-    mentions: pd.DataFrame,
-    articles: pd.DataFrame,
+    db: Engine,
+    f: Filters,
     entity_ids: Iterable[str],
     freq: Freq = "D",
     *,
@@ -331,76 +544,90 @@ def entity_timeline(
     """
     wanted = list(dict.fromkeys(entity_ids))
     cols = ["period", "entity_id", "name", "n_mentions"]
-    dated = articles[["article_id", "published"]].dropna(subset=["published"])
-    rows = mentions[mentions["entity_id"].isin(wanted)].merge(dated, on="article_id")
-    if rows.empty or not wanted:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            cols, ["datetime64[us]", "str", "str", "int64"], strict=True)})
-    rows = rows.assign(period=_period_start(rows["published"], freq))
-    counts = rows.groupby(["period", "entity_id"]).size()
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+        cols, ["datetime64[us]", "str", "str", "int64"], strict=True)})
+    if not wanted:
+        return empty
+    counts = run(db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
+            m.entity_id, count(*) AS n
+        FROM fm m JOIN fa a ON a.article_id = m.article_id
+        WHERE list_contains({_ids(wanted)}, m.entity_id) AND a.published IS NOT NULL
+        GROUP BY ALL""")
+    if counts.empty:
+        return empty
+    counts["period"] = pd.to_datetime(counts["period"]).astype("datetime64[us]")
+    series = counts.set_index(["period", "entity_id"])["n"]
     grid = pd.MultiIndex.from_product(
-        [_periods(rows["period"].min(), rows["period"].max(), freq), wanted],
+        [_periods(series.index.get_level_values(0).min(),
+                  series.index.get_level_values(0).max(), freq), wanted],
         names=["period", "entity_id"],
     )
-    out = counts.reindex(grid, fill_value=0).rename("n_mentions").reset_index()
+    out = series.reindex(grid, fill_value=0).rename("n_mentions").reset_index()
     out["n_mentions"] = out["n_mentions"].astype("int64")
+    out["period"] = out["period"].astype("datetime64[us]")
+    out["entity_id"] = out["entity_id"].astype("str")
     lookup = dict(names or {})
     out["name"] = pd.Series([lookup.get(e, e) for e in out["entity_id"]], dtype="str")
     return out[cols]
 
 
-def entity_sentiment_by_article(tables: Tables, entity_id: str) -> pd.DataFrame:
+_ENTITY_SENTENCES = """SELECT s.article_id, s.sentence_id, s.sentiment FROM fs s SEMI JOIN
+    (SELECT article_id, sentence_id FROM fm WHERE entity_id = {e}) k
+    USING (article_id, sentence_id)"""
+
+
+def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.DataFrame:
     """Return, per article, the mean sentiment of the sentences mentioning the entity."""
-    sent = _entity_sentences(tables, entity_id)
-    if sent.empty:
-        return pd.DataFrame(columns=["article_id", "article", "published", "sentiment",
-                                     "n_sentences"])
-    grouped = (
-        sent.dropna(subset=["sentiment"])
-        .groupby("article_id")["sentiment"]
-        .agg(["mean", "size"])
-        .rename(columns={"mean": "sentiment", "size": "n_sentences"})
-        .reset_index()
-    )
-    articles = tables["articles"]
-    meta = articles[["article_id", "published"]].assign(article=article_label(articles))
-    out = meta.merge(grouped, on="article_id").sort_values(["published", "article"])
-    return out[["article_id", "article", "published", "sentiment", "n_sentences"]].reset_index(
-        drop=True
-    )
+    out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published,
+            avg(k.sentiment) AS sentiment, count(*) AS n_sentences
+        FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
+        JOIN fa a ON a.article_id = k.article_id WHERE k.sentiment IS NOT NULL
+        GROUP BY ALL""")
+    cols = ["article_id", "article", "published", "sentiment", "n_sentences"]
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out["article"] = article_label(out)
+    out = out.sort_values(["published", "article"], ignore_index=True)
+    return _str(_int64(out, "n_sentences"), "article_id", "article")[cols]
 
 
-def entity_sentiment_timeline(tables: Tables, entity_id: str, freq: Freq = "D") -> pd.DataFrame:
+def entity_sentiment_timeline(db: Engine, f: Filters, entity_id: str,
+                              freq: Freq = "D") -> pd.DataFrame:
     """Return the mean sentiment of the sentences mentioning the entity, per period."""
-    sent = _entity_sentences(tables, entity_id).dropna(subset=["sentiment"])
-    dated = tables["articles"][["article_id", "published"]].dropna(subset=["published"])
-    sent = sent.merge(dated, on="article_id")
-    if sent.empty:
-        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"),
-                             "sentiment": pd.Series(dtype="float64"),
-                             "n_sentences": pd.Series(dtype="int64")})
-    sent = sent.assign(period=_period_start(sent["published"], freq))
-    out = sent.groupby("period")["sentiment"].agg(["mean", "size"]).reset_index()
-    return out.rename(columns={"mean": "sentiment", "size": "n_sentences"})
-
-
-def _entity_sentences(tables: Tables, entity_id: str) -> pd.DataFrame:
-    mentions = tables["mentions"]
-    keys = mentions.loc[mentions["entity_id"] == entity_id, SENTENCE_KEYS].drop_duplicates()
-    return tables["sentences"].merge(keys, on=SENTENCE_KEYS)
+    out = run(db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
+            avg(k.sentiment) AS sentiment, count(*) AS n_sentences
+        FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
+        JOIN fa a ON a.article_id = k.article_id
+        WHERE k.sentiment IS NOT NULL AND a.published IS NOT NULL
+        GROUP BY ALL ORDER BY period""")
+    out["period"] = pd.to_datetime(out["period"]).astype("datetime64[us]")
+    out["sentiment"] = out["sentiment"].astype("float64")
+    return _int64(out, "n_sentences")[["period", "sentiment", "n_sentences"]]
 
 
 # ---------------------------------------------------------------------------------------------
 # Co-occurrence
 
 
+def _unit_keys(window: Window) -> str:
+    return "article_id, sentence_id" if window == "sentence" else "article_id"
+
+
+def n_units(db: Engine, f: Filters, window: Window) -> int:
+    """Return the number of sentences (or articles) in the view: N for PMI."""
+    table = "fs" if window == "sentence" else "fa"
+    return int(run(db, f, f"SELECT count(*) AS n FROM {table}").iloc[0]["n"])
+
+
 def cooccurrence(
-    mentions: pd.DataFrame,
+    db: Engine,
+    f: Filters,
     *,
     window: Window = "sentence",
     weight: Weight = "count",
     min_support: int = 1,
     n_units: int | None = None,
+    among: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Return one row per pair of entities seen together in a sentence (or article).
 
@@ -408,28 +635,34 @@ def cooccurrence(
     weight. With N units (`n_units`, default: the units that hold any mention):
     pmi = log2(n·N / (n_a·n_b)); npmi = pmi / -log2(n/N) (1 when the pair is in every unit);
     jaccard = n / (n_a + n_b - n); count = n. Pairs with n < `min_support` are dropped.
+    `among` restricts the pairs to those entities (their n_a, n_b still count every unit).
     """
-    keys = SENTENCE_KEYS if window == "sentence" else ["article_id"]
-    units = mentions[[*keys, "entity_id"]].drop_duplicates()
+    keys = _unit_keys(window)
+    on = " AND ".join(f"x.{k} = y.{k}" for k in keys.split(", "))
+    only = f"WHERE list_contains({_ids(among)}, entity_id)" if among is not None else ""
     cols = ["a", "b", "n", "n_a", "n_b", "weight"]
-    total = n_units if n_units is not None else len(units[keys].drop_duplicates())
-    if units.empty:
+    edges = _cooc_sql(db, f, keys, on, only, min_support)
+    if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64") for c in cols})
-    units = units.assign(unit=units.groupby(keys, sort=False).ngroup())[["unit", "entity_id"]]
-    per_entity = units["entity_id"].value_counts()
-    pairs = units.merge(units, on="unit", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["entity_id_a"] < pairs["entity_id_b"]]
-    edges = (
-        pairs.groupby(["entity_id_a", "entity_id_b"]).size().rename("n").reset_index()
-        .rename(columns={"entity_id_a": "a", "entity_id_b": "b"})
-    )
-    edges = edges[edges["n"] >= max(1, min_support)]
-    edges["n"] = edges["n"].astype("int64")
-    edges["n_a"] = edges["a"].map(per_entity).astype("int64")
-    edges["n_b"] = edges["b"].map(per_entity).astype("int64")
+    total = n_units if n_units is not None else int(edges["total"].iloc[0])
+    edges = _str(_int64(edges, "n", "n_a", "n_b"), "a", "b")
     edges["weight"] = association(edges["n"], edges["n_a"], edges["n_b"], max(total, 1), weight)
     return edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
                              ignore_index=True)[cols]
+
+
+def _cooc_sql(db: Engine, f: Filters, keys: str, on: str, only: str,
+              min_support: int) -> pd.DataFrame:
+    return db.sql(scope(db, f) + f""",
+        units AS (SELECT DISTINCT {keys}, entity_id FROM fm),
+        chosen AS (SELECT * FROM units {only}),
+        per AS (SELECT entity_id, count(*) AS n FROM units GROUP BY entity_id),
+        pairs AS (SELECT x.entity_id AS a, y.entity_id AS b, count(*) AS n
+                  FROM chosen x JOIN chosen y ON {on} AND x.entity_id < y.entity_id
+                  GROUP BY ALL HAVING count(*) >= {max(1, int(min_support))})
+        SELECT p.a, p.b, p.n, pa.n AS n_a, pb.n AS n_b,
+            (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units)) AS total
+        FROM pairs p JOIN per pa ON pa.entity_id = p.a JOIN per pb ON pb.entity_id = p.b""")
 
 
 def association(
@@ -450,11 +683,6 @@ def association(
     raise ValueError(f"unknown weight {weight!r}: use count, pmi, npmi or jaccard")
 
 
-def n_units(tables: Tables, window: Window) -> int:
-    """Return the number of sentences (or articles) in the view: N for PMI."""
-    return len(tables["sentences"]) if window == "sentence" else len(tables["articles"])
-
-
 def pmi_warning(n_total: int, edges: pd.DataFrame, weight: Weight) -> str | None:
     """Return a plain warning when the corpus is too small for PMI-style weights to mean much."""
     if weight not in ("pmi", "npmi") or edges.empty:
@@ -471,155 +699,287 @@ def pmi_warning(n_total: int, edges: pd.DataFrame, weight: Weight) -> str | None
     return None
 
 
+# How many of the most mentioned entities the network considers, per entity drawn.
+NETWORK_CANDIDATES = 3
+
+
+def network(
+    db: Engine,
+    f: Filters,
+    *,
+    window: Window = "sentence",
+    weight: Weight = "count",
+    min_support: int = 1,
+    top_n: int = 30,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Return the network the page draws: nodes, edges among them, and N (units in the view).
+
+    Nodes are the `top_n` most mentioned entities that have an edge with another of the
+    `NETWORK_CANDIDATES × top_n` most mentioned ones (so the pairs counted stay few however
+    large the corpus), without those left alone once the others are chosen; edges are the pairs
+    among the nodes. Nodes carry entity_id, name, label, n_mentions, n_articles, sentiment.
+    """
+    total = n_units(db, f, window)
+    candidates = view_entities(db, f, limit=max(top_n * NETWORK_CANDIDATES, 100))
+    edges = cooccurrence(db, f, window=window, weight=weight, min_support=min_support,
+                         n_units=total, among=candidates["entity_id"].tolist())
+    connected = set(edges["a"]) | set(edges["b"])
+    nodes = candidates[candidates["entity_id"].isin(connected)].head(top_n)
+    keep = set(nodes["entity_id"])
+    drawn = edges[edges["a"].isin(keep) & edges["b"].isin(keep)].reset_index(drop=True)
+    nodes = nodes[nodes["entity_id"].isin(set(drawn["a"]) | set(drawn["b"]))]
+    return with_sentiment(db, f, nodes.reset_index(drop=True)), drawn, total
+
+
 def co_mentioned(
-    mentions: pd.DataFrame,
+    db: Engine,
+    f: Filters,
     entity_id: str,
     *,
-    entities: pd.DataFrame,
     window: Window = "sentence",
     weight: Weight = "count",
     min_support: int = 1,
     n_total: int | None = None,
 ) -> pd.DataFrame:
     """Return the entities seen with `entity_id`, strongest first: other, name, label, n, weight."""
-    edges = cooccurrence(mentions, window=window, weight=weight, min_support=min_support,
-                         n_units=n_total)
-    mine = edges[(edges["a"] == entity_id) | (edges["b"] == entity_id)]
-    other = mine["b"].where(mine["a"] == entity_id, mine["a"])
-    out = pd.DataFrame({"entity_id": other.astype("str"), "n": mine["n"],
-                        "weight": mine["weight"]})
-    out = out.merge(entities[["entity_id", "name", "label"]], on="entity_id", how="left")
-    out["name"] = out["name"].fillna(out["entity_id"])
-    out = out.sort_values(["weight", "n", "name"], ascending=[False, False, True],
-                          ignore_index=True)
-    return out[["entity_id", "name", "label", "n", "weight"]]
+    keys = _unit_keys(window)
+    on = " AND ".join(f"x.{k} = y.{k}" for k in keys.split(", "))
+    edges = _co_sql(db, f, entity_id, keys, on, min_support)
+    cols = ["entity_id", "name", "label", "n", "weight"]
+    if edges.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "weight" else
+                                          "int64" if c == "n" else "str") for c in cols})
+    total = n_total if n_total is not None else int(edges["total"].iloc[0])
+    edges = _str(_int64(edges, "n", "n_self", "n_other"), "entity_id", "name", "label")
+    edges["weight"] = association(edges["n"], edges["n_self"], edges["n_other"],
+                                  max(total, 1), weight)
+    edges["name"] = edges["name"].fillna(edges["entity_id"])
+    return edges.sort_values(["weight", "n", "name"], ascending=[False, False, True],
+                             ignore_index=True)[cols]
+
+
+def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
+            min_support: int) -> pd.DataFrame:
+    return db.sql(scope(db, f) + f""",
+        units AS (SELECT DISTINCT {keys}, entity_id FROM fm),
+        mine AS (SELECT {keys} FROM units WHERE entity_id = {lit(entity_id)}),
+        pairs AS (SELECT y.entity_id, count(*) AS n FROM mine x JOIN units y ON {on}
+                  WHERE y.entity_id <> {lit(entity_id)} GROUP BY ALL
+                  HAVING count(*) >= {max(1, int(min_support))}),
+        per AS (SELECT entity_id, count(*) AS n FROM units GROUP BY entity_id)
+        SELECT p.entity_id, p.n, (SELECT count(*) FROM mine) AS n_self, pe.n AS n_other,
+            (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units)) AS total,
+            e.name, e.label
+        FROM pairs p JOIN per pe ON pe.entity_id = p.entity_id
+        LEFT JOIN entities e ON e.entity_id = p.entity_id""")
 
 
 # ---------------------------------------------------------------------------------------------
 # Evidence
 
-
-def _spans_by_sentence(mentions: pd.DataFrame, names: Mapping[str, str],
-                       labels: pd.Series) -> dict[tuple, list]:
-    spans: dict[tuple, list] = {}
-    for aid, sid, start, end, label, eid in zip(
-        mentions["article_id"], mentions["sentence_id"], mentions["start"], mentions["end"],
-        labels, mentions["entity_id"], strict=True,
-    ):
-        spans.setdefault((aid, sid), []).append((int(start), int(end), label, names.get(eid, eid)))
-    return spans
+EVIDENCE_COLS = ["article_id", "sentence_id", "published", "date_source", "title", "source",
+                 "sentence", "surface", "sentiment", "sentiment_terms", "spans"]
+Order = Literal["date", "most negative", "most positive"]
+_ORDER = {
+    "date": "published NULLS LAST, article_id, sentence_id",
+    "most negative": "sentiment NULLS LAST, published NULLS LAST, article_id, sentence_id",
+    "most positive": "sentiment DESC NULLS LAST, published NULLS LAST, article_id, sentence_id",
+}
 
 
-def evidence(tables: Tables, entity_id: str) -> pd.DataFrame:
-    """Return every sentence mentioning the entity, with what a reader needs to judge it.
+def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
+                   limit: int | None, spans_of: str) -> pd.DataFrame:
+    """Return the sentences in `keys_sql` (article_id, sentence_id) with what a reader needs:
+    text, article metadata, forms used, sentiment and the spans of the mentions in
+    `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting."""
+    cap = f"LIMIT {int(limit)}" if limit is not None else ""
+    out = run(db, f, f""", keys AS ({keys_sql}),
+        picked AS (SELECT s.article_id, s.sentence_id, s.start, s."end", s.sentiment,
+                s.sentiment_terms, a.published, a.date_source, a.title,
+                coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
+            FROM fs s SEMI JOIN keys USING (article_id, sentence_id)
+            JOIN fa a ON a.article_id = s.article_id
+            ORDER BY {_ORDER[order]} {cap}),
+        spans AS (SELECT m.article_id, m.sentence_id,
+                list(m.surface ORDER BY m.start, m."end") AS forms,
+                list([m.start::VARCHAR, m."end"::VARCHAR, m.type, coalesce(e.name, m.entity_id)]
+                     ORDER BY m.start, m."end") AS marks
+            FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
+            LEFT JOIN entities e ON e.entity_id = m.entity_id
+            WHERE {spans_of} GROUP BY ALL)
+        SELECT p.*, substring(t.text, p.start + 1, p."end" - p.start) AS sentence,
+            sp.forms, sp.marks
+        FROM picked p JOIN articles t ON t.article_id = p.article_id
+        LEFT JOIN spans sp ON sp.article_id = p.article_id AND sp.sentence_id = p.sentence_id
+        ORDER BY {_ORDER[order]}""")
+    if out.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLS})
+    out["surface"] = ["; ".join(dict.fromkeys(_seq(forms))) for forms in out["forms"]]
+    out["spans"] = [
+        sorted((int(s) - start, int(e) - start, str(label), str(name))
+               for s, e, label, name in _seq(marks))
+        for marks, start in zip(out["marks"], out["start"], strict=True)
+    ]
+    out["published"] = out["published"].astype("datetime64[us]")
+    out = _str(out, "article_id", "date_source", "title", "source", "sentence",
+               "sentiment_terms")
+    return out[EVIDENCE_COLS].reset_index(drop=True)
+
+
+def evidence(db: Engine, f: Filters, entity_id: str, *, order: Order = "date",
+             limit: int | None = None) -> pd.DataFrame:
+    """Return the sentences mentioning the entity, with what a reader needs to judge them.
 
     Columns: article_id, sentence_id, published, date_source, title, source, sentence, surface
     (the forms used), sentiment, sentiment_terms, and `spans`: (start, end, label, name) of the
-    entity's mentions relative to the sentence, for highlighting.
+    entity's mentions relative to the sentence, for highlighting. In `order` (by date, or most
+    negative/positive first, then by date); the first `limit` when given.
     """
-    mentions = tables["mentions"]
-    mine = mentions[mentions["entity_id"] == entity_id]
-    return _sentence_rows(tables, mine)
+    e = lit(entity_id)
+    return _sentence_rows(
+        db, f, f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}",
+        order=order, limit=limit, spans_of=f"m.entity_id = {e}")
 
 
-def pair_evidence(tables: Tables, a: str, b: str, *, window: Window = "sentence") -> pd.DataFrame:
-    """Return the sentences where both entities appear (sentence window), or the sentences that
-    mention either of them in the articles where both appear (article window)."""
-    mentions = tables["mentions"]
-    both = mentions[mentions["entity_id"].isin([a, b])]
-    keys = SENTENCE_KEYS if window == "sentence" else ["article_id"]
-    per_unit = both.groupby(keys)["entity_id"].nunique()
-    shared = per_unit[per_unit == 2].index
+def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
+    """Return how many sentences of the view mention the entity."""
+    return int(run(db, f, "SELECT count(*) AS n FROM (SELECT DISTINCT article_id, sentence_id "
+                          f"FROM fm WHERE entity_id = {lit(entity_id)})").iloc[0]["n"])
+
+
+def _pair_keys(a: str, b: str, window: Window) -> str:
+    both = f"list_contains({_ids([a, b])}, entity_id)"
     if window == "sentence":
-        both = both[pd.MultiIndex.from_frame(both[keys]).isin(shared)]
-    else:
-        both = both[both["article_id"].isin(shared)]
-    return _sentence_rows(tables, both)
+        return (f"SELECT article_id, sentence_id FROM fm WHERE {both} "
+                "GROUP BY article_id, sentence_id HAVING count(DISTINCT entity_id) = 2")
+    return (f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE {both} AND article_id IN "
+            f"(SELECT article_id FROM fm WHERE {both} GROUP BY article_id "
+            "HAVING count(DISTINCT entity_id) = 2)")
 
 
-def _sentence_rows(tables: Tables, mentions: pd.DataFrame) -> pd.DataFrame:
-    cols = ["article_id", "sentence_id", "published", "date_source", "title", "source",
-            "sentence", "surface", "sentiment", "sentiment_terms", "spans"]
-    if mentions.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    names = dict(zip(tables["entities"]["entity_id"], tables["entities"]["name"], strict=True))
-    keys = mentions[SENTENCE_KEYS].drop_duplicates()
-    sentences = sentence_texts(tables).merge(keys, on=SENTENCE_KEYS)
-    articles = tables["articles"]
-    sentences = sentences.merge(
-        articles[["article_id", "published", "date_source", "title"]].assign(
-            source=source_names(articles)), on="article_id")
-    spans = _spans_by_sentence(mentions, names, entity_labels(mentions, tables["entities"]))
-    starts = dict(zip(zip(sentences["article_id"], sentences["sentence_id"], strict=True),
-                      sentences["start"], strict=True))
-    rel = {
-        key: sorted((s - starts[key], e - starts[key], label, name)
-                    for s, e, label, name in items)
-        for key, items in spans.items() if key in starts
-    }
-    keys_list = list(zip(sentences["article_id"], sentences["sentence_id"], strict=True))
-    surfaces = mentions.groupby(SENTENCE_KEYS)["surface"].agg(
-        lambda s: "; ".join(dict.fromkeys(s)))
-    out = sentences.assign(
-        sentence=sentences["text"],
-        surface=[surfaces.get(k, "") for k in keys_list],
-        spans=[rel.get(k, []) for k in keys_list],
-    )
-    out = out.sort_values(["published", "article_id", "sentence_id"], na_position="last")
-    return out[cols].reset_index(drop=True)
+def pair_evidence(db: Engine, f: Filters, a: str, b: str, *, window: Window = "sentence",
+                  limit: int | None = None) -> pd.DataFrame:
+    """Return the sentences where both entities appear (sentence window), or the sentences that
+    mention either of them in the articles where both appear (article window); by date."""
+    return _sentence_rows(db, f, _pair_keys(a, b, window), order="date", limit=limit,
+                          spans_of=f"list_contains({_ids([a, b])}, m.entity_id)")
 
 
-def article_spans(tables: Tables, article_id: str) -> list[tuple[int, int, str, str]]:
+def pair_evidence_count(db: Engine, f: Filters, a: str, b: str, *,
+                        window: Window = "sentence") -> int:
+    """Return how many sentences `pair_evidence` has in all."""
+    return int(run(db, f, f"SELECT count(*) AS n FROM ({_pair_keys(a, b, window)})")
+               .iloc[0]["n"])
+
+
+def article_spans(db: Engine, article_id: str) -> list[tuple[int, int, str, str]]:
     """Return (start, end, type, entity name) of every mention in an article, in text order."""
-    mentions = tables["mentions"]
-    mine = mentions[mentions["article_id"] == article_id].sort_values("start")
-    names = dict(zip(tables["entities"]["entity_id"], tables["entities"]["name"], strict=True))
-    labels = entity_labels(mine, tables["entities"])
-    return [
-        (int(s), int(e), label, names.get(eid, eid))
-        for s, e, label, eid in zip(mine["start"], mine["end"], labels, mine["entity_id"],
-                                    strict=True)
-    ]
+    out = db.sql(f"""SELECT m.start, m."end", coalesce(e.label, m.label) AS type,
+            coalesce(e.name, m.entity_id) AS name
+        FROM mentions m LEFT JOIN entities e ON e.entity_id = m.entity_id
+        WHERE m.article_id = {lit(article_id)} ORDER BY m.start, m."end" """)
+    return [(int(s), int(e), str(t), str(n)) for s, e, t, n in
+            zip(out["start"], out["end"], out["type"], out["name"], strict=True)]
 
 
-def quotes_for(tables: Tables, entity_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+QUOTE_COLS = ["published", "title", "quote", "speaker", "cue", "article_id", "sentence_id"]
+
+
+def quotes_for(db: Engine, f: Filters, entity_id: str, *, limit: int | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (quotes said by the entity, quotes in sentences that mention it), with titles."""
-    quotes = tables["quotes"]
-    articles = tables["articles"][["article_id", "title", "published"]]
-    said = quotes[quotes["speaker_id"] == entity_id]
-    mentions = tables["mentions"]
-    keys = mentions.loc[mentions["entity_id"] == entity_id, SENTENCE_KEYS].drop_duplicates()
-    about = quotes.merge(keys, on=SENTENCE_KEYS)
-    about = about[about["speaker_id"].fillna("") != entity_id]
-    cols = ["published", "title", "quote", "speaker", "cue", "article_id", "sentence_id"]
-    return (said.merge(articles, on="article_id")[cols].reset_index(drop=True),
-            about.merge(articles, on="article_id")[cols].reset_index(drop=True))
+    e = lit(entity_id)
+    cap = f" LIMIT {int(limit)}" if limit is not None else ""
+    select = ("SELECT a.published, a.title, q.quote, q.speaker, q.cue, q.article_id, "
+              "q.sentence_id, q.start FROM (SELECT * FROM quotes SEMI JOIN fs "
+              "USING (article_id, sentence_id)) q JOIN fa a ON a.article_id = q.article_id ")
+    order = f"ORDER BY published NULLS LAST, article_id, start {cap}"
+    said = run(db, f, f"SELECT * FROM ({select} WHERE q.speaker_id = {e}) {order}")
+    about = run(db, f, f"""SELECT * FROM ({select}
+        SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}) k
+            ON k.article_id = q.article_id AND k.sentence_id = q.sentence_id
+        WHERE coalesce(q.speaker_id, '') <> {e}) {order}""")
+    return (_str(said, "title", "quote", "speaker", "cue", "article_id")[QUOTE_COLS],
+            _str(about, "title", "quote", "speaker", "cue", "article_id")[QUOTE_COLS])
 
 
-def events_with_entities(tables: Tables) -> pd.DataFrame:
-    """Return the dated events with their sentence, article title and the entities in it.
+def has_rows(db: Engine, table: str) -> bool:
+    """True when the dataset (whatever the filters) has any row in `table`."""
+    return bool(db.scalar(f"SELECT EXISTS (SELECT 1 FROM {table})"))
+
+
+EVENT_COLS = ["article_id", "sentence_id", "start", "end", "expression", "date", "granularity",
+              "how", "sentence", "title", "published", "date_source", "entity_ids", "entities"]
+
+
+def _events_sql(only: Sequence[str]) -> str:
+    chosen = ""
+    if only:
+        chosen = (f"SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE "
+                  f"list_contains({_ids(only)}, entity_id)) k USING (article_id, sentence_id)")
+    return f"SELECT v.* FROM events v SEMI JOIN fs USING (article_id, sentence_id) {chosen}"
+
+
+def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
+                         max_articles: int | None = None, limit: int | None = None
+                         ) -> pd.DataFrame:
+    """Return the view's dated events with their sentence, article title and the entities in it.
 
     Adds columns: sentence, title, published, date_source, entity_ids (list), entities (names).
+    `only`: the events in sentences mentioning any of these entities. `max_articles`: only the
+    events of the articles with the most events; `limit`: the first events (by date).
     """
-    events = tables["events"]
-    cols = [*events.columns, "sentence", "title", "published", "date_source", "entity_ids",
-            "entities"]
-    if events.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    sentences = sentence_texts(tables)[[*SENTENCE_KEYS, "text"]].rename(
-        columns={"text": "sentence"})
-    out = events.merge(sentences, on=SENTENCE_KEYS, how="left").merge(
-        tables["articles"][["article_id", "title", "published", "date_source"]],
-        on="article_id", how="left")
-    names = dict(zip(tables["entities"]["entity_id"], tables["entities"]["name"], strict=True))
-    per_sentence = tables["mentions"].groupby(SENTENCE_KEYS)["entity_id"].agg(
-        lambda s: list(dict.fromkeys(s)))
-    keys = list(zip(out["article_id"], out["sentence_id"], strict=True))
-    ids = [per_sentence.get(k, []) for k in keys]
+    restrict = ""
+    if max_articles is not None:
+        restrict = (f"WHERE article_id IN (SELECT article_id FROM ev GROUP BY article_id "
+                    f"ORDER BY count(*) DESC, article_id LIMIT {int(max_articles)})")
+    cap = f"LIMIT {int(limit)}" if limit is not None else ""
+    out = run(db, f, f""", ev AS ({_events_sql(only)}),
+        picked AS (SELECT * FROM ev {restrict}
+                   ORDER BY date, article_id, start {cap}),
+        ents AS (SELECT m.article_id, m.sentence_id,
+                list(m.entity_id ORDER BY m.start, m."end") AS ids,
+                list(coalesce(e.name, m.entity_id) ORDER BY m.start, m."end") AS names
+            FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
+            LEFT JOIN entities e ON e.entity_id = m.entity_id GROUP BY ALL)
+        SELECT p.*, substring(a.text, s.start + 1, s."end" - s.start) AS sentence, a.title,
+            a.published, a.date_source, x.ids, x.names
+        FROM picked p JOIN articles a ON a.article_id = p.article_id
+        LEFT JOIN sentences s ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
+        LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
+    if out.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLS})
+    ids, names = [], []
+    for row_ids, row_names in zip(out["ids"], out["names"], strict=True):
+        pairs = dict(zip(_seq(row_ids), _seq(row_names), strict=True))
+        ids.append(list(pairs))
+        names.append("; ".join(pairs.values()))
     out["entity_ids"] = ids
-    out["entities"] = ["; ".join(names.get(i, i) for i in row) for row in ids]
-    return out.sort_values(["date", "published", "article_id", "start"],
-                           ignore_index=True)[cols]
+    out["entities"] = names
+    for col in ("date", "published"):
+        out[col] = out[col].astype("datetime64[us]")
+    out = out.sort_values(["date", "published", "article_id", "start"], ignore_index=True)
+    out = _str(out, "article_id", "expression", "granularity", "how", "sentence", "title",
+               "date_source")
+    return _int64(out, "sentence_id", "start", "end")[EVENT_COLS]
+
+
+def event_counts(db: Engine, f: Filters, *, only: Sequence[str] = ()) -> tuple[int, int]:
+    """Return (events, articles with an event) in the view (see `events_with_entities`)."""
+    row = run(db, f, f", ev AS ({_events_sql(only)}) SELECT count(*) AS n, "
+                     "count(DISTINCT article_id) AS k FROM ev").iloc[0]
+    return int(row["n"]), int(row["k"])
+
+
+def event_entities(db: Engine, f: Filters) -> list[str]:
+    """Return the entities named in the sentences of the view's events, most mentioned (in
+    the view) first: what the Timeline's event filter offers."""
+    out = run(db, f, f""", ev AS ({_events_sql(())}),
+        named AS (SELECT DISTINCT m.entity_id FROM fm m
+                  SEMI JOIN ev USING (article_id, sentence_id))
+        SELECT n.entity_id FROM named n JOIN fe e ON e.entity_id = n.entity_id
+        ORDER BY e.n_mentions DESC, n.entity_id""")
+    return out["entity_id"].astype("str").tolist()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,28 +1008,40 @@ def _spacy_stop_words(lang: str) -> set[str]:
     return set(module.STOP_WORDS)
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+_WORD_SQL = r"\pL+(?:[-']\pL+)*"
 _ELIDED = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 
 
 def word_frequencies(
-    tables: Tables, *, mode: Literal["entities", "words"] = "entities", n: int = 150
+    db: Engine, f: Filters, *, mode: Literal["entities", "words"] = "entities", n: int = 150,
+    sample: int = WORD_SAMPLE,
 ) -> pd.DataFrame:
     """Return the `n` most frequent entity names, or content words (stop words removed).
 
-    Columns: term, n, label (entity type, or empty for words).
+    Columns: term, n, label (entity type, or empty for words). Words are counted in the view's
+    sentences; beyond `sample` sentences, in a fixed random sample of that many, with counts
+    scaled to the whole view (`word_sample_note` says so).
     """
     if mode == "entities":
-        ent = tables["entities"].sort_values("n_mentions", ascending=False).head(n)
+        ent = view_entities(db, f, limit=n)
         return pd.DataFrame({"term": ent["name"].astype("str"),
                              "n": ent["n_mentions"].astype("int64"),
                              "label": ent["label"].astype("str")}).reset_index(drop=True)
+    total = n_units(db, f, "sentence")
+    pick = "fs"
+    if total > sample:
+        pick = f"(SELECT * FROM fs USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7))"
+    raw = run(db, f, f"""SELECT w, count(*) AS n FROM (
+            SELECT unnest(regexp_extract_all(lower(replace(
+                substring(a.text, s.start + 1, s."end" - s.start), '\u2019', '''')),
+                {lit(_WORD_SQL)})) AS w
+            FROM {pick} s JOIN fa a ON a.article_id = s.article_id)
+        GROUP BY w""")
+    scale = total / sample if total > sample else 1.0
+    raw_counts: Counter[str] = Counter()
+    for word, seen in zip(raw["w"], raw["n"], strict=True):
+        raw_counts[_ELIDED.sub("", str(word))] += int(seen)
     stop = stop_words()
-    raw_counts = Counter(
-        _ELIDED.sub("", raw)
-        for text in sentence_texts(tables)["text"]
-        for raw in _WORD.findall(text.replace("\u2019", "'").lower())
-    )
     counts: Counter[str] = Counter()
     display: dict[str, str] = {}
     for word, seen in raw_counts.items():
@@ -681,8 +1053,17 @@ def word_frequencies(
             display[key] = word  # the most frequent spelling, accents included
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
     return pd.DataFrame({"term": pd.Series([display[k] for k, _ in top], dtype="str"),
-                         "n": pd.Series([v for _, v in top], dtype="int64"),
+                         "n": pd.Series([round(v * scale) for _, v in top], dtype="int64"),
                          "label": pd.Series([""] * len(top), dtype="str")})
+
+
+def word_sample_note(db: Engine, f: Filters, *, sample: int = WORD_SAMPLE) -> str | None:
+    """Return a note when the word counts are estimated from a sample of the sentences."""
+    total = n_units(db, f, "sentence")
+    if total <= sample:
+        return None
+    return (f"Words counted in a random sample of {sample:,} of the {total:,} sentences in "
+            "the view, scaled to the whole view.")
 
 
 @lru_cache(maxsize=200_000)

@@ -376,6 +376,19 @@ def param(key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def asked(key: str) -> list[str]:
+    """Return every value the URL asks for `key` this run (if it changed outside the app),
+    else the session's: for a widget whose options must include them (a link to an article
+    outside the offered list)."""
+    pending = _session().get(_PENDING, {})
+    if key in pending:
+        return list(pending[key])
+    value = _session().get(key)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [] if value is None else [str(value)]
+
+
 def replace_param(key: str, value: str) -> None:
     """Make the URL's value for `key` this run `value` (a redirect from a merged-away id)."""
     pending = _session().setdefault(_PENDING, {})

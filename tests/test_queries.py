@@ -1,4 +1,7 @@
-"""Queries on a tiny hand-built corpus, where every count can be checked by hand."""
+"""Queries on a tiny hand-built corpus, where every count can be checked by hand.
+
+The queries run in the engine (DuckDB) over these tables, exactly as over a dataset's Parquet.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from hypothesis import strategies as st
 
 from pipeline.schema import conform, empty
 from revue_app import queries as q
+from revue_app.engine import Engine
 from revue_app.queries import Filters
+
+ALL = Filters()
 
 # Three articles. Sentence units holding mentions (5 of the 6 sentences):
 #   A1.0 {sam, openai}  A1.1 {microsoft, sam}  A2.0 {openai, microsoft}  A2.1 {sam}
@@ -94,6 +100,17 @@ def tables() -> dict[str, pd.DataFrame]:
     return tiny_tables()
 
 
+@pytest.fixture()
+def db(tables) -> Engine:
+    return Engine.from_tables(tables)
+
+
+def view(db: Engine, f: Filters) -> dict[str, pd.DataFrame]:
+    """Return the view's tables through the filters, as the Data page exports them."""
+    return {name: q.export_table(db, f, name) for name in
+            ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")}
+
+
 def edge(edges: pd.DataFrame, a: str, b: str) -> pd.Series:
     a, b = sorted((a, b))
     row = edges[(edges["a"] == a) & (edges["b"] == b)]
@@ -110,8 +127,8 @@ def test_tiny_tables_offsets_are_consistent(tables):
         assert texts[row.article_id][row.start:row.end] == row.surface
 
 
-def test_cooccurrence_sentence_counts(tables):
-    edges = q.cooccurrence(tables["mentions"], window="sentence", weight="count")
+def test_cooccurrence_sentence_counts(db):
+    edges = q.cooccurrence(db, ALL, window="sentence", weight="count")
     assert set(zip(edges["a"], edges["b"], strict=True)) == {
         ("misc:openai", "per:sam-altman"), ("org:microsoft", "per:sam-altman"),
         ("misc:openai", "org:microsoft"), ("loc:paris", "org:microsoft")}
@@ -120,68 +137,81 @@ def test_cooccurrence_sentence_counts(tables):
     assert (row["n_a"], row["n_b"]) == (3, 3)  # Microsoft in 3 sentences, Sam Altman in 3
 
 
-def test_cooccurrence_pmi_and_jaccard_by_hand(tables):
-    m = tables["mentions"]
+def test_cooccurrence_pmi_and_jaccard_by_hand(db):
+    m = ALL
     # N = 6 sentences; Microsoft and Sam Altman each in 3, together in 1.
-    pmi = q.cooccurrence(m, window="sentence", weight="pmi", n_units=6)
+    assert q.n_units(db, ALL, "sentence") == 6
+    pmi = q.cooccurrence(db, m, window="sentence", weight="pmi", n_units=6)
     assert edge(pmi, "per:sam-altman", "org:microsoft")["weight"] == pytest.approx(
         math.log2(1 * 6 / (3 * 3)))
     assert edge(pmi, "loc:paris", "org:microsoft")["weight"] == pytest.approx(1.0)
-    npmi = q.cooccurrence(m, window="sentence", weight="npmi", n_units=6)
+    npmi = q.cooccurrence(db, m, window="sentence", weight="npmi", n_units=6)
     assert edge(npmi, "loc:paris", "org:microsoft")["weight"] == pytest.approx(
         1.0 / -math.log2(1 / 6))
-    jac = q.cooccurrence(m, window="sentence", weight="jaccard")
+    jac = q.cooccurrence(db, m, window="sentence", weight="jaccard")
     assert edge(jac, "per:sam-altman", "org:microsoft")["weight"] == pytest.approx(1 / 5)
     assert edge(jac, "misc:openai", "per:sam-altman")["weight"] == pytest.approx(1 / 4)
     assert edge(jac, "loc:paris", "org:microsoft")["weight"] == pytest.approx(1 / 3)
 
 
-def test_cooccurrence_article_window(tables):
-    m = tables["mentions"]
-    edges = q.cooccurrence(m, window="article", weight="count")
+def test_cooccurrence_article_window(db):
+    m = ALL
+    edges = q.cooccurrence(db, m, window="article", weight="count")
     assert edge(edges, "per:sam-altman", "misc:openai")["n"] == 2
     assert edge(edges, "loc:paris", "org:microsoft")["n"] == 1
     # 3 articles; Sam Altman and OpenAI each in 2, together in 2.
-    assert edge(q.cooccurrence(m, window="article", weight="pmi"), "per:sam-altman",
+    assert edge(q.cooccurrence(db, m, window="article", weight="pmi"), "per:sam-altman",
                 "misc:openai")["weight"] == pytest.approx(math.log2(1.5))
-    assert edge(q.cooccurrence(m, window="article", weight="npmi"), "per:sam-altman",
+    assert edge(q.cooccurrence(db, m, window="article", weight="npmi"), "per:sam-altman",
                 "misc:openai")["weight"] == pytest.approx(1.0)
-    assert edge(q.cooccurrence(m, window="article", weight="jaccard"), "per:sam-altman",
+    assert edge(q.cooccurrence(db, m, window="article", weight="jaccard"), "per:sam-altman",
                 "misc:openai")["weight"] == pytest.approx(1.0)
-    support = q.cooccurrence(m, window="article", min_support=2)
+    support = q.cooccurrence(db, m, window="article", min_support=2)
     assert len(support) == 3 and (support["n"] == 2).all()
+    among = q.cooccurrence(db, m, window="article", among=["loc:paris", "org:microsoft"])
+    assert len(among) == 1 and among.iloc[0]["n_b"] == 3  # Microsoft's own count is whole
 
 
-def test_cooccurrence_empty():
-    edges = q.cooccurrence(empty("mentions"))
+def test_cooccurrence_empty(tables):
+    edges = q.cooccurrence(Engine.from_tables({**tables, "mentions": empty("mentions")}), ALL)
     assert edges.empty and list(edges.columns) == ["a", "b", "n", "n_a", "n_b", "weight"]
 
 
-def test_pmi_warning_on_small_corpus(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="pmi", n_units=6)
+def test_pmi_warning_on_small_corpus(db):
+    edges = q.cooccurrence(db, ALL, weight="pmi", n_units=6)
     assert "mostly noise" in q.pmi_warning(6, edges, "pmi")
     assert q.pmi_warning(6, edges, "count") is None
     assert "fewer than 3" in q.pmi_warning(100, edges, "npmi")
 
 
-def test_co_mentioned_ranks_partners(tables):
-    out = q.co_mentioned(tables["mentions"], "org:microsoft", entities=tables["entities"],
-                         window="article", weight="count")
+def test_co_mentioned_ranks_partners(db):
+    out = q.co_mentioned(db, ALL, "org:microsoft", window="article", weight="count")
     assert out["entity_id"].tolist()[:2] == ["misc:openai", "per:sam-altman"]
     assert out.set_index("entity_id").loc["loc:paris", "n"] == 1
     assert set(out["name"]) == {"OpenAI", "Sam Altman", "Paris"}
 
 
-def test_filters_default_keep_everything(tables):
-    out = q.apply_filters(tables, Filters())
+def test_network_keeps_the_most_mentioned_connected_entities(db):
+    nodes, edges, total = q.network(db, ALL, window="sentence", top_n=2)
+    assert total == 6
+    assert nodes["entity_id"].tolist() == ["org:microsoft", "per:sam-altman"]
+    assert list(zip(edges["a"], edges["b"], strict=True)) == [
+        ("org:microsoft", "per:sam-altman")]
+    # in a filtered view, sentiment is recomputed from the view's sentences
+    nodes, _, _ = q.network(db, Filters(labels=("PER", "ORG")), top_n=2)
+    assert nodes.set_index("entity_id")["sentiment"].to_dict() == pytest.approx(
+        {"org:microsoft": (0.6 + 0.0 + 0.2) / 3, "per:sam-altman": (-0.5 + 0.6 + 0.4) / 3})
+
+
+def test_filters_default_keep_everything(tables, db):
+    out = view(db, Filters())
     for name in ("articles", "sentences", "mentions", "events", "quotes"):
         assert len(out[name]) == len(tables[name]), name
     assert len(out["entities"]) == 4
 
 
-def test_filter_dates_drop_undated_and_out_of_range(tables):
-    out = q.apply_filters(tables, Filters(date_from=date(2023, 11, 18),
-                                          date_to=date(2023, 11, 30)))
+def test_filter_dates_drop_undated_and_out_of_range(db):
+    out = view(db, Filters(date_from=date(2023, 11, 18), date_to=date(2023, 11, 30)))
     assert out["articles"]["article_id"].tolist() == ["a2"]
     assert set(out["mentions"]["article_id"]) == {"a2"}
     assert out["events"].empty  # the only event is in a1
@@ -190,20 +220,20 @@ def test_filter_dates_drop_undated_and_out_of_range(tables):
     assert "loc:paris" not in ent.index
 
 
-def test_filter_date_to_is_inclusive(tables):
-    out = q.apply_filters(tables, Filters(date_to=date(2023, 11, 17)))
+def test_filter_date_to_is_inclusive(db):
+    out = view(db, Filters(date_to=date(2023, 11, 17)))
     assert out["articles"]["article_id"].tolist() == ["a1"]
 
 
-def test_filter_sources_with_unknown(tables):
-    out = q.apply_filters(tables, Filters(sources=(q.UNKNOWN_SOURCE,)))
+def test_filter_sources_with_unknown(db):
+    out = view(db, Filters(sources=(q.UNKNOWN_SOURCE,)))
     assert out["articles"]["article_id"].tolist() == ["a2"]
-    out = q.apply_filters(tables, Filters(sources=("Le Monde",)))
+    out = view(db, Filters(sources=("Le Monde",)))
     assert set(out["articles"]["article_id"]) == {"a1", "a3"}
 
 
-def test_filter_labels_keep_misc(tables):
-    out = q.apply_filters(tables, Filters(labels=("MISC",)))
+def test_filter_labels_keep_misc(db):
+    out = view(db, Filters(labels=("MISC",)))
     assert set(out["mentions"]["entity_id"]) == {"misc:openai"}
     assert out["entities"]["entity_id"].tolist() == ["misc:openai"]
     assert len(out["articles"]) == 3  # types filter mentions, not articles
@@ -214,30 +244,31 @@ def test_filter_types_use_the_entity_type_not_the_mention_label(tables):
     mentions = tables["mentions"].copy()
     mentions.loc[mentions["surface"] == "OpenAI", "label"] = ["PER", "MISC"]
     tables = {**tables, "mentions": mentions}
-    out = q.apply_filters(tables, Filters(labels=("PER",)))
+    db = Engine.from_tables(tables)
+    out = view(db, Filters(labels=("PER",)))
     assert set(out["mentions"]["entity_id"]) == {"per:sam-altman"}
-    out = q.apply_filters(tables, Filters(labels=("MISC",)))
+    out = view(db, Filters(labels=("MISC",)))
     assert len(out["mentions"]) == 2
-    counts = q.mention_counts_by_article(mentions, tables["articles"], tables["entities"])
+    counts, _ = q.mention_counts_by_article(db, ALL)
     by_label = counts.groupby("label")["n_mentions"].sum().to_dict()
     assert by_label["MISC"] == 2 and by_label["PER"] == 3
-    spans = q.article_spans(tables, "a1")
+    spans = q.article_spans(db, "a1")
     assert [s[2] for s in spans if s[3] == "OpenAI"] == ["MISC"]
 
 
-def test_filter_min_mentions_recounts(tables):
-    out = q.apply_filters(tables, Filters(min_mentions=3))
+def test_filter_min_mentions_recounts(db):
+    out = view(db, Filters(min_mentions=3))
     assert set(out["entities"]["entity_id"]) == {"per:sam-altman", "org:microsoft"}
     assert set(out["mentions"]["entity_id"]) == {"per:sam-altman", "org:microsoft"}
-    out = q.apply_filters(tables, Filters(min_mentions=2, articles=("a1",)))
+    out = view(db, Filters(min_mentions=2, articles=("a1",)))
     assert out["entities"]["entity_id"].tolist() == ["per:sam-altman"]
 
 
-def test_filter_search_keeps_matching_sentences_accent_insensitive(tables):
-    out = q.apply_filters(tables, Filters(search="REGNE"))  # "règne"
+def test_filter_search_keeps_matching_sentences_accent_insensitive(db):
+    out = view(db, Filters(search="REGNE"))  # "règne"
     assert out["sentences"][["article_id", "sentence_id"]].values.tolist() == [["a1", 2]]
     assert out["mentions"].empty and out["entities"].empty
-    out = q.apply_filters(tables, Filters(search="microsoft"))
+    out = view(db, Filters(search="microsoft"))
     assert set(out["articles"]["article_id"]) == {"a1", "a2", "a3"}
     assert len(out["sentences"]) == 3
     assert out["quotes"]["sentence_id"].tolist() == [1]
@@ -248,36 +279,38 @@ def test_filters_active_names():
     assert Filters(labels=("PER",), search="x").active() == ["entity types", "search"]
 
 
-def test_top_entities_per_label(tables):
-    top = q.top_entities(tables["entities"], n=1)
+def test_top_entities_per_label(db):
+    top = q.top_entities(db, ALL, n=1)
     assert set(top["label"]) == {"PER", "ORG", "MISC", "LOC"}
     assert top.set_index("label").loc["PER", "entity_id"] == "per:sam-altman"
-    assert q.top_entities(tables["entities"], labels=["ORG"])["entity_id"].tolist() == [
+    assert q.top_entities(db, ALL, labels=["ORG"])["entity_id"].tolist() == [
         "org:microsoft"]
 
 
-def test_mention_counts(tables):
-    by_article = q.mention_counts_by_article(tables["mentions"], tables["articles"])
+def test_mention_counts(db):
+    by_article, total = q.mention_counts_by_article(db, ALL)
     assert by_article.groupby("article_id")["n_mentions"].sum().to_dict() == {
         "a1": 4, "a2": 3, "a3": 2}
-    by_source = q.mention_counts_by_source(tables["mentions"], tables["articles"])
+    assert total == 3
+    top, total = q.mention_counts_by_article(db, ALL, limit=1)
+    assert set(top["article_id"]) == {"a1"} and total == 3
+    by_source = q.mention_counts_by_source(db, ALL)
     totals = by_source.groupby("source")["n_mentions"].sum().to_dict()
     assert totals == {"Le Monde": 6, q.UNKNOWN_SOURCE: 3}
 
 
-def test_entity_timeline_fills_gaps(tables):
-    tl = q.entity_timeline(tables["mentions"], tables["articles"], ["per:sam-altman"], "D",
-                           names=NAMES)
+def test_entity_timeline_fills_gaps(db):
+    tl = q.entity_timeline(db, ALL, ["per:sam-altman"], "D", names=NAMES)
     assert tl["period"].min() == pd.Timestamp("2023-11-17")
     assert len(tl) == 4  # 17, 18, 19, 20 November
     assert tl["n_mentions"].tolist() == [2, 0, 0, 1]
     assert set(tl["name"]) == {"Sam Altman"}
-    weekly = q.entity_timeline(tables["mentions"], tables["articles"], ["org:microsoft"], "W")
+    weekly = q.entity_timeline(db, ALL, ["org:microsoft"], "W")
     assert weekly["period"].tolist() == [pd.Timestamp("2023-11-13"), pd.Timestamp("2023-11-20")]
     assert weekly["n_mentions"].tolist() == [1, 1]  # a3 is undated: left out
-    monthly = q.entity_timeline(tables["mentions"], tables["articles"], ["org:microsoft"], "M")
+    monthly = q.entity_timeline(db, ALL, ["org:microsoft"], "M")
     assert monthly["period"].tolist() == [pd.Timestamp("2023-11-01")]
-    assert q.entity_timeline(tables["mentions"], tables["articles"], []).empty
+    assert q.entity_timeline(db, ALL, []).empty
 
 
 def _days(*days: str) -> pd.Series:
@@ -298,19 +331,23 @@ def test_auto_freq_follows_the_span():
 
 def test_auto_freq_keeps_a_year_readable():
     # a corpus spanning a year, at the auto step, has few enough periods to draw as bars
-    articles = pd.DataFrame({"article_id": [f"a{i}" for i in range(40)],
+    ids = [f"a{i}" for i in range(40)]
+    articles = pd.DataFrame({"article_id": ids, "origin": ids, "date_source": "metadata",
+                             "language": "fr", "text": "X.", "n_words": 1,
                              "published": pd.date_range("2023-01-03", "2023-12-28",
                                                         periods=40).normalize()})
-    mentions = pd.DataFrame({"article_id": articles["article_id"], "entity_id": "x"})
-    freq = q.auto_freq(articles["published"])
-    tl = q.entity_timeline(mentions, articles, ["x"], freq, names={"x": "X"})
+    mentions = pd.DataFrame({"article_id": ids, "sentence_id": 0, "start": 0, "end": 1,
+                             "surface": "X", "label": "PER", "entity_id": "x"})
+    db = Engine.from_tables({"articles": articles, "mentions": mentions})
+    freq = q.auto_freq(q.mention_dates(db, ALL))
+    tl = q.entity_timeline(db, ALL, ["x"], freq, names={"x": "X"})
     assert freq == "M" and len(tl) == 12 and tl["n_mentions"].sum() == 40
 
 
-def test_mention_dates(tables):
-    dates = q.mention_dates(tables["mentions"], tables["articles"], ["loc:paris"])
+def test_mention_dates(db):
+    dates = q.mention_dates(db, ALL, ["loc:paris"])
     assert dates.empty  # a3 is undated
-    dates = q.mention_dates(tables["mentions"], tables["articles"], ["per:sam-altman"])
+    dates = q.mention_dates(db, ALL, ["per:sam-altman"])
     assert sorted(dates.dt.strftime("%Y-%m-%d")) == ["2023-11-17", "2023-11-20"]
 
 
@@ -335,16 +372,19 @@ def test_article_label_marks_a_cut_title():
     assert short == "undated · Court"
 
 
-def test_entity_sentiment(tables):
-    by_article = q.entity_sentiment_by_article(tables, "per:sam-altman")
+def test_entity_sentiment(db):
+    by_article = q.entity_sentiment_by_article(db, ALL, "per:sam-altman")
     assert by_article.set_index("article_id")["sentiment"].to_dict() == pytest.approx(
         {"a1": 0.05, "a2": 0.4})
-    tl = q.entity_sentiment_timeline(tables, "per:sam-altman", "D")
+    tl = q.entity_sentiment_timeline(db, ALL, "per:sam-altman", "D")
     assert tl["n_sentences"].tolist() == [2, 1]
+    # a1: -0.5 and +0.6, a2: +0.4, each sentence once
+    assert q.entity_info(db, Filters(sources=("Le Monde",)), "per:sam-altman")[
+        "sentiment"] == pytest.approx(0.05)
 
 
-def test_evidence_rows_and_spans(tables):
-    ev = q.evidence(tables, "per:sam-altman")
+def test_evidence_rows_and_spans(db):
+    ev = q.evidence(db, ALL, "per:sam-altman")
     assert len(ev) == 3
     first = ev.iloc[0]
     assert first["sentence"] == "Sam Altman quitte OpenAI."
@@ -353,39 +393,55 @@ def test_evidence_rows_and_spans(tables):
     last = ev.iloc[-1]
     start, end = last["spans"][0][:2]
     assert last["sentence"][start:end] == "Altman"
+    assert q.evidence_count(db, ALL, "per:sam-altman") == 3
+    worst = q.evidence(db, ALL, "per:sam-altman", order="most negative", limit=1)
+    assert worst["sentence"].tolist() == ["Sam Altman quitte OpenAI."]  # -0.5
+    best = q.evidence(db, ALL, "per:sam-altman", order="most positive", limit=2)
+    assert best["sentiment"].tolist() == [0.6, 0.4]
 
 
-def test_pair_evidence(tables):
-    ev = q.pair_evidence(tables, "per:sam-altman", "org:microsoft")
+def test_pair_evidence(db):
+    ev = q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft")
     assert ev["sentence"].tolist() == ["Microsoft soutient Sam Altman."]
     assert len(ev.iloc[0]["spans"]) == 2
-    ev = q.pair_evidence(tables, "per:sam-altman", "org:microsoft", window="article")
+    ev = q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft", window="article")
     assert set(ev["article_id"]) == {"a1", "a2"}
-    assert q.pair_evidence(tables, "loc:paris", "per:sam-altman").empty
+    assert q.pair_evidence_count(db, ALL, "per:sam-altman", "org:microsoft",
+                                 window="article") == len(ev)
+    assert q.pair_evidence(db, ALL, "loc:paris", "per:sam-altman").empty
 
 
-def test_quotes_for(tables):
-    said, about = q.quotes_for(tables, "org:microsoft")
+def test_quotes_for(db):
+    said, about = q.quotes_for(db, ALL, "org:microsoft")
     assert said["quote"].tolist() == ["soutient"] and about.empty
-    said, about = q.quotes_for(tables, "per:sam-altman")
+    said, about = q.quotes_for(db, ALL, "per:sam-altman")
     assert said.empty and about["speaker"].tolist() == ["Microsoft"]
 
 
-def test_events_with_entities(tables):
-    ev = q.events_with_entities(tables)
+def test_events_with_entities(tables, db):
+    ev = q.events_with_entities(db, ALL)
     assert ev.iloc[0]["entity_ids"] == ["per:sam-altman", "misc:openai"]
     assert ev.iloc[0]["entities"] == "Sam Altman; OpenAI"
-    assert q.events_with_entities({**tables, "events": empty("events")}).empty
+    assert ev.iloc[0]["sentence"] == "Sam Altman quitte OpenAI."
+    assert q.event_counts(db, ALL) == (1, 1)
+    assert q.event_entities(db, ALL) == ["per:sam-altman", "misc:openai"]
+    assert q.events_with_entities(db, ALL, only=("org:microsoft",)).empty
+    assert len(q.events_with_entities(db, ALL, only=("misc:openai",))) == 1
+    no_events = Engine.from_tables({**tables, "events": empty("events")})
+    assert q.events_with_entities(no_events, ALL).empty
 
 
-def test_word_frequencies(tables):
-    words = q.word_frequencies(tables, mode="words")
+def test_word_frequencies(db):
+    words = q.word_frequencies(db, ALL, mode="words")
     terms = dict(zip(words["term"], words["n"], strict=True))
     assert terms["microsoft"] == 3
     assert "et" not in terms and "le" not in terms  # French stop words
     assert "règne" in terms  # accents kept for display
-    ents = q.word_frequencies(tables, mode="entities")
+    ents = q.word_frequencies(db, ALL, mode="entities")
     assert ents.iloc[0]["term"] in {"Sam Altman", "Microsoft"} and ents.iloc[0]["n"] == 3
+    sampled = q.word_frequencies(db, ALL, mode="words", sample=3)  # 3 of the 6 sentences
+    assert q.word_sample_note(db, ALL, sample=3) and sampled["n"].sum() > 0
+    assert q.word_sample_note(db, ALL) is None
 
 
 def test_highlight_escapes_untrusted_text():

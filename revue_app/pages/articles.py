@@ -14,31 +14,40 @@ from revue_app.data import get_view
 from revue_app.filters import url_selectbox
 from revue_app.widgets import md_escape, metric_row, no_data, page_url, table_or_caption
 
+MAX_OPTIONS = 1000
+
 view = get_view()
-t = view.tables
-everything = view.everything
+db = view.db
 st.header("Articles")
 
-ordered = t["articles"].sort_values(["published", "title"], na_position="last")
-options = ordered["article_id"].tolist()
+listed, n_listed = view.q(q.view_articles, limit=MAX_OPTIONS)
+options = listed["article_id"].tolist()
+labels = dict(zip(listed["article_id"], listed["label"], strict=True))
 requested = state.param("article")
-every_id = set(everything["articles"]["article_id"])
-if requested and requested not in options and requested in every_id:
-    options.append(requested)  # a shared link still opens, even if the filters hide it
+in_view = set(options)
+if requested and requested not in in_view:
+    # a shared link still opens, even if the filters hide it (or it is not among those listed)
+    asked = view.whole(q.article_labels, (requested,))
+    if requested in asked:
+        options.append(requested)
+        labels.update(asked)
 if not options:
     no_data("article", view.filters.active())
     st.stop()
-all_labels = dict(zip(everything["articles"]["article_id"],
-                      q.article_label(everything["articles"]), strict=True))
-article_id = url_selectbox("Article", options, key="article", labels=all_labels,
+if n_listed > MAX_OPTIONS:
+    st.caption(f"The {MAX_OPTIONS} most recent of the {n_listed} articles in the view: narrow "
+               "the filters, or open an article from another page, to reach the others.")
+article_id = url_selectbox("Article", options, key="article", labels=labels,
                            help="Articles in the current view, by publication date.")
 if article_id is None:
     st.stop()
-if article_id not in set(t["articles"]["article_id"]):
+if article_id not in in_view and not view.q(q.in_view, article_id):
     st.info("This article is outside the current filters; it is shown in full anyway.")
 
 # The reader shows the whole article, whatever the filters: read from the unfiltered tables.
-one = everything["articles"].set_index("article_id").loc[article_id]
+one = view.whole(q.article, article_id)
+if one is None:
+    st.stop()
 title = one["title"] if pd.notna(one["title"]) else one["origin"]
 st.subheader(str(title))
 
@@ -53,13 +62,11 @@ if pd.notna(one["url"]) and str(one["url"]).startswith(("http://", "https://")):
 st.markdown(" · ".join(meta))
 st.caption(f"Origin: `{one['origin']}` · id `{article_id}`")
 
-mentions = everything["mentions"]
-mine = mentions[mentions["article_id"] == article_id]
-sentences = everything["sentences"]
-sentences = sentences[sentences["article_id"] == article_id]
+mine = view.whole(q.article_entities, article_id)
+sentences = view.whole(q.article_table, "sentences", article_id)
 metric_row({
-    "Sentences": len(sentences), "Mentions": len(mine),
-    "Entities": mine["entity_id"].nunique(),
+    "Sentences": len(sentences), "Mentions": int(mine["mentions"].sum()),
+    "Entities": len(mine),
     "Sentiment": "—" if pd.isna(one["sentiment"]) else f"{one['sentiment']:+.2f}",
 })
 
@@ -72,7 +79,7 @@ st.html(f'<div style="margin:4px 0 8px 0">{legend}</div>')
 text_tab, entities_tab, sentences_tab, found_tab = st.tabs(
     ["Text", "Entities", "Sentences and sentiment", "Quotes and events"])
 with text_tab:
-    body = q.highlight_html(str(one["text"]), q.article_spans(everything, article_id))
+    body = q.highlight_html(str(one["text"]), view.whole(q.article_spans, article_id))
     st.html(f'<div style="white-space:pre-wrap;line-height:1.7;font-size:1.05em;'
             f'max-width:60em">{body}</div>')
     if pd.notna(one["boilerplate"]) and str(one["boilerplate"]).strip():
@@ -83,21 +90,14 @@ with entities_tab:
     if mine.empty:
         st.info("No entity was found in this article.")
     else:
-        table = (mine.groupby("entity_id")
-                 .agg(mentions=("surface", "size"),
-                      written_as=("surface", lambda s: "; ".join(dict.fromkeys(s))))
-                 .reset_index())
-        table["name"] = table["entity_id"].map(view.name)
-        table["type"] = table["entity_id"].map(view.labels)
-        table["profile"] = [page_url("entity", entity=e) for e in table["entity_id"]]
-        table = table.sort_values(["mentions", "name"], ascending=[False, True])
+        table = mine.assign(profile=[page_url("entity", entity=e) for e in mine["entity_id"]])
         st.dataframe(table[["name", "type", "mentions", "written_as", "profile"]],
                      hide_index=True, width="stretch",
                      column_config={"profile": st.column_config.LinkColumn(
                          "profile", display_text="open")})
 
 with sentences_tab:
-    scored = q.sentence_texts({"sentences": sentences, "articles": everything["articles"]})
+    scored = sentences
     if scored.empty:
         st.info("No sentence.")
     else:
@@ -108,18 +108,16 @@ with sentences_tab:
                                                                         width="large")})
 
 with found_tab:
-    quotes = everything["quotes"]
-    quotes = quotes[quotes["article_id"] == article_id]
+    quotes = view.whole(q.article_table, "quotes", article_id)
     st.markdown("**Quotes**")
-    if everything["quotes"].empty:
+    if not view.whole(q.has_rows, "quotes"):
         st.info("This dataset has no quotes yet.")
     else:
         table_or_caption(quotes, ["quote", "speaker", "cue"],
                          empty="No quote found in this article.")
-    events = everything["events"]
-    events = events[events["article_id"] == article_id]
+    events = view.whole(q.article_table, "events", article_id)
     st.markdown("**Dated events**")
-    if everything["events"].empty:
+    if not view.whole(q.has_rows, "events"):
         st.info("This dataset has no dated events yet.")
     else:
         table_or_caption(

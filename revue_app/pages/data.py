@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import store
+from revue_app import queries as q
 from revue_app import state, uploads
 from revue_app.data import UPLOADS, get_view, spacy_model, upload_dir
 from revue_app.filters import url_choice
@@ -34,8 +35,9 @@ scope = st.segmented_control("Rows", ["filtered", "all"], key="scope",
                                                          default="filtered"),
                              help="filtered: what the sidebar filters keep; all: the whole "
                                   "dataset.") or "filtered"
-source = view.tables if scope == "filtered" else view.everything
-metric_row({name: len(source[name]) for name in TABLES})
+chosen = view.filters if scope == "filtered" else None
+counts = view.whole(q.table_counts, chosen)
+metric_row({name: counts[name] for name in TABLES})
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:
@@ -44,23 +46,28 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def _export(name: str, as_parquet: bool) -> bytes:
+    """Build a download only when it is clicked (a whole table can be large)."""
+    frame = q.export_table(view.db, chosen, name)
+    return _parquet(frame) if as_parquet else csv_bytes(frame)
+
+
 for name in TABLES:
-    frame = source[name]
     row = st.container(horizontal=True, vertical_alignment="center", key=f"dl-{name}")
-    row.markdown(f"**{name}** — {len(frame)} rows")
+    row.markdown(f"**{name}** — {counts[name]} rows")
     stem = f"{view.path.name}-{name}-{scope}"
-    row.download_button("CSV", data=partial(csv_bytes, frame), file_name=f"{stem}.csv",
+    row.download_button("CSV", data=partial(_export, name, False), file_name=f"{stem}.csv",
                         mime="text/csv", key=f"csv-{name}", on_click="ignore",
                         icon=":material/table:")
-    row.download_button("Parquet", data=partial(_parquet, frame),
+    row.download_button("Parquet", data=partial(_export, name, True),
                         file_name=f"{stem}.parquet", mime="application/vnd.apache.parquet",
                         key=f"parquet-{name}", on_click="ignore", icon=":material/database:")
-    if frame.empty and name in ("events", "quotes"):
+    if not counts[name] and name in ("events", "quotes"):
         row.caption(f"(no {name} in this {'view' if scope == 'filtered' else 'dataset'} yet)")
 
 # --- Build report -----------------------------------------------------------------------------
 st.subheader("Build report")
-report = view.everything["report"]
+report = view.db.report
 if report.empty:
     st.success("Every input was read: nothing was skipped.")
 else:

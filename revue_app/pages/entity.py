@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import pandas as pd
 import streamlit as st
 
 from revue_app import charts, curate, state
 from revue_app import queries as q
-from revue_app.data import get_view, memo
+from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
 from revue_app.widgets import (
     cooccurrence_ui,
@@ -26,14 +27,14 @@ from revue_app.widgets import (
 
 EVIDENCE_LIMIT = 60
 MAX_ARTICLES = 40
+QUOTES_LIMIT = 200
 DAY = {"published": st.column_config.DateColumn("published", format="YYYY-MM-DD")}
 
 view = get_view()
-t = view.tables
 active = view.filters.active()
 st.header("Entity")
 
-entities = t["entities"]
+entities = view.q(q.view_entities)
 options = entities["entity_id"].tolist()
 requested = state.param("entity")
 if requested and requested not in options and requested in view.names:
@@ -58,11 +59,10 @@ label = view.labels.get(entity, "?")
 st.subheader(f"{name}")
 st.caption(f"`{entity}` · {charts.TYPE_NAMES.get(label, label)}")
 
-row = entities[entities["entity_id"] == entity]
-if row.empty:
+info = view.q(q.entity_info, entity)
+if info is None:
     no_data(f"mention of {name}", active)
     st.stop()
-info = row.iloc[0]
 metric_row({
     "Mentions": int(info["n_mentions"]),
     "Articles": int(info["n_articles"]),
@@ -70,8 +70,7 @@ metric_row({
     "Portrayal": q.sentiment_word(info["sentiment"]),
 })
 
-aliases = view.everything["aliases"]
-aliases = aliases[aliases["entity_id"] == entity].sort_values("n_mentions", ascending=False)
+aliases = view.whole(q.aliases_of, entity)
 with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
     if aliases.empty:
         st.write("No alias recorded.")
@@ -79,19 +78,19 @@ with st.expander(f"Names merged into {name} ({len(aliases)} form(s))"):
         st.dataframe(aliases[["surface", "n_mentions", "rule"]], hide_index=True,
                      column_config={"surface": "written as", "n_mentions": "mentions",
                                     "rule": "why merged"})
-
 with st.expander("Correct this entity", icon=":material/edit:"):
-    curate.entity_panel(view.path, entity, dict(view.names), dict(view.labels),
-                        view.everything["entities"], view.everything["aliases"])
+    directory = view.whole(curate.curation_entities)
+    all_aliases = view.whole(curate.all_aliases)
+    curate.entity_panel(view.path, entity, dict(view.names), dict(view.labels), directory,
+                        aliases)
     st.markdown("**Suggested merges** (whole dataset)")
-    curate.suggestions_panel(view.path, view.stamp, view.everything["entities"],
-                             view.everything["aliases"])
+    curate.suggestions_panel(view.path, view.stamp, directory, all_aliases)
     st.markdown("**Corrections in force** (newest first)")
     curate.undo_panel(view.path)
 
 # --- When -------------------------------------------------------------------------------------
-freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], [entity]))
-timeline = q.entity_timeline(t["mentions"], t["articles"], [entity], freq, names=view.names)
+freq, freq_name = time_step_ui(view.q(q.mention_dates, (entity,)))
+timeline = view.q(q.entity_timeline, (entity,), freq, names={entity: name})
 if timeline.empty:
     st.info(f"No dated article mentions {name} in the current view.")
 else:
@@ -104,8 +103,8 @@ st.subheader("Mentioned with")
 c1, c2 = st.columns(2)
 window, weight = cooccurrence_ui(c1, c2, window_key="with", weight_key="rank",
                                  weight_label="Rank by")
-partners = q.co_mentioned(t["mentions"], entity, entities=entities, window=window,
-                          weight=weight, n_total=q.n_units(t, window))
+partners = view.q(q.co_mentioned, entity, window=window, weight=weight,
+                  n_total=view.q(q.n_units, window))
 if partners.empty:
     st.info(f"{name} is never mentioned with another entity in the same {window} here.")
 else:
@@ -122,10 +121,10 @@ else:
 
 # --- How portrayed ----------------------------------------------------------------------------
 st.subheader("Sentiment")
-trend = q.entity_sentiment_timeline(t, entity, freq)
+trend = view.q(q.entity_sentiment_timeline, entity, freq)
 show_chart(charts.sentiment_over_time(trend, name=name, freq=freq), trend,
            f"sentiment-over-time-{entity}", key="entity_sentiment_time")
-per_article = q.entity_sentiment_by_article(t, entity)
+per_article = view.q(q.entity_sentiment_by_article, entity)
 if len(per_article) > MAX_ARTICLES:
     st.caption(f"The {MAX_ARTICLES} articles with the most sentences about {name}, of "
                f"{len(per_article)}; the CSV has them all.")
@@ -141,8 +140,8 @@ if clicked := selected_ids(event):
 
 # --- Quotes -----------------------------------------------------------------------------------
 st.subheader("Quotes")
-said, about = q.quotes_for(t, entity)
-if view.everything["quotes"].empty:
+said, about = view.q(q.quotes_for, entity, limit=QUOTES_LIMIT)
+if not view.whole(q.has_rows, "quotes"):
     st.info("This dataset has no quotes yet (the quote extractor found none).")
 else:
     qa, qb = st.columns(2, gap="large")
@@ -157,24 +156,24 @@ else:
 
 # --- Evidence ---------------------------------------------------------------------------------
 st.subheader("Every sentence mentioning it")
-rows = memo(view, q.evidence, entity)
 ORDERS = ["date", "most negative", "most positive"]
-order = st.segmented_control("Order", ORDERS, key="sort", required=True,
-                             **url_choice("sort", ORDERS, default="date")) or "date"
-if order == "most negative":
-    rows = rows.sort_values("sentiment", na_position="last", kind="stable")
-elif order == "most positive":
-    rows = rows.sort_values("sentiment", ascending=False, na_position="last", kind="stable")
-st.download_button("CSV of these sentences", data=lambda: csv_bytes(rows),
+order = cast(q.Order, st.segmented_control(
+    "Order", ORDERS, key="sort", required=True,
+    **url_choice("sort", ORDERS, default="date")) or "date")
+rows = view.q(q.evidence, entity, order=order, limit=EVIDENCE_LIMIT)
+n_rows = view.q(q.evidence_count, entity)
+db, filters, chosen = view.db, view.filters, str(entity)
+st.download_button("CSV of these sentences",
+                   data=lambda: csv_bytes(q.evidence(db, filters, chosen, order=order)),
                    file_name=f"sentences-{entity.replace(':', '-')}.csv", mime="text/csv",
                    key="evidence_csv", on_click="ignore", icon=":material/table:")
 if rows.empty:
     no_data(f"sentence mentioning {name}", active)
 else:
-    if len(rows) > EVIDENCE_LIMIT:
-        st.caption(f"Showing {EVIDENCE_LIMIT} of {len(rows)} sentences; the CSV has them all.")
+    if n_rows > EVIDENCE_LIMIT:
+        st.caption(f"Showing {EVIDENCE_LIMIT} of {n_rows} sentences; the CSV has them all.")
     blocks = []
-    for r in rows.head(EVIDENCE_LIMIT).itertuples():
+    for r in rows.itertuples():
         score = r.sentiment
         colour = charts.SENTIMENT_COLOURS[q.sentiment_word(score)] if pd.notna(score) else "#999"
         score_text = "not scored" if pd.isna(score) else f"{score:+.2f} {q.sentiment_word(score)}"

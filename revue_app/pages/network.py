@@ -15,9 +15,9 @@ from revue_app.filters import url_choice, url_selectbox
 from revue_app.widgets import cooccurrence_ui, go_to, no_data, selected_ids, show_chart
 
 _LAST_CLICK = "_network_last_click"
+PAIR_LIMIT = 40
 
 view = get_view()
-t = view.tables
 active = view.filters.active()
 st.header("Network")
 
@@ -34,14 +34,8 @@ colour_by = cast(Literal["type", "sentiment"], c5.segmented_control(
     "Colour", ["type", "sentiment"], key="colour", required=True,
     **url_choice("colour", ["type", "sentiment"], default="type")) or "type")
 
-total = q.n_units(t, window)
-edges = q.cooccurrence(t["mentions"], window=window, weight=weight, min_support=support,
-                       n_units=total)
-connected = set(edges["a"]) | set(edges["b"])
-nodes = t["entities"][t["entities"]["entity_id"].isin(connected)].head(top_n)
-keep = set(nodes["entity_id"])
-drawn = edges[edges["a"].isin(keep) & edges["b"].isin(keep)].reset_index(drop=True)
-nodes = nodes[nodes["entity_id"].isin(set(drawn["a"]) | set(drawn["b"]))]
+nodes, drawn, total = view.q(q.network, window=window, weight=weight, min_support=support,
+                             top_n=int(top_n))
 
 if drawn.empty:
     no_data(f"pair of entities in the same {window} (with support ≥ {support})",
@@ -90,12 +84,13 @@ pair = url_selectbox("Pair", pair_ids, key="pair", labels=_pair_label,
                      help="Strongest pairs first, by the chosen weight.")
 if pair:
     a, b = pair.split("|", 1)
-    rows = q.pair_evidence(t, a, b, window=window)
+    rows = view.q(q.pair_evidence, a, b, window=window, limit=PAIR_LIMIT)
+    n_rows = view.q(q.pair_evidence_count, a, b, window=window)
     where = "sentence" if window == "sentence" else "article (sentences naming either)"
-    st.caption(f"{len(rows)} sentence(s) where {html.escape(view.name(a))} and "
+    st.caption(f"{n_rows} sentence(s) where {html.escape(view.name(a))} and "
                f"{html.escape(view.name(b))} share a {where}.")
     blocks = []
-    for r in rows.head(40).itertuples():
+    for r in rows.itertuples():
         day = "undated" if r.published is None or str(r.published) == "NaT" else (
             f"{r.published:%Y-%m-%d}")
         title = html.escape(str(r.title) if isinstance(r.title, str) else r.article_id)

@@ -8,18 +8,17 @@ import streamlit as st
 
 from revue_app import charts, state
 from revue_app import queries as q
-from revue_app.data import get_view, memo
+from revue_app.data import get_view
 from revue_app.filters import url_choice
 from revue_app.widgets import go_to, metric_row, no_data, selected_ids, show_chart
 
 MAX_ARTICLES = 40
 
 view = get_view()
-t = view.tables
 active = view.filters.active()
 
 st.header("Overview")
-counts = q.corpus_counts(t)
+counts = view.q(q.corpus_counts)
 span = ("no dated article" if counts["first"] is None else
         f"{counts['first']:%Y-%m-%d} → {counts['last']:%Y-%m-%d}")
 metric_row({
@@ -33,7 +32,7 @@ if view.problems:
         for problem in view.problems:
             st.write(f"- {problem}")
 
-if t["articles"].empty:
+if not counts["articles"]:
     no_data("article", active)
     st.stop()
 
@@ -41,7 +40,7 @@ if t["articles"].empty:
 st.subheader("Most mentioned entities")
 state.integer("per_type", default=10, lo=3, hi=30)
 per_type = st.slider("Entities per type", 3, 30, key="per_type")
-top = q.top_entities(t["entities"], n=per_type)
+top = view.q(q.top_entities, n=per_type)
 if top.empty:
     no_data("entity", active)
 else:
@@ -57,14 +56,12 @@ by = cast(Literal["article", "source"], st.segmented_control(
     "Count by", ["article", "source"], key="by", required=True,
     **url_choice("by", ["article", "source"], default="article")) or "article")
 if by == "article":
-    frame = q.mention_counts_by_article(t["mentions"], t["articles"], t["entities"])
-    totals = frame.groupby("article_id")["n_mentions"].sum()
-    if len(totals) > MAX_ARTICLES:
-        shown = set(totals.nlargest(MAX_ARTICLES).index)
-        frame = frame[frame["article_id"].isin(shown)]
-        st.caption(f"The {MAX_ARTICLES} articles with the most mentions, of {len(totals)}.")
+    frame, n_with_mentions = view.q(q.mention_counts_by_article, limit=MAX_ARTICLES)
+    if n_with_mentions > MAX_ARTICLES:
+        st.caption(f"The {MAX_ARTICLES} articles with the most mentions, of "
+                   f"{n_with_mentions}.")
 else:
-    frame = q.mention_counts_by_source(t["mentions"], t["articles"], t["entities"])
+    frame = view.q(q.mention_counts_by_source)
 if frame.empty:
     no_data("mention", active)
 else:
@@ -84,7 +81,9 @@ with left:
                                 **url_choice("cloud", ["entities", "words"], default="entities"),
                                 help="Entity names (coloured by type), or the content words "
                                      "of the sentences") or "entities"
-    words = memo(view, q.word_frequencies, mode=mode)
+    words = view.q(q.word_frequencies, mode=mode)
+    if mode == "words" and (note := view.q(q.word_sample_note)):
+        st.caption(note)
     if words.empty:
         no_data("word", active)
     else:
@@ -94,7 +93,7 @@ with left:
 
 with right:
     st.subheader("Sentiment of articles")
-    scored = t["articles"][["article_id", "title", "published", "source", "sentiment"]]
+    scored = view.q(q.article_sentiments)
     if scored["sentiment"].notna().any():
         show_chart(charts.sentiment_histogram(scored), scored, "article-sentiment",
                    key="article_sentiment")
@@ -104,7 +103,7 @@ with right:
         st.info("No article has a sentiment score in this dataset.")
 
 # --- Build report -----------------------------------------------------------------------------
-report = view.everything["report"]
+report = view.db.report
 st.subheader("Build report")
 built = view.manifest.get("built_at", "unknown time")
 if report.empty:

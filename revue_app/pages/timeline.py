@@ -6,19 +6,19 @@ import streamlit as st
 
 from revue_app import charts
 from revue_app import queries as q
-from revue_app.data import get_view, memo
+from revue_app.data import get_view
 from revue_app.filters import url_multiselect
 from revue_app.widgets import go_to, no_data, selected_ids, show_chart, time_step_ui
 
 MAX_ARTICLES = 60
+MAX_TABLE = 1000
 DEFAULT_WHO = 5
 
 view = get_view()
-t = view.tables
 active = view.filters.active()
 st.header("Timeline")
 
-entities = t["entities"]
+entities = view.q(q.view_entities)
 options = entities["entity_id"].tolist()
 if not options:
     no_data("entity", active)
@@ -29,11 +29,10 @@ labels = {e: f"{view.name(e)} ({view.labels.get(e, '?')})" for e in options}
 who = url_multiselect("Entities", options, key="who", labels=labels,
                       default=q.default_timeline_entities(entities, n=DEFAULT_WHO),
                       placeholder="Choose entities to compare")
-freq, freq_name = time_step_ui(q.mention_dates(t["mentions"], t["articles"], who)
-                               if who else t["articles"]["published"])
+freq, freq_name = time_step_ui(view.q(q.mention_dates, tuple(who) if who else None))
 
-undated = int(t["articles"]["published"].isna().sum())
-inferred = int((t["articles"]["date_source"] == "inferred").sum())
+facts = view.q(q.date_facts)
+undated, inferred = facts["undated"], facts["inferred"]
 notes = []
 if inferred:
     notes.append(f"{inferred} article(s) have a publication date inferred from their text")
@@ -45,7 +44,8 @@ if notes:
 if not who:
     st.info("Choose one or more entities above to see their mentions over time.")
 else:
-    frame = q.entity_timeline(t["mentions"], t["articles"], who, freq, names=view.names)
+    frame = view.q(q.entity_timeline, tuple(who), freq,
+                   names={e: view.name(e) for e in who})
     if frame.empty:
         no_data("dated mention of these entities", active)
     else:
@@ -58,27 +58,21 @@ else:
 
 # --- Events -----------------------------------------------------------------------------------
 st.subheader("Events dated in the text")
-if view.everything["events"].empty:
+if not view.whole(q.has_rows, "events"):
     st.info("This dataset has no dated events yet: no date expression was found in the text.")
     st.stop()
-events = memo(view, q.events_with_entities)
-mention_counts = dict(zip(entities["entity_id"], entities["n_mentions"], strict=True))
-in_events = sorted({e for ids in events["entity_ids"] for e in ids},
-                   key=lambda e: (-mention_counts.get(e, 0), e))
-only = url_multiselect("Only events in sentences mentioning", in_events, key="ev",
+in_events = view.q(q.event_entities)
+chosen = url_multiselect("Only events in sentences mentioning", in_events, key="ev",
                        labels=lambda e: labels.get(e, view.name(e)),
                        placeholder="Any entity")
-if only:
-    wanted = set(only)
-    events = events[events["entity_ids"].map(lambda ids: bool(wanted & set(ids)))]
-per_article = events["article_id"].value_counts()
-if len(per_article) > MAX_ARTICLES:
-    st.caption(f"The {MAX_ARTICLES} articles with the most dated events, of {len(per_article)}: "
-               "narrow the dates or pick entities to see others. The table has every event.")
-    drawn = events[events["article_id"].isin(set(per_article.index[:MAX_ARTICLES]))]
-else:
-    drawn = events
-if events.empty:
+only = tuple(chosen)
+n_events, n_event_articles = view.q(q.event_counts, only=only)
+drawn = view.q(q.events_with_entities, only=only, max_articles=MAX_ARTICLES)
+if n_event_articles > MAX_ARTICLES:
+    st.caption(f"The {MAX_ARTICLES} articles with the most dated events, of "
+               f"{n_event_articles}: narrow the dates or pick entities to see others. "
+               f"The table has {'every event' if n_events <= MAX_TABLE else 'the first ones'}.")
+if not n_events:
     no_data("dated event", [*active, *(["the entity filter above"] if only else [])])
 else:
     st.caption("Filled circles: dates written in full; open circles: dates relative to the "
@@ -89,7 +83,10 @@ else:
                        key="event_timeline", on_select="rerun")
     if clicked := selected_ids(event):
         go_to("articles", article=clicked[0])
-    with st.expander(f"The {len(events)} event(s) as a table"):
+    events = view.q(q.events_with_entities, only=only, limit=MAX_TABLE)
+    shown = f"The {n_events} event(s)" if n_events <= MAX_TABLE else \
+        f"The first {MAX_TABLE} of {n_events} events, by date,"
+    with st.expander(f"{shown} as a table"):
         st.dataframe(
             events[["date", "granularity", "how", "expression", "sentence", "entities", "title",
                     "published", "date_source"]],

@@ -1,0 +1,288 @@
+"""Engine: the dashboard's tables as DuckDB views over the dataset's Parquet files.
+
+Why: a click must cost what the page shows, not the corpus. DuckDB runs in-process, reads the
+Parquet files directly (only the columns and row groups a query needs: see
+`pipeline.store.SORT_KEYS`) and returns small frames; nothing is loaded up front. One
+connection per dataset and process, shared by every session; each query runs on its own
+cursor, because Streamlit runs sessions in threads.
+
+Curation (`curation.csv`) is applied without copying the big tables: `pipeline.dataset`
+curates only the mentions of the entities the file names, and the engine joins the resulting
+small mapping ((entity_id, surface) → curated entity or excluded) into the `mentions` view and
+serves the curated `entities`/`aliases` as small tables.
+
+Results are cached in one process-wide LRU bounded in bytes (`ResultCache`), keyed by dataset
+version, query, filters and arguments: only the small frames the pages draw are kept.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import duckdb
+import pandas as pd
+
+from pipeline import schema, store
+from pipeline.dataset import CurationTables, curate_subset, read_small_manifest, touched
+
+TABLES = store.PARQUET_TABLES
+# DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
+MEMORY_LIMIT = "1GB"
+
+
+CURATED = ("mentions", "entities", "aliases", "quotes")  # views that curation rewrites
+
+
+def _raw(table: str) -> str:
+    """Return the name of the stored table (curated tables are views over `raw_<table>`)."""
+    return f"raw_{table}" if table in CURATED else table
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+@dataclass
+class Engine:
+    """A dataset opened for querying: a DuckDB connection with one view per table."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    key: tuple[str, float, float]  # path and version: part of every cache key
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    report: pd.DataFrame = field(default_factory=lambda: schema.empty("report"))
+    problems: tuple[str, ...] = ()
+    has_duplicates: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, stamp: tuple[float, float] = (0.0, 0.0)) -> Engine:
+        """Open the dataset at `path` (curation applied). Raises store.DatasetError."""
+        path = Path(path)
+        manifest = read_small_manifest(path)
+        for table in TABLES:
+            if not (path / f"{table}.parquet").exists():
+                raise store.DatasetError(
+                    f"{path}: a table is missing or damaged ({table}.parquet): rebuild it")
+        con = _connect()
+        try:
+            for table in TABLES:
+                _do(con, f"CREATE VIEW {_raw(table)} AS SELECT * FROM "
+                            f"read_parquet({_quote(path / f'{table}.parquet')})")
+            report = pd.read_csv(path / store.REPORT_FILE, dtype="str", keep_default_na=False)
+            report = schema.conform("report", report)
+            for table in TABLES:  # a damaged file fails here, with a message, not on a click
+                _do(con, f"DESCRIBE SELECT * FROM {_raw(table)}")
+        except (duckdb.Error, OSError, ValueError, schema.SchemaError) as error:
+            con.close()
+            raise store.DatasetError(
+                f"{path}: a table is missing or damaged ({error}): rebuild it") from None
+        engine = cls(con=con, path=path, key=(str(path), *stamp), manifest=manifest,
+                     report=report)
+        engine._curate(path / store.CURATION_FILE)
+        engine.has_duplicates = bool(engine.scalar(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        return engine
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], *,
+                    curation: pd.DataFrame | None = None, name: str = "memory") -> Engine:
+        """Return an engine over in-memory tables (tests, small exports): same views, same SQL."""
+        con = _connect()
+        for table in TABLES:
+            frame = schema.conform(table, tables[table]) if table in tables else \
+                schema.empty(table)
+            _load(con, _raw(table), frame)
+        report = tables.get("report")
+        engine = cls(con=con, path=Path(name), key=(name, float(id(tables)), 0.0),
+                     report=report if report is not None else schema.empty("report"))
+        engine._apply(curation)
+        engine.has_duplicates = bool(engine.scalar(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        return engine
+
+    def _curate(self, curation_path: Path) -> None:
+        from pipeline.curation import read_curation
+
+        if not curation_path.exists():
+            self._apply(None)
+            return
+        curation, problems = read_curation(curation_path)
+        self._apply(curation, problems)
+
+    def _apply(self, curation: pd.DataFrame | None, problems: list[str] | None = None) -> None:
+        """Create the `mentions`, `entities`, `aliases`, `quotes` views, curated if asked."""
+        con = self.con
+        if curation is None or curation.empty:
+            for table in ("mentions", "entities", "aliases", "quotes"):
+                _do(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM raw_{table}")
+            self.problems = tuple(problems or ())
+            return
+        entities = self.sql("SELECT * FROM raw_entities")
+        aliases = self.sql("SELECT * FROM raw_aliases")
+        ids = sorted(touched(entities, curation))
+        mentions = self.sql("SELECT * FROM raw_mentions WHERE list_contains($ids, entity_id)",
+                            {"ids": ids})
+        sentences = self.sql(
+            "SELECT s.* FROM sentences s SEMI JOIN (SELECT DISTINCT article_id, sentence_id "
+            "FROM raw_mentions WHERE list_contains($ids, entity_id)) k "
+            "USING (article_id, sentence_id)", {"ids": ids})
+        articles = self.sql(
+            "SELECT article_id, published FROM articles WHERE article_id IN "
+            "(SELECT article_id FROM raw_mentions WHERE list_contains($ids, entity_id))",
+            {"ids": ids})
+        result: CurationTables = curate_subset(mentions, entities, aliases, curation,
+                                               sentences=sentences, articles=articles)
+        for name, frame in (("cur_map", result.mapping), ("cur_moved", result.moved),
+                            ("entities", result.entities), ("aliases", result.aliases)):
+            _load(con, name, frame)
+        cols = ", ".join(f'm."{c}"' for c in schema.columns("mentions") if c != "entity_id")
+        _do(con, f"""CREATE OR REPLACE VIEW mentions AS
+            SELECT {cols}, CASE WHEN c.entity_id IS NULL THEN m.entity_id ELSE c.new_id END
+                AS entity_id
+            FROM raw_mentions m LEFT JOIN cur_map c
+                ON m.entity_id = c.entity_id AND m.surface = c.surface
+            WHERE c.entity_id IS NULL OR c.new_id IS NOT NULL""")
+        qcols = ", ".join(f'q."{c}"' if c != "speaker_id" else
+                          "CASE WHEN mv.old_id IS NULL THEN q.speaker_id ELSE mv.new_id END "
+                          "AS speaker_id" for c in schema.columns("quotes"))
+        _do(con, f"""CREATE OR REPLACE VIEW quotes AS SELECT {qcols}
+            FROM raw_quotes q LEFT JOIN cur_moved mv ON q.speaker_id = mv.old_id""")
+        self.problems = tuple([*(problems or ()), *result.problems])
+
+    # -- querying --------------------------------------------------------------------------
+
+    def sql(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run `query` on a fresh cursor (thread-safe) and return the result as a DataFrame."""
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(query, dict(params or {})).df()
+        finally:
+            cursor.close()
+
+    def scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Return the first value of the first row of `query`."""
+        cursor = self.con.cursor()
+        try:
+            row = cursor.execute(query, dict(params or {})).fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _do(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Run a statement to completion (DuckDB refuses new work while a result is pending)."""
+    con.execute(statement).fetchall()
+
+
+def _load(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Copy a (small) frame into a table of the engine's database."""
+    cursor = con.cursor()
+    try:
+        cursor.register("_frame", frame)
+        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame").fetchall()
+        cursor.unregister("_frame")
+    finally:
+        cursor.close()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    _do(con, "SET enable_object_cache = true")  # Parquet footers read once
+    _do(con, "SET preserve_insertion_order = false")
+    _do(con, "CREATE MACRO fold(x) AS strip_accents(lower(x))")
+    return con
+
+
+# ---------------------------------------------------------------------------------------------
+# A process-wide cache of small results, bounded in bytes
+
+
+def size_of(value: Any) -> int:
+    """Return an estimate of the memory held by a cached result, in bytes."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=True).sum()) + 1000
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=True, deep=True)) + 500
+    if isinstance(value, tuple | list):
+        return sum(size_of(v) for v in value) + 100
+    if isinstance(value, dict):
+        return sum(size_of(k) + size_of(v) for k, v in value.items()) + 200
+    return sys.getsizeof(value)
+
+
+class ResultCache:
+    """A least-recently-used map bounded by the total size of its values (thread-safe).
+
+    A value bigger than a quarter of the budget is returned but not kept: caching is for the
+    small frames pages draw, never for anything that grows with the corpus.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key][0]
+            self.misses += 1
+        value = compute()
+        size = size_of(value)
+        if size > self.max_bytes // 4:
+            return value
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (value, size)
+                self.bytes += size
+            while self.bytes > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+CACHE = ResultCache(max_bytes=256 * 1024 * 1024)
+
+
+def _freeze(value: Any) -> Hashable:
+    """Return a hashable stand-in for an argument (dicts and lists become sorted tuples)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(str(v) for v in value))
+    return cast(Hashable, value)
+
+
+def cached(engine: Engine, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Return `fn(engine, *args, **kwargs)`, from the process-wide cache when already computed
+    for this dataset version and these arguments (results are read-only by convention)."""
+    key = (engine.key, f"{fn.__module__}.{fn.__qualname__}", _freeze(args),
+           _freeze(kwargs))
+    return CACHE.get_or_compute(key, lambda: fn(engine, *args, **kwargs))
