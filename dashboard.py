@@ -26,6 +26,9 @@ pages = [
     st.Page(PAGES["network"], title="Network", icon=":material/hub:", url_path="network"),
     st.Page(PAGES["timeline"], title="Timeline", icon=":material/timeline:", url_path="timeline"),
     st.Page(PAGES["articles"], title="Articles", icon=":material/article:", url_path="articles"),
+    st.Page(PAGES["search"], title="Search", icon=":material/search:", url_path="search"),
+    st.Page(PAGES["compare"], title="Compare", icon=":material/compare_arrows:",
+            url_path="compare"),
     st.Page(PAGES["data"], title="Data", icon=":material/database:", url_path="data"),
 ]
 page = st.navigation(pages)

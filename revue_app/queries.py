@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from revue_app import search
 from revue_app.engine import Engine
 
 Window = Literal["sentence", "article"]
@@ -156,14 +157,14 @@ def scope(db: Engine, f: Filters) -> str:
         preds.append(f"list_contains({lit(list(f.articles))}, article_id)")
     if not f.duplicates and db.has_duplicates:
         preds.append("duplicate_of IS NULL")
-    needle = fold(f.search.strip())
+    query = search.parse(f.search.strip())  # words, "phrases", prefix*, OR (revue_app.search)
     where = f" WHERE {' AND '.join(preds)}" if preds else ""
     ctes = [f"fa0 AS (SELECT * FROM articles{where})"]
-    if needle:
+    if query:
         ctes.append(f"""fs AS (SELECT s.* FROM sentences s JOIN (SELECT article_id, text FROM fa0
-            WHERE contains(fold(text), {lit(needle)})) a USING (article_id)
-            WHERE contains(fold(substring(a.text, s.start + 1, s."end" - s.start)),
-                           {lit(needle)}))""")
+            WHERE {search.sql_condition(query, "fold(text)")}) a USING (article_id)
+            WHERE {search.sql_condition(
+                query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')})""")
         ctes.append("fa AS (SELECT * FROM fa0 SEMI JOIN (SELECT DISTINCT article_id FROM fs) "
                     "k USING (article_id))")
         source = "(SELECT * FROM mentions SEMI JOIN fs USING (article_id, sentence_id))"

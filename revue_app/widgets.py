@@ -27,6 +27,8 @@ PAGES = {
     "network": "revue_app/pages/network.py",
     "timeline": "revue_app/pages/timeline.py",
     "articles": "revue_app/pages/articles.py",
+    "search": "revue_app/pages/search.py",
+    "compare": "revue_app/pages/compare.py",
     "data": "revue_app/pages/data.py",
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, explore, search, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_multiselect
@@ -55,6 +55,20 @@ else:
                            on_select="rerun")
         if clicked := selected_ids(event):
             go_to("entity", entity=clicked[0])
+
+# --- Words ------------------------------------------------------------------------------------
+st.subheader("Words over time")
+state.text("terms")
+typed = st.text_input("Words to follow, separated by commas", key="terms",
+                      placeholder='e.g. grève, manif*, "gilets jaunes" OR gilets',
+                      help="Each item is a search (words, \"phrases\", prefix*, OR): its hits "
+                           "per period in the view, beside the entities above.")
+terms = tuple(t.strip() for t in typed.split(",") if search.parse(t.strip()))
+if terms:
+    trend = view.q(explore.term_trends, terms, freq)
+    show_chart(charts.mentions_over_time(trend, freq=freq,
+                                         title=f"Hits per {freq_name} (by publication date)"),
+               trend, f"words-per-{freq_name}", key="timeline_words")
 
 # --- Events -----------------------------------------------------------------------------------
 st.subheader("Events dated in the text")
