@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,6 +33,8 @@ from pipeline import schema, store
 from pipeline.dataset import CurationTables, curate_subset, read_small_manifest, touched
 
 TABLES = store.PARQUET_TABLES
+# Searches whose matching sentences are kept, per dataset (see Engine.search_table).
+MAX_SEARCHES = 8
 # DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
 MEMORY_LIMIT = "1GB"
 
@@ -60,6 +63,7 @@ class Engine:
     problems: tuple[str, ...] = ()
     has_duplicates: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _searches: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -177,8 +181,93 @@ class Engine:
             cursor.close()
         return None if row is None else row[0]
 
+    def search_table(self, needle: str, *, conditions: tuple[str, str] | None = None) -> str:
+        """Return the name of a table of the sentences (article_id, sentence_id) whose text
+        contains `needle` (already folded: lower case, no accents), over the whole dataset.
+        With `conditions` (SQL on an article's `text`, then on a sentence `s` of article `a`:
+        `revue_app.search`'s words, phrases, prefixes and OR), those decide instead, and
+        `needle` only names the search.
+
+        Made once per needle and kept for the next clicks (the last `MAX_SEARCHES` needles):
+        a search scans every article's text, the other filters then only join with it.
+        """
+        with self._lock:
+            if needle in self._searches:
+                self._searches.move_to_end(needle)
+                return self._searches[needle]
+            name = f"search_{len(self._searches)}_{abs(hash(needle)) % 10**12}"
+            if conditions is not None:
+                in_article, in_sentence = conditions
+                _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
+                    SELECT DISTINCT s.article_id, s.sentence_id FROM sentences s
+                    JOIN (SELECT article_id, text FROM articles WHERE {in_article}) a
+                        USING (article_id)
+                    WHERE {in_sentence}""")
+                self._searches[needle] = name
+                while len(self._searches) > MAX_SEARCHES:
+                    _, old = self._searches.popitem(last=False)
+                    _do(self.con, f"DROP TABLE IF EXISTS {old}")
+                return name
+            pattern = search_pattern(needle)
+            width = len(needle)
+            _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
+                WITH hit AS (SELECT article_id, string_split_regex(text, {_lit(pattern)}) AS parts
+                             FROM articles WHERE regexp_matches(text, {_lit(pattern)})),
+                pieces AS (SELECT article_id, unnest(parts) AS piece,
+                               generate_subscripts(parts, 1) AS i, len(parts) AS k FROM hit),
+                found AS (SELECT article_id, i, k, sum(length(piece)) OVER (
+                              PARTITION BY article_id ORDER BY i ROWS UNBOUNDED PRECEDING)
+                              + (i - 1) * {width} AS pos FROM pieces)
+                SELECT DISTINCT s.article_id, s.sentence_id
+                FROM found f JOIN sentences s ON s.article_id = f.article_id
+                    AND s.start <= f.pos AND f.pos + {width} <= s."end"
+                WHERE f.i < f.k""")
+            self._searches[needle] = name
+            while len(self._searches) > MAX_SEARCHES:
+                _, old = self._searches.popitem(last=False)
+                _do(self.con, f"DROP TABLE IF EXISTS {old}")
+            return name
+
     def close(self) -> None:
         self.con.close()
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\x00", "").replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Map each letter to every character that folds to it (é, È, ê... → e)."""
+    import unicodedata
+
+    classes: dict[str, set[str]] = {}
+    for code in list(range(0x41, 0x250)) + list(range(0x1E00, 0x1F00)):
+        char = chr(code)
+        decomposed = unicodedata.normalize("NFKD", char.casefold())
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(folded) == 1 and folded.isalpha():
+            classes.setdefault(folded, set()).add(char)
+    return {k: "".join(sorted(v | {k})) for k, v in classes.items()}
+
+
+def search_pattern(needle: str) -> str:
+    """Return an RE2 pattern matching, in raw text, what contains `needle` once folded (case
+    and accents ignored: "demission" matches "Démission"), one character per character."""
+    classes = _letter_classes()
+    parts = []
+    for char in needle:
+        if char in classes and len(classes[char]) > 1:
+            parts.append("[" + "".join(_re_escape(c) for c in classes[char]) + "]")
+        else:
+            parts.append(_re_escape(char))
+    return "(?i)" + "".join(parts)
+
+
+def _re_escape(char: str) -> str:
+    if char.isalnum() or char.isspace() or ord(char) >= 128:
+        return char
+    return "\\" + char
 
 
 def _do(con: duckdb.DuckDBPyConnection, statement: str) -> None:

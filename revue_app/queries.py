@@ -27,6 +27,7 @@ import pandas as pd
 
 from revue_app import search
 from revue_app.engine import Engine
+from revue_app.engine import cached as engine_cached
 
 Window = Literal["sentence", "article"]
 Weight = Literal["count", "pmi", "npmi", "jaccard"]
@@ -161,10 +162,12 @@ def scope(db: Engine, f: Filters) -> str:
     where = f" WHERE {' AND '.join(preds)}" if preds else ""
     ctes = [f"fa0 AS (SELECT * FROM articles{where})"]
     if query:
-        ctes.append(f"""fs AS (SELECT s.* FROM sentences s JOIN (SELECT article_id, text FROM fa0
-            WHERE {search.sql_condition(query, "fold(text)")}) a USING (article_id)
-            WHERE {search.sql_condition(
-                query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')})""")
+        # the sentences matching the query, over the whole dataset, made once per query
+        found = db.search_table(query.describe(), conditions=(
+            search.sql_condition(query, "fold(text)"),
+            search.sql_condition(query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')))
+        ctes.append(f"fs AS MATERIALIZED (SELECT s.* FROM sentences s SEMI JOIN {found} k "
+                    "USING (article_id, sentence_id) SEMI JOIN fa0 USING (article_id))")
         ctes.append("fa AS (SELECT * FROM fa0 SEMI JOIN (SELECT DISTINCT article_id FROM fs) "
                     "k USING (article_id))")
         source = "(SELECT * FROM mentions SEMI JOIN fs USING (article_id, sentence_id))"
@@ -638,32 +641,80 @@ def cooccurrence(
     jaccard = n / (n_a + n_b - n); count = n. Pairs with n < `min_support` are dropped.
     `among` restricts the pairs to those entities (their n_a, n_b still count every unit).
     """
-    keys = _unit_keys(window)
-    on = " AND ".join(f"x.{k} = y.{k}" for k in keys.split(", "))
-    only = f"WHERE list_contains({_ids(among)}, entity_id)" if among is not None else ""
     cols = ["a", "b", "n", "n_a", "n_b", "weight"]
-    edges = _cooc_sql(db, f, keys, on, only, min_support)
+    if among is None:
+        among = view_entities(db, f)["entity_id"].tolist()
+    edges, units = pair_counts(db, f, window=window, among=tuple(among))
+    edges = edges[edges["n"] >= max(1, int(min_support))]
     if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64") for c in cols})
-    total = n_units if n_units is not None else int(edges["total"].iloc[0])
-    edges = _str(_int64(edges, "n", "n_a", "n_b"), "a", "b")
-    edges["weight"] = association(edges["n"], edges["n_a"], edges["n_b"], max(total, 1), weight)
+    total = n_units if n_units is not None else units
+    edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
+                                            max(total, 1), weight))
     return edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
                              ignore_index=True)[cols]
 
 
-def _cooc_sql(db: Engine, f: Filters, keys: str, on: str, only: str,
-              min_support: int) -> pd.DataFrame:
-    return db.sql(scope(db, f) + f""",
-        units AS (SELECT DISTINCT {keys}, entity_id FROM fm),
-        chosen AS (SELECT * FROM units {only}),
-        per AS (SELECT entity_id, count(*) AS n FROM units GROUP BY entity_id),
-        pairs AS (SELECT x.entity_id AS a, y.entity_id AS b, count(*) AS n
-                  FROM chosen x JOIN chosen y ON {on} AND x.entity_id < y.entity_id
-                  GROUP BY ALL HAVING count(*) >= {max(1, int(min_support))})
-        SELECT p.a, p.b, p.n, pa.n AS n_a, pb.n AS n_b,
-            (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units)) AS total
-        FROM pairs p JOIN per pa ON pa.entity_id = p.a JOIN per pb ON pb.entity_id = p.b""")
+# Units (sentences or articles) turned into 0/1 rows at a time when counting pairs.
+_CHUNK = 20_000
+
+
+def pair_counts(db: Engine, f: Filters, *, window: Window = "sentence",
+                among: Sequence[str] = ()) -> tuple[pd.DataFrame, int]:
+    """Return every pair of the `among` entities seen in a same unit of the view (a, b with
+    a < b, n units holding both, n_a and n_b units holding each), and the number of units
+    holding any of them.
+
+    The engine returns, per unit, the (integer) indexes of the entities in it; the pair counts
+    are then the product XᵀX of that unit × entity incidence matrix, done with numpy a block
+    of units at a time: no self-join whose size grows with the square of the entities per unit.
+    """
+    ids = sorted(dict.fromkeys(str(e) for e in among))
+    cols = ["a", "b", "n", "n_a", "n_b"]
+    if not ids:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64")
+                             for c in cols}), 0
+    keys = _unit_keys(window)
+    query = scope(db, f) + f""", chosen AS (SELECT unnest({lit(ids)}) AS entity_id,
+            generate_subscripts({lit(ids)}, 1) - 1 AS idx),
+        units AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN chosen USING (entity_id))
+        SELECT list(c.idx) AS idx FROM units u JOIN chosen c ON c.entity_id = u.entity_id
+        GROUP BY {", ".join("u." + k for k in keys.split(", "))}"""
+    cursor = db.con.cursor()
+    try:
+        column = cursor.sql(query).to_arrow_table().column(0).combine_chunks()
+    finally:
+        cursor.close()
+    offsets = np.asarray(column.offsets.to_numpy(), dtype=np.int64)
+    values = np.asarray(column.values.to_numpy(), dtype=np.int64)
+    size = len(ids)
+    per = np.bincount(values, minlength=size)
+    together = np.zeros((size, size), dtype=np.float64)
+    lengths = np.diff(offsets)
+    several = np.flatnonzero(lengths >= 2)  # a unit with one entity makes no pair
+    for start in range(0, len(several), _CHUNK):
+        rows = several[start:start + _CHUNK]
+        counts = lengths[rows]
+        block = np.zeros((len(rows), size), dtype=np.float32)
+        block[np.repeat(np.arange(len(rows)), counts), values[_ranges(offsets[rows], counts)]] = 1
+        together += block.T @ block
+    a_idx, b_idx = np.nonzero(np.triu(np.rint(together), k=1))
+    names = np.array(ids, dtype=object)
+    edges = pd.DataFrame({"a": pd.Series(names[a_idx], dtype="str"),
+                          "b": pd.Series(names[b_idx], dtype="str"),
+                          "n": np.rint(together[a_idx, b_idx]).astype(np.int64),
+                          "n_a": per[a_idx].astype(np.int64),
+                          "n_b": per[b_idx].astype(np.int64)})
+    return edges[cols], len(lengths)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return the concatenation of range(start, start + count) for each pair, vectorised."""
+    ends = np.cumsum(counts)
+    steps = np.ones(int(ends[-1]), dtype=np.int64)
+    steps[0] = starts[0]
+    steps[ends[:-1]] = starts[1:] - starts[:-1] - counts[:-1] + 1
+    return np.cumsum(steps)
 
 
 def association(
@@ -722,8 +773,13 @@ def network(
     """
     total = n_units(db, f, window)
     candidates = view_entities(db, f, limit=max(top_n * NETWORK_CANDIDATES, 100))
-    edges = cooccurrence(db, f, window=window, weight=weight, min_support=min_support,
-                         n_units=total, among=candidates["entity_id"].tolist())
+    among = tuple(candidates["entity_id"])
+    counted, _ = engine_cached(db, pair_counts, f, window=window, among=among)
+    edges = counted[counted["n"] >= max(1, int(min_support))]
+    edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
+                                            max(total, 1), weight))
+    edges = edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
+                              ignore_index=True)
     connected = set(edges["a"]) | set(edges["b"])
     nodes = candidates[candidates["entity_id"].isin(connected)].head(top_n)
     keep = set(nodes["entity_id"])

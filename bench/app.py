@@ -1,0 +1,311 @@
+"""Benchmark: the dashboard, server-side, on the seeds and on a 100k-article dataset.
+
+    make bench-app                          # seeds + 100k articles (~3.7M mentions)
+    python bench/app.py --copies 50 150     # also 300k articles
+    python bench/app.py --quick             # fewer interactions, for a try
+
+Each run is a fresh process that opens the dashboard with Streamlit's AppTest (the script runs
+in-process, as on a server; no browser), so "cold open" includes opening the dataset. Then, per
+page, it changes the filters (dates, types, minimum mentions, a search) and the page's own
+controls, one new state at a time, and times each rerun (wall and CPU seconds of the process).
+It also records the process RSS over 50 interactions and the peak RSS of 10 sessions running at
+once (threads, as Streamlit serves them). The dataset is made by bench/appdata.py and cached
+under data/bench-app/. Results go to bench/app-results.json and bench/app-results.md (quoted by
+the README). A benchmark, not a test: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+APP = str(ROOT / "dashboard.py")
+PAGES = ["overview", "entity", "network", "timeline", "articles", "data"]
+
+
+def rss_mib() -> tuple[float, float]:
+    """Return (current, peak) resident memory of this process, MiB."""
+    status = Path("/proc/self/status").read_text()
+    values = {line.split(":")[0]: line.split()[1] for line in status.splitlines()
+              if line.startswith(("VmRSS", "VmHWM"))}
+    return int(values["VmRSS"]) / 1024, int(values["VmHWM"]) / 1024
+
+
+def _timed(action: Any) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _check(at: Any) -> None:
+    if at.exception:
+        raise RuntimeError(f"the app raised: {[e.value for e in at.exception][:1]}")
+
+
+def states(first: str, last: str, n: int) -> list[dict[str, Any]]:
+    """Return `n` distinct sidebar states: date windows of various widths, types, minimum
+    mentions and a search, as an analyst would click through them."""
+    import pandas as pd
+
+    if not first or not last:
+        return [{"from": None, "to": None, **s} for s in
+                [{}, {"types": ["PER"]}, {"min": 3}, {"q": "Microsoft"}] * n][:n]
+    lo, hi = pd.Timestamp(first), pd.Timestamp(last)
+    span = max((hi - lo).days, 1)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        width = [0.04, 0.1, 0.25, 0.5, 0.9][i % 5]
+        start = lo + pd.Timedelta(days=int(span * (1 - width) * ((i * 7919) % 97) / 96))
+        end = min(hi, start + pd.Timedelta(days=max(int(span * width), 1)))
+        state: dict[str, Any] = {"from": start.date(), "to": end.date()}
+        if i % 4 == 1:
+            state["types"] = [["PER"], ["ORG", "MISC"], ["PER", "ORG"]][i % 3]
+        if i % 6 == 2:
+            state["min"] = 3
+        if i % 9 == 5:
+            state["q"] = ["Microsoft", "démission", "conseil"][i % 3]
+        out.append(state)
+    return out
+
+
+def apply_state(at: Any, state: dict[str, Any]) -> None:
+    side = at.sidebar
+    if state.get("from") is not None:
+        side.date_input(key="from").set_value(state["from"])
+        side.date_input(key="to").set_value(state["to"])
+    side.multiselect(key="types").set_value(state.get("types", []))
+    side.number_input(key="min").set_value(state.get("min", 1))
+    side.text_input(key="q").set_value(state.get("q", ""))
+
+
+PAGE_CONTROLS: dict[str, list[tuple[str, str, Any]]] = {
+    # (widget kind, key, value) applied on some interactions, besides the sidebar
+    "entity": [("segmented_control", "with", "article"), ("selectbox", "rank", "npmi"),
+               ("segmented_control", "sort", "most negative")],
+    "network": [("segmented_control", "window", "article"),
+                ("selectbox", "weight", "pmi"), ("segmented_control", "colour", "sentiment")],
+    "timeline": [("segmented_control", "freq", "week")],
+    "overview": [("segmented_control", "cloud", "words"), ("segmented_control", "by", "source")],
+    "data": [("segmented_control", "scope", "all")],
+    "articles": [],
+}
+
+
+def _control(at: Any, kind: str, key: str, value: Any) -> bool:
+    for name in (kind, "button_group"):
+        try:
+            match = [w for w in at.get(name) if getattr(w, "key", None) == key]
+            if match and hasattr(match[0], "set_value"):
+                match[0].set_value(value)
+                return True
+        except Exception:  # a widget AppTest cannot drive: skip that control
+            continue
+    return False
+
+
+def run_page(data: str, page: str, n: int) -> dict[str, Any]:
+    """Open the app on `page` in this (fresh) process and time `n` interactions."""
+    os.environ["REVUE_DATA"] = data
+    from streamlit.testing.v1 import AppTest
+
+    from revue_app import queries as q
+    from revue_app.engine import Engine
+
+    at = AppTest.from_file(APP, default_timeout=600)
+    if page == "entity":
+        db = Engine.open(data)
+        top = q.view_entities(db, q.Filters(), limit=1)
+        at.query_params["entity"] = str(top["entity_id"].iloc[0])
+        db.close()
+    open_wall, open_cpu = _timed(lambda: at.run(timeout=600))
+    _check(at)
+    if page != "overview":
+        switch_wall, switch_cpu = _timed(
+            lambda: (at.switch_page(f"revue_app/pages/{page}.py"), at.run(timeout=600)))
+        _check(at)
+        open_wall += switch_wall
+        open_cpu += switch_cpu
+    rss_open = rss_mib()[0]
+    first, last = _bounds(at)
+    walls, cpus, rss = [], [], []
+    controls = PAGE_CONTROLS[page]
+    for i, state in enumerate(states(str(first), str(last), n)):
+        apply_state(at, state)
+        if controls and i % 3 == 2:
+            kind, key, value = controls[(i // 3) % len(controls)]
+            _control(at, kind, key, value)
+        wall, cpu = _timed(lambda: at.run(timeout=600))
+        _check(at)
+        walls.append(wall)
+        cpus.append(cpu)
+        rss.append(rss_mib()[0])
+    return {
+        "page": page, "open_s": round(open_wall, 2), "open_cpu_s": round(open_cpu, 2),
+        "p50_s": round(statistics.median(walls), 3), "p95_s": round(_p95(walls), 3),
+        "max_s": round(max(walls), 3),
+        "cpu_p50_s": round(statistics.median(cpus), 3), "cpu_p95_s": round(_p95(cpus), 3),
+        "interactions": n, "rss_open_mib": round(rss_open), "rss_end_mib": round(rss[-1]),
+        "rss_max_mib": round(max(rss)), "rss_peak_mib": round(rss_mib()[1]),
+        "rss_trace_mib": [round(r) for r in rss],
+    }
+
+
+def _bounds(at: Any) -> tuple[str, str]:
+    keys = {getattr(w, "key", None) for w in at.sidebar.date_input}
+    if "from" not in keys:
+        return "", ""
+    return str(at.sidebar.date_input(key="from").value), str(at.sidebar.date_input(key="to").value)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def run_concurrent(data: str, sessions: int, n: int) -> dict[str, Any]:
+    """Run `sessions` app sessions at once (threads), each on its own page and filters."""
+    os.environ["REVUE_DATA"] = data
+    from streamlit.testing.v1 import AppTest
+
+    errors: list[str] = []
+    walls: list[float] = []
+    lock = threading.Lock()
+
+    def session(k: int) -> None:
+        try:
+            at = AppTest.from_file(APP, default_timeout=900)
+            at.run(timeout=900)
+            page = PAGES[k % 4]
+            if page != "overview":
+                at.switch_page(f"revue_app/pages/{page}.py")
+                at.run(timeout=900)
+            first, last = _bounds(at)
+            for state in states(str(first), str(last), n + k)[k:]:
+                apply_state(at, state)
+                wall, _ = _timed(lambda: at.run(timeout=900))
+                with lock:
+                    walls.append(wall)
+        except Exception as error:  # reported, not raised: the other sessions go on
+            errors.append(f"{type(error).__name__}: {error}")
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"sessions": sessions, "interactions_each": n,
+            "seconds": round(time.perf_counter() - began, 1),
+            "p50_s": round(statistics.median(walls), 3) if walls else None,
+            "p95_s": round(_p95(walls), 3) if walls else None,
+            "rss_peak_mib": round(rss_mib()[1]), "errors": errors[:3]}
+
+
+def child(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def dataset(name: str) -> tuple[str, dict[str, Any]]:
+    """Return the path of a dataset (`seeds` or a copy count) and its size."""
+    import duckdb
+
+    from pipeline import store
+
+    if name == "seeds":
+        path = ROOT / "data" / "seeds"
+        if not (path / store.MANIFEST_FILE).exists():
+            subprocess.run([sys.executable, "-m", "pipeline", "build", "seeds", "--out",
+                            str(path)], check=True, cwd=ROOT)
+    else:
+        from bench.appdata import build_base, replicate
+
+        path = replicate(build_base(), int(name))
+    con = duckdb.connect()
+    size = {t: con.execute(f"SELECT count(*) FROM '{path / (t + '.parquet')}'").fetchone()[0]
+            for t in ("articles", "sentences", "mentions", "entities")}
+    size["mb"] = round(sum(p.stat().st_size for p in path.iterdir() if p.is_file()) / 1e6, 1)
+    return str(path), size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--copies", nargs="+", default=["50"], help="copies of the base")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-seeds", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, data, *rest = args.child
+        if kind == "page":
+            result = run_page(data, rest[0], int(rest[1]))
+        else:
+            result = run_concurrent(data, int(rest[0]), int(rest[1]))
+        print(json.dumps(result))
+        return
+    n = 8 if args.quick else 20
+    runs = ([] if args.no_seeds else ["seeds"]) + list(args.copies)
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}, load average "
+                   f"{os.getloadavg()[0]:.1f} at start",
+        "datasets": [],
+    }
+    for name in runs:
+        path, size = dataset(name)
+        entry: dict[str, Any] = {"name": name, "size": size, "pages": []}
+        for page in PAGES:
+            row = child(["page", path, page, str(n)])
+            print(json.dumps({k: v for k, v in row.items() if k != "rss_trace_mib"}),
+                  flush=True)
+            entry["pages"].append(row)
+        entry["rss_50"] = child(["page", path, "overview", "50"])
+        print("50 interactions:", entry["rss_50"]["rss_trace_mib"][::5], flush=True)
+        entry["concurrent"] = child(["concurrent", path, "10", "2" if args.quick else "4"])
+        print(json.dumps(entry["concurrent"]), flush=True)
+        results["datasets"].append(entry)
+    (ROOT / "bench" / "app-results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (ROOT / "bench" / "app-results.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"Measured by `make bench-app` on {results['date']} ({results['machine']}); "
+             "seconds of wall time per rerun, server-side (AppTest), each page in a fresh "
+             "process.", ""]
+    for entry in results["datasets"]:
+        size = entry["size"]
+        lines += [f"**{entry['name']}**: {size['articles']:,} articles, "
+                  f"{size['mentions']:,} mentions, {size['entities']:,} entities "
+                  f"({size['mb']} MB of Parquet)", "",
+                  "| page | cold open (s) | rerun p50 (s) | rerun p95 (s) | max (s) "
+                  "| RSS after open (MiB) | RSS at end (MiB) |",
+                  "|---|---|---|---|---|---|---|"]
+        for row in entry["pages"]:
+            lines.append(f"| {row['page']} | {row['open_s']} | {row['p50_s']} | {row['p95_s']} "
+                         f"| {row['max_s']} | {row['rss_open_mib']:,} | {row['rss_end_mib']:,} |")
+        trace = entry["rss_50"]["rss_trace_mib"]
+        conc = entry["concurrent"]
+        lines += ["", f"RSS over 50 Overview interactions: {trace[0]:,} → {trace[-1]:,} MiB "
+                      f"(max {max(trace):,}). 10 concurrent sessions: peak RSS "
+                      f"{conc['rss_peak_mib']:,} MiB, rerun p50 {conc['p50_s']} s / p95 "
+                      f"{conc['p95_s']} s while sharing the 2 cores"
+                      + (f", errors: {conc['errors']}" if conc["errors"] else "") + ".", ""]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
