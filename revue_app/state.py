@@ -46,6 +46,10 @@ _SHOWN = "_revue_dataset_shown"  # the dataset directory drawn by the last run
 _NOTICES = "_revue_notices"  # messages for the user, shown once at the top of the page
 _ASKED_DATASET = "_revue_dataset_asked"
 _REQUESTED = "_revue_requested"  # values asked for by the app itself, applied like the URL's
+# the last value of each control, per page: Streamlit forgets a widget's value after a run that
+# did not draw it (a page that stopped early because a filter left nothing to show), and the
+# page would then fall back to its default (another entity) when the widget comes back
+_SHADOW = "_revue_shadow"
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def on_dataset(path: str, *, found: str | None) -> None:
     for key in DATASET_KEYS:
         if key not in pending and key in session:
             del session[key]
+        for values in session.get(_SHADOW, {}).values():
+            values.pop(key, None)
 
 
 ENTITY_KEYS = ("entity", "who", "ev", "cmp_entity")
@@ -177,12 +183,22 @@ def show_notices() -> None:
 # --- Controls ------------------------------------------------------------------------------
 
 
+def _current(key: str) -> Any:
+    """Return the session's value for `key`, or the last one this page drew."""
+    session = _session()
+    if key in session:
+        return session[key]
+    return session.get(_SHADOW, {}).get(session.get(_PAGE), {}).get(key)
+
+
 def _register(key: str, to_url: Callable[[Any], list[str]], default: Any) -> None:
     """Remember the control for links to other pages, and put its value in the URL now."""
     session = _session()
     control = _Control(to_url, default)
     session.setdefault(_REGISTRY, {})[key] = control
     value = session.get(key)
+    if value is not None:
+        session.setdefault(_SHADOW, {}).setdefault(session.get(_PAGE), {})[key] = value
     # an empty choice that differs from a non-empty default is written `key=`
     wanted = [] if value is None or value == default else (to_url(value) or [""])
     if st.query_params.get_all(key) != wanted:
@@ -237,7 +253,7 @@ def choice(key: str, options: Sequence[Any], *, default: Any = None, multi: bool
             picked = [_match(r, options) for r in raw]
             value = list(dict.fromkeys(p for p in picked if p is not None))
         else:
-            current = session.get(key)
+            current = _current(key)
             value = [v for v in current if v in options] if isinstance(current, list) else fallback
     else:
         if from_url and raw:
@@ -246,7 +262,7 @@ def choice(key: str, options: Sequence[Any], *, default: Any = None, multi: bool
         elif from_url:
             value = fallback
         else:
-            current = session.get(key)
+            current = _current(key)
             value = current if current in options else fallback
     if not options and not multi:
         session.pop(key, None)
@@ -277,13 +293,13 @@ def _parse_day(raw: str) -> date | None:
 
 def day(key: str, *, lo: date, hi: date, default: date) -> date:
     """Declare a date between `lo` and `hi` (a date_input): out-of-range values are clamped."""
-    session = _session()
+    _session()
     from_url, raw = _take(key)
     value: date | None
     if from_url:
         value = _parse_day(raw[-1]) if raw else None
     else:
-        current = session.get(key)
+        current = _current(key)
         value = current if isinstance(current, date) else None
     value = _clamp_day(value if value is not None else default, lo, hi)
     _settle(key, value)
@@ -293,7 +309,7 @@ def day(key: str, *, lo: date, hi: date, default: date) -> date:
 
 def integer(key: str, *, default: int, lo: int | None = None, hi: int | None = None) -> int:
     """Declare a whole number (a number input or slider), clamped to [lo, hi]."""
-    session = _session()
+    _session()
     from_url, raw = _take(key)
     value: Any
     if from_url:
@@ -302,7 +318,7 @@ def integer(key: str, *, default: int, lo: int | None = None, hi: int | None = N
         except (ValueError, OverflowError):
             value = default
     else:
-        current = session.get(key)
+        current = _current(key)
         value = current if isinstance(current, int) and not isinstance(current, bool) else (
             int(current) if isinstance(current, float) and current.is_integer() else default)
     if lo is not None:
@@ -316,12 +332,12 @@ def integer(key: str, *, default: int, lo: int | None = None, hi: int | None = N
 
 def text(key: str, *, default: str = "") -> str:
     """Declare free text (a text input)."""
-    session = _session()
+    _session()
     from_url, raw = _take(key)
     if from_url:
         value = raw[-1] if raw else default
     else:
-        current = session.get(key)
+        current = _current(key)
         value = current if isinstance(current, str) else default
     _settle(key, value)
     _register(key, lambda v: [v] if v else [], default)
@@ -333,12 +349,12 @@ _TRUE = {"1", "true", "yes", "on"}
 
 def flag(key: str, *, default: bool = False) -> bool:
     """Declare a yes/no switch (a toggle or checkbox); the URL says `1` for yes."""
-    session = _session()
+    _session()
     from_url, raw = _take(key)
     if from_url:
         value = bool(raw) and raw[-1].strip().casefold() in _TRUE
     else:
-        current = session.get(key)
+        current = _current(key)
         value = current if isinstance(current, bool) else default
     _settle(key, value)
     _register(key, lambda v: ["1"] if v else [], default)

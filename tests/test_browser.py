@@ -544,20 +544,21 @@ def test_typed_url_values_in_any_case(page, server) -> None:
 def sidebar_date(page, label: str) -> str:
     box = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stDateInput"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
-    return box.locator("input").input_value()
+    return box.locator('input[type="date"]').first.input_value()
 
 
 def set_sidebar_date(page, label: str, value: str) -> None:
     """Type a date into the sidebar's date input `label`, as a user would, and let it rerun."""
     box = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stDateInput"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
-    field = box.locator("input")
-    field.click()
-    field.press("Control+a")
-    field.press_sequentially(value.replace("-", "/"), delay=20)
-    field.press("Enter")
-    page.keyboard.press("Escape")
-    expect(field).to_have_value(value)
+    segments = box.locator('[role="spinbutton"]')
+    segments.first.click()
+    for i, part in enumerate(value.split("-")):  # year, month, day segments (YYYY-MM-DD)
+        segments.nth(i).click()
+        segments.nth(i).press_sequentially(part, delay=30)
+    # leave the widget (a click beside it), as a user does: that commits the date
+    page.locator('[data-testid="stSidebarUserContent"] h3').first.click()
+    expect(box.locator('input[type="date"]').first).to_have_value(value)
     wait_for_app(page)
 
 
@@ -593,7 +594,7 @@ def test_dates_edited_on_any_page_reopen_from_the_link(browser, page, server, sp
     for key, _ in spec.params:
         assert f"{key}=" in page.url, (key, page.url)
     if chosen is not None and spec.name in ("entity", "articles", "compare"):
-        assert before.first.input_value() == chosen  # still the same entity / article
+        assert before.first.input_value() == chosen  # still the same entity or article
     shown = what_it_shows(page)
     fresh = browser.new_context(viewport=VIEWPORT, locale="fr-FR", timezone_id="Europe/Paris")
     try:

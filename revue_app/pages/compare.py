@@ -21,10 +21,9 @@ options = entities["entity_id"].tolist()
 if not options:
     no_data("entity", active)
     st.stop()
-counts = dict(zip(entities["entity_id"], entities["n_mentions"], strict=True))
 entity = url_selectbox("Entity (type to search)", options, key="cmp_entity",
-                       labels=lambda e: f"{view.name(e)} · {view.labels.get(e, '?')} · "
-                                        f"{counts.get(e, 0)} mentions")
+                       labels=lambda e: f"{view.name(e)} · {view.labels.get(e, '?')}",
+                       help="Entities in the view, most mentioned first.")
 if entity is None:
     st.stop()
 name = view.name(entity)

@@ -42,12 +42,12 @@ if requested and requested not in options and requested in view.names:
 if not options:
     no_data("entity", active)
     st.stop()
-counts = dict(zip(entities["entity_id"], entities["n_mentions"], strict=True))
 
 
 def _label(entity_id: str) -> str:
-    n = counts.get(entity_id, 0)
-    return f"{view.name(entity_id)} · {view.labels.get(entity_id, '?')} · {n} mentions"
+    # No count in the label: the browser sends a selectbox's choice back as its label, so a
+    # label that changes with the filters would lose the choice (#11: dates switched entity).
+    return f"{view.name(entity_id)} · {view.labels.get(entity_id, '?')}"
 
 
 entity = url_selectbox("Entity (type to search)", options, key="entity", labels=_label,

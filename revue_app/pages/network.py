@@ -72,12 +72,11 @@ show_chart(charts.cooccurrence_heatmap(nodes, drawn, weight_name=weight),
 # --- The sentences behind a pair --------------------------------------------------------------
 st.subheader("Sentences behind a pair")
 pair_ids = [f"{a}|{b}" for a, b in zip(drawn["a"], drawn["b"], strict=True)]
-pair_n = dict(zip(pair_ids, drawn["n"], strict=True))
 
 
 def _pair_label(pair: str) -> str:
     a, b = pair.split("|", 1)
-    return f"{view.name(a)} — {view.name(b)} ({pair_n.get(pair, 0)}× together)"
+    return f"{view.name(a)} — {view.name(b)}"  # no count: labels must not change with filters
 
 
 pair = url_selectbox("Pair", pair_ids, key="pair", labels=_pair_label,
