@@ -60,7 +60,8 @@ else:
                           "</extra>"))
     fig.update_layout(
         title=f"Share of each source's {per} about {label}, per {freq_name}",
-        yaxis_title=f"% of the source's {per}", xaxis_title=None, template="plotly_white",
+        yaxis_title=f"% of the source's {per}", yaxis_range=[0, 105], xaxis_title=None,
+        template="plotly_white",
         legend={"orientation": "h", "y": -0.2}, margin={"t": 60})
     show_chart(fig, frame, f"attention-{freq_name}-{unit}", key="attention")
     st.caption("Normalised by volume: a source that publishes twice as much does not look "

@@ -30,7 +30,7 @@ if not counts["hits"]:
             icon=":material/filter_alt_off:")
     st.stop()
 
-kwic_tab, articles_tab, trend_tab = st.tabs(["In context", "Articles", "Over time"])
+kwic_tab, articles_tab = st.tabs(["In context", "Articles"])
 with kwic_tab:
     rows = view.q(explore.kwic_rows, limit=KWIC_SENTENCES)
     if counts["sentences"] > KWIC_SENTENCES:
@@ -64,11 +64,11 @@ with articles_tab:
             "article": st.column_config.LinkColumn("article", display_text="open"),
         })
 
-with trend_tab:
-    terms = [" OR ".join(t.pattern_text() for t in clause) for clause in query.clauses]
-    dates = view.q(explore.kwic_rows, limit=KWIC_SENTENCES)["published"].dropna()
-    freq, freq_name = time_step_ui(dates)
-    trend = view.q(explore.term_trends, tuple(terms), freq)
-    show_chart(charts.mentions_over_time(trend, freq=freq,
-                                         title=f"Hits per {freq_name} (by publication date)"),
-               trend, f"search-trend-{freq_name}", key="search_trend")
+st.subheader("Over time")
+terms = [" OR ".join(t.pattern_text() for t in clause) for clause in query.clauses]
+dates = view.q(explore.kwic_rows, limit=KWIC_SENTENCES)["published"].dropna()
+freq, freq_name = time_step_ui(dates)
+trend = view.q(explore.term_trends, tuple(terms), freq)
+show_chart(charts.mentions_over_time(trend, freq=freq,
+                                     title=f"Hits per {freq_name} (by publication date)"),
+           trend, f"search-trend-{freq_name}", key="search_trend")
