@@ -6,7 +6,7 @@ DATA    ?= data/seeds
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv pip
 
-.PHONY: install run test lint bench eval lock seeds clean screenshots
+.PHONY: install run test lint bench bench-app eval lock seeds clean screenshots
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -43,6 +43,10 @@ screenshots: seeds
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The dashboard at 100k articles (dataset made once under data/bench-app/); see bench/app.py.
+bench-app: $(STAMP)
+	$(BIN)/python bench/app.py
 
 eval: seeds
 	$(BIN)/python -m pipeline eval $(DATA)

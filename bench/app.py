@@ -212,6 +212,40 @@ def run_concurrent(data: str, sessions: int, n: int) -> dict[str, Any]:
             "rss_peak_mib": round(rss_mib()[1]), "errors": errors[:3]}
 
 
+def run_engine(data: str) -> dict[str, Any]:
+    """Without Streamlit: open the engine and time the queries the pages make, for a year's
+    date range (what scales with the corpus; used for the 300k / 1M statement)."""
+    from datetime import date
+
+    from revue_app import queries as q
+    from revue_app.engine import Engine
+
+    began, cpu = time.perf_counter(), time.process_time()
+    db = Engine.open(data)
+    opened = (round(time.perf_counter() - began, 2), round(time.process_time() - cpu, 2))
+    rss_open = rss_mib()[0]
+    f = q.Filters(date_from=date(2023, 3, 1), date_to=date(2024, 3, 1))
+    top = q.view_entities(db, q.Filters(), limit=1)["entity_id"].iloc[0]
+    calls = {
+        "overview": [(q.corpus_counts, {}), (q.top_entities, {}),
+                     (q.mention_counts_by_article, {"limit": 40}), (q.article_sentiments, {})],
+        "entity": [(q.entity_info, {"entity_id": top}), (q.co_mentioned, {"entity_id": top}),
+                   (q.entity_sentiment_by_article, {"entity_id": top}),
+                   (q.evidence, {"entity_id": top, "limit": 60})],
+        "network": [(q.network, {"window": "sentence"}), (q.network, {"window": "article"})],
+        "timeline": [(q.events_with_entities, {"max_articles": 60}), (q.event_entities, {})],
+    }
+    out: dict[str, Any] = {"open_s": opened[0], "open_cpu_s": opened[1],
+                           "rss_open_mib": round(rss_open)}
+    for page, items in calls.items():
+        wall = time.perf_counter()
+        for fn, kwargs in items:
+            fn(db, f, **kwargs)
+        out[f"{page}_s"] = round(time.perf_counter() - wall, 2)
+    out["rss_end_mib"] = round(rss_mib()[0])
+    return out
+
+
 def child(args: list[str]) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
                          capture_output=True, text=True, cwd=ROOT).stdout
@@ -245,25 +279,37 @@ def main() -> None:
     parser.add_argument("--copies", nargs="+", default=["50"], help="copies of the base")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-seeds", action="store_true")
+    parser.add_argument("--engine", nargs="+", default=[],
+                        help="copies to measure without Streamlit (queries only), e.g. 150")
+    parser.add_argument("--only-engine", action="store_true",
+                        help="run only --engine, adding it to the existing results")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, data, *rest = args.child
         if kind == "page":
             result = run_page(data, rest[0], int(rest[1]))
+        elif kind == "engine":
+            result = run_engine(data)
         else:
             result = run_concurrent(data, int(rest[0]), int(rest[1]))
         print(json.dumps(result))
         return
-    n = 8 if args.quick else 20
+    n = 10 if args.quick else 20
     runs = ([] if args.no_seeds else ["seeds"]) + list(args.copies)
+    saved = ROOT / "bench" / "app-results.json"
+    if args.only_engine:
+        runs = []
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}, load average "
                    f"{os.getloadavg()[0]:.1f} at start",
         "datasets": [],
+        "command": "python bench/app.py " + " ".join(sys.argv[1:]),
     }
+    if args.only_engine and saved.exists():
+        results = json.loads(saved.read_text())
     for name in runs:
         path, size = dataset(name)
         entry: dict[str, Any] = {"name": name, "size": size, "pages": []}
@@ -277,13 +323,20 @@ def main() -> None:
         entry["concurrent"] = child(["concurrent", path, "10", "2" if args.quick else "4"])
         print(json.dumps(entry["concurrent"]), flush=True)
         results["datasets"].append(entry)
+    results["engine"] = []
+    for name in args.engine:
+        path, size = dataset(name)
+        row = {"name": name, "size": size, **child(["engine", path])}
+        print(json.dumps(row), flush=True)
+        results["engine"].append(row)
     (ROOT / "bench" / "app-results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "bench" / "app-results.md").write_text(markdown(results))
     print(markdown(results))
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Measured by `make bench-app` on {results['date']} ({results['machine']}); "
+    command = results.get("command", "make bench-app")
+    lines = [f"Measured by `{command}` on {results['date']} ({results['machine']}); "
              "seconds of wall time per rerun, server-side (AppTest), each page in a fresh "
              "process.", ""]
     for entry in results["datasets"]:
@@ -304,6 +357,17 @@ def markdown(results: dict[str, Any]) -> str:
                       f"{conc['rss_peak_mib']:,} MiB, rerun p50 {conc['p50_s']} s / p95 "
                       f"{conc['p95_s']} s while sharing the 2 cores"
                       + (f", errors: {conc['errors']}" if conc["errors"] else "") + ".", ""]
+    if results.get("engine"):
+        lines += ["Queries alone (no Streamlit), a year's date range, seconds for each page's "
+                  "queries:", "", "| dataset | articles | mentions | open (s) "
+                  "| RSS after open (MiB) | overview | entity | network | timeline |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for row in results["engine"]:
+            lines.append(f"| x{row['name']} | {row['size']['articles']:,} "
+                         f"| {row['size']['mentions']:,} | {row['open_s']} "
+                         f"| {row['rss_open_mib']:,} | {row['overview_s']} | {row['entity_s']} "
+                         f"| {row['network_s']} | {row['timeline_s']} |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 

@@ -39,12 +39,9 @@ MAX_SEARCHES = 8
 MEMORY_LIMIT = "1GB"
 
 
-CURATED = ("mentions", "entities", "aliases", "quotes")  # views that curation rewrites
-
-
 def _raw(table: str) -> str:
-    """Return the name of the stored table (curated tables are views over `raw_<table>`)."""
-    return f"raw_{table}" if table in CURATED else table
+    """Return the name of the view over a stored table (the engine's own tables build on it)."""
+    return f"raw_{table}"
 
 
 def _quote(path: Path) -> str:
@@ -64,6 +61,8 @@ class Engine:
     has_duplicates: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _searches: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
+    _aid: str = "VARCHAR"
+    eid: str = "VARCHAR"  # the SQL type of entity ids in the engine's tables
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -92,6 +91,7 @@ class Engine:
         engine = cls(con=con, path=path, key=(str(path), *stamp), manifest=manifest,
                      report=report)
         engine._curate(path / store.CURATION_FILE)
+        engine._index()
         engine.has_duplicates = bool(engine.scalar(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
         return engine
@@ -109,6 +109,7 @@ class Engine:
         engine = cls(con=con, path=Path(name), key=(name, float(id(tables)), 0.0),
                      report=report if report is not None else schema.empty("report"))
         engine._apply(curation)
+        engine._index()
         engine.has_duplicates = bool(engine.scalar(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
         return engine
@@ -123,10 +124,13 @@ class Engine:
         self._apply(curation, problems)
 
     def _apply(self, curation: pd.DataFrame | None, problems: list[str] | None = None) -> None:
-        """Create the `mentions`, `entities`, `aliases`, `quotes` views, curated if asked."""
+        """Create the `cur_mentions`, `cur_entities`, `aliases`, `quotes` views, curated if
+        asked."""
         con = self.con
         if curation is None or curation.empty:
-            for table in ("mentions", "entities", "aliases", "quotes"):
+            for table in ("mentions", "entities"):
+                _do(con, f"CREATE OR REPLACE VIEW cur_{table} AS SELECT * FROM raw_{table}")
+            for table in ("aliases", "quotes"):
                 _do(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM raw_{table}")
             self.problems = tuple(problems or ())
             return
@@ -136,20 +140,20 @@ class Engine:
         mentions = self.sql("SELECT * FROM raw_mentions WHERE list_contains($ids, entity_id)",
                             {"ids": ids})
         sentences = self.sql(
-            "SELECT s.* FROM sentences s SEMI JOIN (SELECT DISTINCT article_id, sentence_id "
+            "SELECT s.* FROM raw_sentences s SEMI JOIN (SELECT DISTINCT article_id, sentence_id "
             "FROM raw_mentions WHERE list_contains($ids, entity_id)) k "
             "USING (article_id, sentence_id)", {"ids": ids})
         articles = self.sql(
-            "SELECT article_id, published FROM articles WHERE article_id IN "
+            "SELECT article_id, published FROM raw_articles WHERE article_id IN "
             "(SELECT article_id FROM raw_mentions WHERE list_contains($ids, entity_id))",
             {"ids": ids})
         result: CurationTables = curate_subset(mentions, entities, aliases, curation,
                                                sentences=sentences, articles=articles)
         for name, frame in (("cur_map", result.mapping), ("cur_moved", result.moved),
-                            ("entities", result.entities), ("aliases", result.aliases)):
+                            ("cur_entities", result.entities), ("aliases", result.aliases)):
             _load(con, name, frame)
         cols = ", ".join(f'm."{c}"' for c in schema.columns("mentions") if c != "entity_id")
-        _do(con, f"""CREATE OR REPLACE VIEW mentions AS
+        _do(con, f"""CREATE OR REPLACE VIEW cur_mentions AS
             SELECT {cols}, CASE WHEN c.entity_id IS NULL THEN m.entity_id ELSE c.new_id END
                 AS entity_id
             FROM raw_mentions m LEFT JOIN cur_map c
@@ -162,13 +166,83 @@ class Engine:
             FROM raw_quotes q LEFT JOIN cur_moved mv ON q.speaker_id = mv.old_id""")
         self.problems = tuple([*(problems or ()), *result.problems])
 
+    def _index(self) -> None:
+        """Copy what queries scan into the engine's own compact tables, once per dataset.
+
+        Article and entity ids become ENUMs (stored as integers, read as text), so the joins
+        and groupings over millions of mentions hash integers, not strings; article texts stay
+        in the Parquet file (`texts`), read only for the few sentences a page shows.
+        """
+        con = self.con
+        kinds = []
+        for name, query in (("aid", "SELECT article_id FROM raw_articles"),
+                            ("eid", "SELECT entity_id FROM cur_entities")):
+            if self.scalar(f"SELECT count(*) FROM ({query})"):
+                _do(con, f"CREATE TYPE {name} AS ENUM ({query} ORDER BY 1)")
+                kinds.append(name)
+            else:
+                kinds.append("VARCHAR")
+        aid, eid = kinds
+        _do(con, """CREATE OR REPLACE VIEW texts AS
+            SELECT article_id, text, boilerplate FROM raw_articles""")
+        # Each sentence and mention carries its article's date and whether it is an original
+        # (not a near-duplicate copy), and each mention its entity's type: the filters on
+        # them need no join. Rows are in date order, so a date range skips row groups.
+        _do(con, f"""CREATE OR REPLACE TABLE sentences AS SELECT s.* REPLACE (
+                s.article_id::{aid} AS article_id, s.sentence_id::INTEGER AS sentence_id,
+                s.start::INTEGER AS start, s."end"::INTEGER AS "end"),
+                a.published, a.duplicate_of IS NULL AS original
+            FROM raw_sentences s JOIN raw_articles a ON a.article_id = s.article_id
+            ORDER BY a.published NULLS LAST, s.article_id, s.sentence_id""")
+        _do(con, f"""CREATE OR REPLACE TABLE entities AS SELECT * REPLACE (
+                entity_id::{eid} AS entity_id) FROM cur_entities ORDER BY entity_id""")
+        labels = "('PER', 'ORG', 'LOC', 'MISC')"
+        found = self.sql("SELECT DISTINCT label FROM cur_entities UNION "
+                         "SELECT DISTINCT label FROM raw_mentions")["label"].dropna()
+        extra = sorted(set(found) - {"PER", "ORG", "LOC", "MISC"})
+        if extra:
+            labels = "(" + ", ".join(_lit(x) for x in ["PER", "ORG", "LOC", "MISC", *extra]) + ")"
+        _do(con, f"CREATE TYPE label_t AS ENUM {labels}")
+        _do(con, f"""CREATE OR REPLACE TABLE mentions AS SELECT m.* REPLACE (
+                m.article_id::{aid} AS article_id, m.sentence_id::INTEGER AS sentence_id,
+                m.start::INTEGER AS start, m."end"::INTEGER AS "end",
+                m.entity_id::{eid} AS entity_id),
+                coalesce(e.label, m.label)::label_t AS type,
+                a.published, a.duplicate_of IS NULL AS original
+            FROM cur_mentions m JOIN raw_articles a ON a.article_id = m.article_id
+            LEFT JOIN cur_entities e ON e.entity_id = m.entity_id
+            ORDER BY a.published NULLS LAST, m.article_id, m.start""")
+        # Articles, with their number of mentions (the Overview ranks articles by it).
+        _do(con, f"""CREATE OR REPLACE TABLE articles AS SELECT a.* EXCLUDE (text, boilerplate)
+                REPLACE (a.article_id::{aid} AS article_id),
+                coalesce(c.n, 0)::INTEGER AS n_mentions
+            FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
+                GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
+            ORDER BY a.published NULLS LAST, a.article_id""")
+        _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
+                article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
+            FROM raw_events""")
+        self._aid = aid
+        self.eid = eid
+
     # -- querying --------------------------------------------------------------------------
 
     def sql(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Run `query` on a fresh cursor (thread-safe) and return the result as a DataFrame."""
+        """Run `query` on a fresh cursor (thread-safe) and return the result as a DataFrame
+        (ids come back as text)."""
         cursor = self.con.cursor()
         try:
-            return cursor.execute(query, dict(params or {})).df()
+            if params:
+                return cursor.execute(query, dict(params)).df()
+            rel = cursor.sql(query)
+            if rel is None:
+                return pd.DataFrame()
+            types = [t.id for t in rel.types]
+            if "enum" in types:
+                rel = rel.project(", ".join(
+                    f'"{c}"::VARCHAR AS "{c}"' if t == "enum" else f'"{c}"'
+                    for c, t in zip(rel.columns, types, strict=True)))
+            return rel.df()
         finally:
             cursor.close()
 
@@ -199,9 +273,10 @@ class Engine:
             if conditions is not None:
                 in_article, in_sentence = conditions
                 _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
-                    SELECT DISTINCT s.article_id, s.sentence_id FROM sentences s
-                    JOIN (SELECT article_id, text FROM articles WHERE {in_article}) a
-                        USING (article_id)
+                    SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
+                    FROM raw_sentences s
+                    JOIN (SELECT article_id, text FROM raw_articles WHERE {in_article}) a
+                        ON s.article_id = a.article_id
                     WHERE {in_sentence}""")
                 self._searches[needle] = name
                 while len(self._searches) > MAX_SEARCHES:
@@ -212,14 +287,14 @@ class Engine:
             width = len(needle)
             _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
                 WITH hit AS (SELECT article_id, string_split_regex(text, {_lit(pattern)}) AS parts
-                             FROM articles WHERE regexp_matches(text, {_lit(pattern)})),
+                             FROM raw_articles WHERE regexp_matches(text, {_lit(pattern)})),
                 pieces AS (SELECT article_id, unnest(parts) AS piece,
                                generate_subscripts(parts, 1) AS i, len(parts) AS k FROM hit),
                 found AS (SELECT article_id, i, k, sum(length(piece)) OVER (
                               PARTITION BY article_id ORDER BY i ROWS UNBOUNDED PRECEDING)
                               + (i - 1) * {width} AS pos FROM pieces)
-                SELECT DISTINCT s.article_id, s.sentence_id
-                FROM found f JOIN sentences s ON s.article_id = f.article_id
+                SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
+                FROM found f JOIN raw_sentences s ON s.article_id = f.article_id
                     AND s.start <= f.pos AND f.pos + {width} <= s."end"
                 WHERE f.i < f.k""")
             self._searches[needle] = name

@@ -155,47 +155,54 @@ def scope(db: Engine, f: Filters) -> str:
         preds.append(f"list_contains({lit(list(f.sources))}, "
                      f"coalesce(source, {lit(UNKNOWN_SOURCE)}))")
     if f.articles:
-        preds.append(f"list_contains({lit(list(f.articles))}, article_id)")
+        preds.append(_in("article_id", f.articles))
     if not f.duplicates and db.has_duplicates:
         preds.append("duplicate_of IS NULL")
     query = search.parse(f.search.strip())  # words, "phrases", prefix*, OR (revue_app.search)
     where = f" WHERE {' AND '.join(preds)}" if preds else ""
-    ctes = [f"fa0 AS (SELECT * FROM articles{where})"]
+    # Dates and duplicates are columns of the engine's sentences and mentions (sorted by
+    # date): a date range reads only its row groups, without a join. Few CTE levels: DuckDB
+    # binds each reference to a CTE again, and deep chains make planning slow.
+    own = [p.replace("duplicate_of IS NULL", "original") for p in preds
+           if p.startswith(("published", "duplicate_of"))]
+    joined = len(own) < len(preds)  # sources or articles: join with the kept articles
+    local = f" WHERE {' AND '.join(own)}" if own else ""
+    lazy = "AS NOT MATERIALIZED"
     if query:
         # the sentences matching the query, over the whole dataset, made once per query
         found = db.search_table(query.describe(), conditions=(
             search.sql_condition(query, "fold(text)"),
             search.sql_condition(query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')))
-        ctes.append(f"fs AS MATERIALIZED (SELECT s.* FROM sentences s SEMI JOIN {found} k "
-                    "USING (article_id, sentence_id) SEMI JOIN fa0 USING (article_id))")
-        ctes.append("fa AS (SELECT * FROM fa0 SEMI JOIN (SELECT DISTINCT article_id FROM fs) "
-                    "k USING (article_id))")
-        source = "(SELECT * FROM mentions SEMI JOIN fs USING (article_id, sentence_id))"
-    elif preds:
-        ctes.append("fa AS (SELECT * FROM fa0)")
-        ctes.append("fs AS (SELECT * FROM sentences SEMI JOIN fa USING (article_id))")
-        source = "(SELECT * FROM mentions SEMI JOIN fa USING (article_id))"
+        ctes = [f"fa0 {lazy} (SELECT * FROM articles{where})",
+                f"fs AS MATERIALIZED (SELECT s.* FROM sentences s SEMI JOIN {found} k "
+                "USING (article_id, sentence_id) SEMI JOIN fa0 USING (article_id))",
+                f"fa {lazy} (SELECT * FROM fa0 SEMI JOIN (SELECT DISTINCT article_id "
+                "FROM fs) k USING (article_id))"]
+        source = "mentions m SEMI JOIN fs USING (article_id, sentence_id)"
+        conditions = []
     else:
-        ctes.append("fa AS (SELECT * FROM fa0)")
-        ctes.append("fs AS (SELECT * FROM sentences)")
-        source = "mentions"
-    typed = ("SELECT m.article_id, m.sentence_id, m.start, m.\"end\", m.surface, m.label, "
-             "m.entity_id, coalesce(e.label, m.label) AS type "
-             f"FROM {source} m LEFT JOIN entities e ON e.entity_id = m.entity_id")
+        semi = " SEMI JOIN fa USING (article_id)" if joined else ""
+        ctes = [f"fa {lazy} (SELECT * FROM articles{where})",
+                f"fs {lazy} (SELECT * FROM sentences{semi}{local})"]
+        source = f"mentions m{semi}"
+        conditions = list(own)
     if f.labels:
-        typed += f" WHERE list_contains({lit(list(f.labels))}, coalesce(e.label, m.label))"
-    ctes.append(f"fm0 AS ({typed})")
+        conditions.append(_in("m.type", f.labels))
+    typed = f"SELECT m.* FROM {source}" + (
+        f" WHERE {' AND '.join(conditions)}" if conditions else "")
     if f.min_mentions > 1:
-        ctes.append("fm AS (SELECT * FROM fm0 WHERE entity_id IN (SELECT entity_id FROM fm0 "
-                    f"GROUP BY entity_id HAVING count(*) >= {int(f.min_mentions)}))")
+        ctes.append(f"fm0 {lazy} ({typed})")
+        ctes.append(f"fm {lazy} (SELECT * FROM fm0 WHERE entity_id IN (SELECT entity_id "
+                    f"FROM fm0 GROUP BY entity_id HAVING count(*) >= {int(f.min_mentions)}))")
     else:
-        ctes.append("fm AS (SELECT * FROM fm0)")
+        ctes.append(f"fm {lazy} ({typed})")
     if unrestricted(db, f):
-        ctes.append("fe AS (SELECT entity_id, name, label, aliases, n_mentions, n_articles, "
-                    "sentiment, first_seen, last_seen FROM entities)")
+        ctes.append(f"fe {lazy} (SELECT entity_id, name, label, aliases, n_mentions, "
+                    "n_articles, sentiment, first_seen, last_seen FROM entities)")
     else:
-        ctes.append("""fe AS (SELECT e.entity_id, e.name, e.label, e.aliases, c.n_mentions,
-            c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen, e.last_seen
+        ctes.append(f"""fe {lazy} (SELECT e.entity_id, e.name, e.label, e.aliases,
+            c.n_mentions, c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen,
+            e.last_seen
             FROM (SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id)
                   AS n_articles FROM fm GROUP BY entity_id) c
             JOIN entities e ON e.entity_id = c.entity_id)""")
@@ -209,6 +216,12 @@ def run(db: Engine, f: Filters, query: str) -> pd.DataFrame:
 
 def _ids(values: Iterable[str]) -> str:
     return lit([str(v) for v in dict.fromkeys(values)])
+
+
+def _in(column: str, values: Iterable[str]) -> str:
+    """Return `column IN ('a', 'b')`: literals, so the engine compares ids as integers."""
+    items = [lit(str(v)) for v in dict.fromkeys(values)]
+    return f"{column} IN ({', '.join(items)})" if items else "FALSE"
 
 
 def _seq(value: Any) -> list[Any]:
@@ -255,7 +268,7 @@ def entity_sentiments(db: Engine, f: Filters, entity_ids: Iterable[str]) -> dict
         return {}
     out = run(db, f, f"""SELECT k.entity_id, avg(s.sentiment) AS sentiment
         FROM (SELECT DISTINCT entity_id, article_id, sentence_id FROM fm
-              WHERE list_contains({_ids(ids)}, entity_id)) k
+              WHERE {_in("entity_id", ids)}) k
         JOIN fs s ON s.article_id = k.article_id AND s.sentence_id = k.sentence_id
         WHERE s.sentiment IS NOT NULL GROUP BY k.entity_id""")
     return {str(e): float(v) for e, v in zip(out["entity_id"], out["sentiment"], strict=True)}
@@ -315,7 +328,7 @@ def article_labels(db: Engine, article_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     out = db.sql(f"SELECT article_id, title, origin, published FROM articles "
-                 f"WHERE list_contains({_ids(ids)}, article_id)")
+                 f"WHERE {_in('article_id', ids)}")
     return dict(zip(out["article_id"].astype("str"), article_label(out), strict=True))
 
 
@@ -337,7 +350,9 @@ def in_view(db: Engine, f: Filters, article_id: str) -> bool:
 
 def article(db: Engine, article_id: str) -> dict[str, Any] | None:
     """Return one article's row (whatever the filters), or None."""
-    out = db.sql(f"SELECT * FROM articles WHERE article_id = {lit(article_id)}")
+    out = db.sql(f"""SELECT a.*, t.text, t.boilerplate FROM articles a JOIN texts t
+        ON t.article_id = a.article_id::VARCHAR
+        WHERE a.article_id = {lit(article_id)} AND t.article_id = {lit(article_id)}""")
     return None if out.empty else out.iloc[0].to_dict()
 
 
@@ -347,7 +362,8 @@ def article_table(db: Engine, table: str, article_id: str) -> pd.DataFrame:
     where = f"WHERE x.article_id = {lit(article_id)}"
     if table == "sentences":
         return db.sql(f"""SELECT x.*, substring(a.text, x.start + 1, x."end" - x.start) AS text
-            FROM sentences x JOIN articles a ON a.article_id = x.article_id {where}
+            FROM sentences x JOIN texts a ON a.article_id = x.article_id::VARCHAR {where}
+            AND a.article_id = {lit(article_id)}
             ORDER BY x.sentence_id""")
     if table not in ("mentions", "quotes", "events"):
         raise ValueError(f"not a per-article table: {table}")
@@ -370,29 +386,31 @@ def article_entities(db: Engine, article_id: str) -> pd.DataFrame:
 def table_counts(db: Engine, f: Filters | None) -> dict[str, int]:
     """Return the number of rows of each table, in the view (or whole, when `f` is None)."""
     if f is None:
-        parts = [f"(SELECT count(*) FROM {t}) AS {t}" for t in
-                 ("articles", "sentences", "mentions", "entities", "aliases", "events",
-                  "quotes")]
-        row = db.sql("SELECT " + ", ".join(parts)).iloc[0]
-        return {k: int(v) for k, v in row.items()}
-    row = run(db, f, """SELECT (SELECT count(*) FROM fa) AS articles,
-        (SELECT count(*) FROM fs) AS sentences, (SELECT count(*) FROM fm) AS mentions,
-        (SELECT count(*) FROM fe) AS entities,
-        (SELECT count(*) FROM aliases WHERE entity_id IN (SELECT entity_id FROM fe)) AS aliases,
-        (SELECT count(*) FROM events SEMI JOIN fs USING (article_id, sentence_id)) AS events,
-        (SELECT count(*) FROM quotes SEMI JOIN fs USING (article_id, sentence_id)) AS quotes
-        """).iloc[0]
+        names = ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")
+        return {t: int(db.scalar(f"SELECT count(*) FROM {t}")) for t in names}
+    parts = {
+        "articles": "fa", "sentences": "fs", "mentions": "fm", "entities": "fe",
+        "aliases": "aliases WHERE entity_id IN (SELECT entity_id FROM fe)",
+        "events": "events SEMI JOIN fs USING (article_id, sentence_id)",
+        "quotes": "quotes SEMI JOIN fs USING (article_id, sentence_id)",
+    }
+    row = {k: run(db, f, f"SELECT count(*) AS n FROM {v}").iloc[0]["n"]
+           for k, v in parts.items()}
     return {k: int(v) for k, v in row.items()}
 
 
 def export_table(db: Engine, f: Filters | None, table: str) -> pd.DataFrame:
     """Return a whole table, in the view or not (`f` None): for downloads, never cached."""
+    articles = ("SELECT a.*, t.text, t.boilerplate FROM {} a JOIN texts t "
+                "ON t.article_id = a.article_id::VARCHAR")
     if f is None:
+        if table == "articles":
+            return _schema_order("articles", db.sql(articles.format("articles")))
         return db.sql(f"SELECT * FROM {table}")
     query = {
-        "articles": "SELECT * FROM fa",
+        "articles": articles.format("fa"),
         "sentences": "SELECT * FROM fs",
-        "mentions": "SELECT * EXCLUDE (type) FROM fm",
+        "mentions": "SELECT * FROM fm",
         "entities": "SELECT * FROM fe ORDER BY n_mentions DESC, name",
         "aliases": "SELECT * FROM aliases WHERE entity_id IN (SELECT entity_id FROM fe)",
         "events": "SELECT * FROM events SEMI JOIN fs USING (article_id, sentence_id)",
@@ -401,7 +419,14 @@ def export_table(db: Engine, f: Filters | None, table: str) -> pd.DataFrame:
     out = run(db, f, query)
     if table == "entities":
         out = with_sentiment(db, f, out)
-    return out
+    return _schema_order(table, out)
+
+
+def _schema_order(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with the table's columns in the schema's order (for downloads)."""
+    from pipeline import schema
+
+    return frame[[c for c in schema.columns(table) if c in frame.columns]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,9 +459,16 @@ def mention_counts_by_article(
     """Return mentions per article and entity type (long form), articles in date order, and
     the number of articles with a mention. With `limit`, only the articles with the most
     mentions. A mention counts under its entity's type rather than its NER label."""
-    total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm").iloc[0]["n"])
-    chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
-             f"article_id LIMIT {int(limit)})" if limit is not None else None
+    if f.labels or f.min_mentions > 1 or f.search.strip():
+        total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm")
+                    .iloc[0]["n"])
+        chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
+                 f"article_id LIMIT {int(limit)})" if limit is not None else None
+    else:  # every mention of a kept article is in the view: use its stored count
+        total = int(run(db, f, "SELECT count(*) AS n FROM fa WHERE n_mentions > 0")
+                    .iloc[0]["n"])
+        chosen = "(SELECT article_id FROM fa WHERE n_mentions > 0 ORDER BY n_mentions DESC, " \
+                 f"article_id LIMIT {int(limit)})" if limit is not None else None
     restrict = f"WHERE article_id IN {chosen}" if chosen else ""
     counts = run(db, f, f"""SELECT c.article_id, c.type AS label, c.n_mentions, a.title,
             a.origin, a.published, coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
@@ -463,11 +495,13 @@ def mention_counts_by_source(db: Engine, f: Filters) -> pd.DataFrame:
 
 def corpus_counts(db: Engine, f: Filters) -> dict[str, object]:
     """Return the headline numbers of the view: articles, sentences, mentions, entities, dates."""
-    row = run(db, f, """SELECT (SELECT count(*) FROM fa) AS articles,
-        (SELECT count(*) FROM fs) AS sentences, (SELECT count(*) FROM fm) AS mentions,
-        (SELECT count(*) FROM fe) AS entities,
-        (SELECT min(published) FROM fa) AS first, (SELECT max(published) FROM fa) AS last,
-        (SELECT count(*) FROM fa WHERE published IS NULL) AS undated""").iloc[0]
+    # One small query per relation: DuckDB plans one query with many subqueries slowly.
+    row = run(db, f, "SELECT count(*) AS articles, min(published) AS first, max(published) "
+                     "AS last, count(*) FILTER (WHERE published IS NULL) AS undated "
+                     "FROM fa").iloc[0].to_dict()
+    row["sentences"] = run(db, f, "SELECT count(*) AS n FROM fs").iloc[0]["n"]
+    row["mentions"] = run(db, f, "SELECT count(*) AS n FROM fm").iloc[0]["n"]
+    row["entities"] = run(db, f, "SELECT count(*) AS n FROM fe").iloc[0]["n"]
     return {
         "articles": int(row["articles"]), "sentences": int(row["sentences"]),
         "mentions": int(row["mentions"]), "entities": int(row["entities"]),
@@ -523,7 +557,7 @@ def mention_dates(db: Engine, f: Filters, entity_ids: Iterable[str] | None = Non
         query = "SELECT DISTINCT published FROM fa WHERE published IS NOT NULL"
     else:
         query = (f"SELECT DISTINCT a.published FROM fa a SEMI JOIN (SELECT article_id FROM fm "
-                 f"WHERE list_contains({_ids(entity_ids)}, entity_id)) k USING (article_id) "
+                 f"WHERE {_in('entity_id', entity_ids)}) k USING (article_id) "
                  "WHERE a.published IS NOT NULL")
     dates = run(db, f, query + " ORDER BY 1")["published"]
     return dates.astype("datetime64[us]").reset_index(drop=True)
@@ -555,7 +589,7 @@ def entity_timeline(
     counts = run(db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
             m.entity_id, count(*) AS n
         FROM fm m JOIN fa a ON a.article_id = m.article_id
-        WHERE list_contains({_ids(wanted)}, m.entity_id) AND a.published IS NOT NULL
+        WHERE {_in("m.entity_id", wanted)} AND a.published IS NOT NULL
         GROUP BY ALL""")
     if counts.empty:
         return empty
@@ -645,14 +679,20 @@ def cooccurrence(
     if among is None:
         among = view_entities(db, f)["entity_id"].tolist()
     edges, units = pair_counts(db, f, window=window, among=tuple(among))
-    edges = edges[edges["n"] >= max(1, int(min_support))]
+    edges = _weighted(edges, n_units if n_units is not None else units, weight, min_support)
     if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64") for c in cols})
-    total = n_units if n_units is not None else units
+    return edges[cols]
+
+
+def _weighted(counts: pd.DataFrame, total: int, weight: Weight, min_support: int
+              ) -> pd.DataFrame:
+    """Return the pairs seen at least `min_support` times with their weight, strongest first."""
+    edges = counts[counts["n"] >= max(1, int(min_support))]
     edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
                                             max(total, 1), weight))
     return edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
-                             ignore_index=True)[cols]
+                             ignore_index=True)
 
 
 # Units (sentences or articles) turned into 0/1 rows at a time when counting pairs.
@@ -675,8 +715,8 @@ def pair_counts(db: Engine, f: Filters, *, window: Window = "sentence",
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64")
                              for c in cols}), 0
     keys = _unit_keys(window)
-    query = scope(db, f) + f""", chosen AS (SELECT unnest({lit(ids)}) AS entity_id,
-            generate_subscripts({lit(ids)}, 1) - 1 AS idx),
+    query = scope(db, f) + f""", chosen AS (SELECT TRY_CAST(unnest({lit(ids)}) AS {db.eid})
+            AS entity_id, generate_subscripts({lit(ids)}, 1) - 1 AS idx),
         units AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN chosen USING (entity_id))
         SELECT list(c.idx) AS idx FROM units u JOIN chosen c ON c.entity_id = u.entity_id
         GROUP BY {", ".join("u." + k for k in keys.split(", "))}"""
@@ -775,11 +815,7 @@ def network(
     candidates = view_entities(db, f, limit=max(top_n * NETWORK_CANDIDATES, 100))
     among = tuple(candidates["entity_id"])
     counted, _ = engine_cached(db, pair_counts, f, window=window, among=among)
-    edges = counted[counted["n"] >= max(1, int(min_support))]
-    edges = edges.assign(weight=association(edges["n"], edges["n_a"], edges["n_b"],
-                                            max(total, 1), weight))
-    edges = edges.sort_values(["weight", "n", "a", "b"], ascending=[False, False, True, True],
-                              ignore_index=True)
+    edges = _weighted(counted, total, weight, min_support)
     connected = set(edges["a"]) | set(edges["b"])
     nodes = candidates[candidates["entity_id"].isin(connected)].head(top_n)
     keep = set(nodes["entity_id"])
@@ -859,14 +895,15 @@ def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
             ORDER BY {_ORDER[order]} {cap}),
         spans AS (SELECT m.article_id, m.sentence_id,
                 list(m.surface ORDER BY m.start, m."end") AS forms,
-                list([m.start::VARCHAR, m."end"::VARCHAR, m.type, coalesce(e.name, m.entity_id)]
+                list([m.start::VARCHAR, m."end"::VARCHAR, m.type::VARCHAR,
+                      coalesce(e.name, m.entity_id::VARCHAR)]
                      ORDER BY m.start, m."end") AS marks
             FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
             LEFT JOIN entities e ON e.entity_id = m.entity_id
             WHERE {spans_of} GROUP BY ALL)
         SELECT p.*, substring(t.text, p.start + 1, p."end" - p.start) AS sentence,
             sp.forms, sp.marks
-        FROM picked p JOIN articles t ON t.article_id = p.article_id
+        FROM picked p JOIN texts t ON t.article_id = p.article_id::VARCHAR
         LEFT JOIN spans sp ON sp.article_id = p.article_id AND sp.sentence_id = p.sentence_id
         ORDER BY {_ORDER[order]}""")
     if out.empty:
@@ -905,7 +942,7 @@ def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
 
 
 def _pair_keys(a: str, b: str, window: Window) -> str:
-    both = f"list_contains({_ids([a, b])}, entity_id)"
+    both = _in("entity_id", [a, b])
     if window == "sentence":
         return (f"SELECT article_id, sentence_id FROM fm WHERE {both} "
                 "GROUP BY article_id, sentence_id HAVING count(DISTINCT entity_id) = 2")
@@ -919,7 +956,7 @@ def pair_evidence(db: Engine, f: Filters, a: str, b: str, *, window: Window = "s
     """Return the sentences where both entities appear (sentence window), or the sentences that
     mention either of them in the articles where both appear (article window); by date."""
     return _sentence_rows(db, f, _pair_keys(a, b, window), order="date", limit=limit,
-                          spans_of=f"list_contains({_ids([a, b])}, m.entity_id)")
+                          spans_of=_in("m.entity_id", [a, b]))
 
 
 def pair_evidence_count(db: Engine, f: Filters, a: str, b: str, *,
@@ -973,7 +1010,7 @@ def _events_sql(only: Sequence[str]) -> str:
     chosen = ""
     if only:
         chosen = (f"SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE "
-                  f"list_contains({_ids(only)}, entity_id)) k USING (article_id, sentence_id)")
+                  f"{_in('entity_id', only)}) k USING (article_id, sentence_id)")
     return f"SELECT v.* FROM events v SEMI JOIN fs USING (article_id, sentence_id) {chosen}"
 
 
@@ -995,13 +1032,14 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
         picked AS (SELECT * FROM ev {restrict}
                    ORDER BY date, article_id, start {cap}),
         ents AS (SELECT m.article_id, m.sentence_id,
-                list(m.entity_id ORDER BY m.start, m."end") AS ids,
-                list(coalesce(e.name, m.entity_id) ORDER BY m.start, m."end") AS names
+                list(m.entity_id::VARCHAR ORDER BY m.start, m."end") AS ids,
+                list(coalesce(e.name, m.entity_id::VARCHAR) ORDER BY m.start, m."end") AS names
             FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
             LEFT JOIN entities e ON e.entity_id = m.entity_id GROUP BY ALL)
-        SELECT p.*, substring(a.text, s.start + 1, s."end" - s.start) AS sentence, a.title,
+        SELECT p.*, substring(t.text, s.start + 1, s."end" - s.start) AS sentence, a.title,
             a.published, a.date_source, x.ids, x.names
         FROM picked p JOIN articles a ON a.article_id = p.article_id
+        JOIN texts t ON t.article_id = p.article_id::VARCHAR
         LEFT JOIN sentences s ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
         LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
     if out.empty:
@@ -1092,7 +1130,7 @@ def word_frequencies(
             SELECT unnest(regexp_extract_all(lower(replace(
                 substring(a.text, s.start + 1, s."end" - s.start), '\u2019', '''')),
                 {lit(_WORD_SQL)})) AS w
-            FROM {pick} s JOIN fa a ON a.article_id = s.article_id)
+            FROM {pick} s JOIN texts a ON a.article_id = s.article_id::VARCHAR)
         GROUP BY w""")
     scale = total / sample if total > sample else 1.0
     raw_counts: Counter[str] = Counter()

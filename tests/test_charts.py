@@ -13,6 +13,9 @@ from test_queries import tiny_tables
 from pipeline.schema import empty
 from revue_app import charts as c
 from revue_app import queries as q
+from revue_app.engine import Engine
+
+ALL = q.Filters()
 
 
 def values(x):
@@ -28,6 +31,11 @@ def tables():
     return tiny_tables()
 
 
+@pytest.fixture(scope="module")
+def db(tables):
+    return Engine.from_tables(tables)
+
+
 def title(fig) -> str:
     return fig.to_dict()["layout"]["title"]["text"]
 
@@ -37,8 +45,8 @@ def test_type_colours_cover_every_label():
     assert len(set(c.TYPE_COLOURS.values())) == 4
 
 
-def test_top_entities_bar(tables):
-    fig = c.top_entities_bar(q.top_entities(tables["entities"]))
+def test_top_entities_bar(tables, db):
+    fig = c.top_entities_bar(q.top_entities(db, ALL))
     d = fig.to_dict()
     assert "mentions" in title(fig)
     bars = [t for t in d["data"] if t["type"] == "bar"]
@@ -59,7 +67,8 @@ def test_top_entities_bar_keeps_accents():
 
 
 def test_empty_frames_give_a_message_not_an_error():
-    for fig in (c.top_entities_bar(q.top_entities(empty("entities"))),
+    nothing = Engine.from_tables({"entities": empty("entities")})
+    for fig in (c.top_entities_bar(q.top_entities(nothing, ALL)),
                 c.network_graph(pd.DataFrame(columns=["entity_id"]), pd.DataFrame()),
                 c.event_timeline(pd.DataFrame()),
                 c.word_cloud(pd.DataFrame({"term": [], "n": [], "label": []}))):
@@ -68,29 +77,29 @@ def test_empty_frames_give_a_message_not_an_error():
         assert d["data"] == []
 
 
-def test_mentions_bar_by_article_and_source(tables):
-    frame = q.mention_counts_by_article(tables["mentions"], tables["articles"])
+def test_mentions_bar_by_article_and_source(db):
+    frame, _ = q.mention_counts_by_article(db, ALL)
     d = c.mentions_bar(frame, by="article").to_dict()
     assert d["layout"]["barmode"] == "stack"
     assert {t["marker"]["color"] for t in d["data"]} == set(c.TYPE_COLOURS.values())
     assert set(c.figure_ids(d)) == {"a1", "a2", "a3"}
-    frame = q.mention_counts_by_source(tables["mentions"], tables["articles"])
+    frame = q.mention_counts_by_source(db, ALL)
     d = c.mentions_bar(frame, by="source").to_dict()
     assert "source" in d["layout"]["title"]["text"]
     assert set(c.figure_ids(d)) == {"Le Monde", q.UNKNOWN_SOURCE}
 
 
-def test_word_cloud_is_an_image(tables):
-    fig = c.word_cloud(q.word_frequencies(tables, mode="words"))
+def test_word_cloud_is_an_image(tables, db):
+    fig = c.word_cloud(q.word_frequencies(db, ALL, mode="words"))
     d = fig.to_dict()
     assert d["data"][0]["type"] == "image"
     assert d["data"][0]["source"].startswith("data:image/png;base64,")
 
 
-def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables):
+def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables, db):
     font = c.cloud_font()
     assert font and font.endswith("DejaVuSans.ttf")  # not wordcloud's monospace default
-    d = c.word_cloud(q.word_frequencies(tables, mode="entities"), width=800, height=520,
+    d = c.word_cloud(q.word_frequencies(db, ALL, mode="entities"), width=800, height=520,
                      column_px=540).to_dict()
     layout = d["layout"]
     assert layout["margin"]["l"] == layout["margin"]["r"] == layout["margin"]["b"] == 0
@@ -101,7 +110,7 @@ def test_word_cloud_uses_dejavu_sans_and_fills_its_figure(tables):
     assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
 
 
-def test_sentiment_histogram(tables):
+def test_sentiment_histogram(tables, db):
     fig = c.sentiment_histogram(tables["articles"].assign(sentiment=[-0.5, 0.3, np.nan]))
     d = fig.to_dict()
     assert title(fig) == "Articles per sentiment band"
@@ -110,8 +119,8 @@ def test_sentiment_histogram(tables):
     assert c.SENTIMENT_COLOURS["negative"] in d["data"][0]["marker"]["color"]
 
 
-def test_mentions_over_time_colour_is_type(tables):
-    tl = q.entity_timeline(tables["mentions"], tables["articles"],
+def test_mentions_over_time_colour_is_type(tables, db):
+    tl = q.entity_timeline(db, ALL,
                            ["per:sam-altman", "org:microsoft"], "D", names={})
     labels = dict(zip(tables["entities"]["entity_id"], tables["entities"]["label"], strict=True))
     d = c.mentions_over_time(tl, labels=labels, freq="D").to_dict()
@@ -125,11 +134,17 @@ def test_mentions_over_time_colour_is_type(tables):
 def _seed_like_timeline(freq: q.Freq) -> tuple[pd.DataFrame, dict[str, str]]:
     """Four articles on 20-22 November 2023 and one on 9 August 2024, like the seeds."""
     days = ["2023-11-20", "2023-11-20", "2023-11-21", "2023-11-22", "2024-08-09"]
-    articles = pd.DataFrame({"article_id": [f"a{i}" for i in range(5)],
+    ids = [f"a{i}" for i in range(5)]
+    articles = pd.DataFrame({"article_id": ids, "origin": ids, "date_source": "metadata",
+                             "language": "fr", "text": "X Y", "n_words": 2,
                              "published": pd.to_datetime(days)})
     mentions = pd.DataFrame({"article_id": ["a0", "a1", "a1", "a2", "a3", "a4", "a4"],
-                             "entity_id": ["x", "x", "y", "x", "y", "x", "y"]})
-    tl = q.entity_timeline(mentions, articles, ["x", "y"], freq, names={"x": "X", "y": "Y"})
+                             "entity_id": ["x", "x", "y", "x", "y", "x", "y"],
+                             "start": [0, 0, 2, 0, 2, 0, 2], "sentence_id": 0,
+                             "label": "ORG"})
+    mentions = mentions.assign(end=mentions["start"] + 1, surface=mentions["entity_id"])
+    db = Engine.from_tables({"articles": articles, "mentions": mentions})
+    tl = q.entity_timeline(db, ALL, ["x", "y"], freq, names={"x": "X", "y": "Y"})
     return tl, {"x": "ORG", "y": "ORG"}
 
 
@@ -179,17 +194,17 @@ def test_short_labels_are_escaped_then_cut_with_an_ellipsis():
     assert ticks[0].endswith("…") and "&#x27;" in ticks[0]
 
 
-def test_sentiment_charts(tables):
-    d = c.sentiment_over_time(q.entity_sentiment_timeline(tables, "per:sam-altman"),
+def test_sentiment_charts(tables, db):
+    d = c.sentiment_over_time(q.entity_sentiment_timeline(db, ALL, "per:sam-altman"),
                               name="Sam Altman").to_dict()
     assert "Sam Altman" in d["layout"]["title"]["text"]
     assert d["layout"]["yaxis"]["range"] == [-1.05, 1.05]
-    d = c.sentiment_by_article(q.entity_sentiment_by_article(tables, "per:sam-altman")).to_dict()
+    d = c.sentiment_by_article(q.entity_sentiment_by_article(db, ALL, "per:sam-altman")).to_dict()
     assert d["data"][0]["customdata"] == ["a1", "a2"]
 
 
-def test_network_graph(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="count")
+def test_network_graph(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="count")
     nodes = tables["entities"]
     fig = c.network_graph(nodes, edges, weight_name="count")
     d = fig.to_dict()
@@ -274,7 +289,7 @@ def test_network_isolated_pair_sits_apart():
     assert abs(pair[0][0] - pair[1][0]) > 60  # its two ends apart
 
 
-def test_network_graph_edge_width_follows_weight(tables):
+def test_network_graph_edge_width_follows_weight(tables, db):
     edges = pd.DataFrame({"a": ["misc:openai", "loc:paris"], "b": ["per:sam-altman",
                           "org:microsoft"], "n": [5, 1], "weight": [5.0, 1.0]})
     d = c.network_graph(tables["entities"], edges).to_dict()
@@ -283,16 +298,16 @@ def test_network_graph_edge_width_follows_weight(tables):
     assert widths == {1.0: 1, 8.0: 1}
 
 
-def test_network_graph_sentiment_colours(tables):
-    edges = q.cooccurrence(tables["mentions"])
+def test_network_graph_sentiment_colours(tables, db):
+    edges = q.cooccurrence(db, ALL)
     d = c.network_graph(tables["entities"].assign(sentiment=0.1), edges,
                         colour_by="sentiment").to_dict()
     node = next(t for t in d["data"] if t.get("mode") == "markers+text")
     assert node["marker"]["showscale"] is True
 
 
-def test_cooccurrence_heatmap(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="jaccard")
+def test_cooccurrence_heatmap(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="jaccard")
     d = c.cooccurrence_heatmap(tables["entities"], edges, weight_name="jaccard").to_dict()
     heat = d["data"][0]
     assert heat["type"] == "heatmap"
@@ -328,16 +343,16 @@ def test_cooccurrence_heatmap_lowest_count_is_visible_and_order_by_weight():
     assert heat["x"][0] == "x:00"
 
 
-def test_cooccurrence_heatmap_pmi_is_diverging_around_zero(tables):
-    edges = q.cooccurrence(tables["mentions"], weight="pmi", n_units=20)
+def test_cooccurrence_heatmap_pmi_is_diverging_around_zero(tables, db):
+    edges = q.cooccurrence(db, ALL, weight="pmi", n_units=20)
     heat = c.cooccurrence_heatmap(tables["entities"], edges, weight_name="pmi").to_dict()[
         "data"][0]
     assert heat["zmin"] == -heat["zmax"]
     assert heat["colorscale"][2][1].upper() != "#FFFFFF"  # "independent" is a grey, not blank
 
 
-def test_event_timeline_marks_inferred_dates(tables):
-    events = q.events_with_entities(tables)
+def test_event_timeline_marks_inferred_dates(tables, db):
+    events = q.events_with_entities(db, ALL)
     d = c.event_timeline(events).to_dict()
     assert d["data"][0]["customdata"] == ["a1"]
     assert "Sam Altman" in d["data"][0]["hovertext"][0]
@@ -377,8 +392,8 @@ def test_event_timeline_rows_follow_publication_date():
     assert top <= -1 and bottom >= len(yaxis["categoryarray"])
 
 
-def test_hover_text_is_escaped(tables):
-    events = q.events_with_entities(tables).assign(sentence="<img src=x onerror=alert(1)>")
+def test_hover_text_is_escaped(tables, db):
+    events = q.events_with_entities(db, ALL).assign(sentence="<img src=x onerror=alert(1)>")
     d = c.event_timeline(events).to_dict()
     assert "<img" not in d["data"][0]["hovertext"][0]
 

@@ -485,3 +485,30 @@ def test_search_takes_the_text_literally(db):
     assert view(db, Filters(search="\"o' OR 1=1 --\""))["sentences"].empty
     assert view(db, Filters(search="zzz OR 1=1 --"))["sentences"].empty
     assert len(view(db, Filters(search=".*"))["sentences"]) == len(view(db, Filters())["sentences"])
+
+
+def test_result_cache_is_bounded_in_bytes():
+    from revue_app.engine import ResultCache, size_of
+
+    small = pd.DataFrame({"x": range(100)})
+    cache = ResultCache(max_bytes=4 * size_of(small))
+    calls = []
+    for key in range(10):
+        cache.get_or_compute(key, lambda k=key: calls.append(k) or small.copy())
+    assert cache.bytes <= cache.max_bytes and len(cache) <= 4
+    cache.get_or_compute(9, lambda: calls.append("again") or small)
+    assert "again" not in calls  # the most recent one is kept
+    cache.get_or_compute(0, lambda: calls.append("again") or small)
+    assert "again" in calls  # the oldest was dropped
+    big = pd.DataFrame({"x": range(10_000)})
+    cache.get_or_compute("big", lambda: big)
+    assert "big" not in cache._items  # bigger than a quarter of the budget: not kept
+
+
+def test_cached_queries_are_shared_and_keyed_by_filters(db):
+    from revue_app.engine import cached
+
+    a = cached(db, q.corpus_counts, Filters())
+    assert cached(db, q.corpus_counts, Filters()) is a
+    b = cached(db, q.corpus_counts, Filters(sources=("Le Monde",)))
+    assert b is not a and b["articles"] == 2
