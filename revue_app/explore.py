@@ -17,7 +17,10 @@ from revue_app import search
 from revue_app.engine import Engine
 from revue_app.queries import _TRUNC, UNKNOWN_SOURCE, Filters, Freq, _periods, lit, run
 
-_SENTENCE_TEXT = 'substring(a.text, s.start + 1, s."end" - s.start)'
+_SENTENCE_TEXT = 'substring(t.text, s.start + 1, s."end" - s.start)'
+# the view's sentences with their article (fa a) and its text (texts t: kept out of `articles`)
+_WITH_TEXT = ("fs s JOIN fa a ON a.article_id = s.article_id "
+              "JOIN texts t ON t.article_id = s.article_id::VARCHAR")
 
 
 # --- Search -----------------------------------------------------------------------------------
@@ -30,7 +33,7 @@ def search_counts(db: Engine, f: Filters) -> dict[str, int]:
         return {"hits": 0, "sentences": 0, "articles": 0}
     row = run(db, f, f"""SELECT coalesce(sum({search.sql_hits(query, f'fold({_SENTENCE_TEXT})')}),
             0) AS hits, count(*) AS sentences, count(DISTINCT s.article_id) AS articles
-        FROM fs s JOIN fa a USING (article_id)""").iloc[0]
+        FROM {_WITH_TEXT}""").iloc[0]
     return {k: int(row[k]) for k in ("hits", "sentences", "articles")}
 
 
@@ -46,10 +49,11 @@ def kwic_rows(db: Engine, f: Filters, *, limit: int = 500, width: int = 70) -> p
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in KWIC_COLUMNS})
     if not query:
         return empty
-    sentences = run(db, f, f"""SELECT s.article_id, s.sentence_id, s.start AS offset,
+    sentences = run(db, f, f"""SELECT s.article_id::VARCHAR AS article_id, s.sentence_id,
+            s.start AS offset,
             {_SENTENCE_TEXT} AS sentence, a.title, a.published,
             coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
-        FROM fs s JOIN fa a USING (article_id)
+        FROM {_WITH_TEXT}
         ORDER BY a.published NULLS LAST, s.article_id, s.sentence_id LIMIT {int(limit)}""")
     rows = []
     for r in sentences.itertuples(index=False):
@@ -74,13 +78,13 @@ def article_hits(db: Engine, f: Filters, *, limit: int = 1000) -> pd.DataFrame:
     cols = ["article_id", "title", "published", "source", "hits", "sentences"]
     if not query:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
-    out = run(db, f, f"""SELECT s.article_id, any_value(a.title) AS title,
+    out = run(db, f, f"""SELECT s.article_id::VARCHAR AS article_id, any_value(a.title) AS title,
             any_value(a.published) AS published,
             coalesce(any_value(a.source), {lit(UNKNOWN_SOURCE)}) AS source,
             sum({search.sql_hits(query, f'fold({_SENTENCE_TEXT})')}) AS hits,
             count(*) AS sentences
-        FROM fs s JOIN fa a USING (article_id) GROUP BY s.article_id
-        ORDER BY hits DESC, published NULLS LAST, s.article_id LIMIT {int(limit)}""")
+        FROM {_WITH_TEXT} GROUP BY s.article_id
+        ORDER BY hits DESC, published NULLS LAST, article_id LIMIT {int(limit)}""")
     out["published"] = pd.to_datetime(out["published"]).astype("datetime64[us]")
     return out.astype({"hits": "int64", "sentences": "int64", "article_id": "str"})[cols]
 
@@ -103,7 +107,7 @@ def term_trends(db: Engine, f: Filters, terms: Iterable[str], freq: Freq = "M"
         query = search.parse(term)
         counts = run(db, base, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
                 sum({search.sql_hits(query, f'fold({_SENTENCE_TEXT})')}) AS n
-            FROM fs s JOIN fa a USING (article_id)
+            FROM {_WITH_TEXT}
             WHERE a.published IS NOT NULL
               AND {search.sql_condition(query, f'fold({_SENTENCE_TEXT})')}
             GROUP BY ALL""")
@@ -141,7 +145,7 @@ def attention(db: Engine, f: Filters, *, what: str, freq: Freq = "M",
     cols = ["period", "source", "matching", "total", "share"]
     trunc = _TRUNC[freq]
     if what.count(":") == 1 and " " not in what and db.scalar(
-            f"SELECT count(*) FROM entities WHERE entity_id = {lit(what)}"):
+            f"SELECT count(*) FROM entities WHERE entity_id::VARCHAR = {lit(what)}"):
         if unit == "mentions":
             match = f"""SELECT m.article_id, count(*) FILTER (WHERE m.entity_id = {lit(what)})
                 AS k, count(*) AS n FROM fm m GROUP BY m.article_id"""
@@ -155,10 +159,10 @@ def attention(db: Engine, f: Filters, *, what: str, freq: Freq = "M",
         cond = search.sql_condition(query, f"fold({_SENTENCE_TEXT})")
         if unit == "mentions":  # hits among the words? keep it simple: matching sentences
             match = f"""SELECT s.article_id, count(*) FILTER (WHERE {cond}) AS k,
-                count(*) AS n FROM fs s JOIN fa a USING (article_id) GROUP BY s.article_id"""
+                count(*) AS n FROM {_WITH_TEXT} GROUP BY s.article_id"""
         else:
-            match = f"""SELECT DISTINCT s.article_id, 1 AS k, 1 AS n FROM fs s
-                JOIN fa a USING (article_id) WHERE {cond}"""
+            match = f"""SELECT DISTINCT s.article_id, 1 AS k, 1 AS n FROM {_WITH_TEXT}
+                WHERE {cond}"""
     if unit == "mentions":
         total = "sum(coalesce(x.n, 0))"
         matching = "sum(coalesce(x.k, 0))"
@@ -184,6 +188,9 @@ def entity_by_source(db: Engine, f: Filters, entity_id: str, *, top: int = 5) ->
     sentence) in that source."""
     cols = ["source", "articles", "articles_naming", "share", "mentions", "sentiment",
             "co_mentioned"]
+    if not db.scalar(f"SELECT count(*) FROM entities WHERE entity_id::VARCHAR = "
+                     f"{lit(entity_id)}"):
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
     e = lit(entity_id)
     base = run(db, f, f"""SELECT coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source,
             count(DISTINCT a.article_id) AS articles,
@@ -200,7 +207,7 @@ def entity_by_source(db: Engine, f: Filters, entity_id: str, *, top: int = 5) ->
             USING (article_id, sentence_id)
         GROUP BY ALL""")
     partners = run(db, f, f"""SELECT r.source,
-            string_agg(coalesce(en.name, r.entity_id) || ' (' || r.n || ')', ', '
+            string_agg(coalesce(en.name, r.entity_id::VARCHAR) || ' (' || r.n || ')', ', '
                 ORDER BY r.r) AS co_mentioned
         FROM (SELECT p.*, row_number() OVER (PARTITION BY source ORDER BY n DESC, entity_id)
                 AS r

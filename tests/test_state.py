@@ -242,3 +242,13 @@ def test_every_view_reopens_from_its_link(app_env, view):
     assert_clean(again)
     assert seen(again) == seen(first)
     assert dict(again.query_params) == link
+
+
+def test_near_duplicates_switch_reaches_the_filters_and_the_url(app_env):
+    at = open_app("overview", {"dup": "1"})
+    assert_clean(at)
+    assert at.sidebar.toggle(key="dup").value is True
+    assert at.session_state["_revue_view"].filters.duplicates is True
+    at.sidebar.toggle(key="dup").set_value(False).run(timeout=60)
+    assert at.session_state["_revue_view"].filters.duplicates is False
+    assert "dup" not in at.query_params
