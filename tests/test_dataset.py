@@ -70,3 +70,13 @@ def test_the_engine_applies_curation_like_open_dataset(seed_build, tmp_path):
     top = q.top_entities(db, q.Filters(), n=50)
     assert "misc:chatgpt" not in set(top["entity_id"])
     assert top.set_index("entity_id").loc["misc:openai", "label"] == "ORG"
+
+
+def test_tables_are_written_sorted_for_the_engine(seed_build):
+    import pandas as pd
+
+    for table, keys in store.SORT_KEYS.items():
+        frame = pd.read_parquet(seed_build.path / f"{table}.parquet")
+        ordered = frame.sort_values(list(keys), na_position="last", kind="stable",
+                                    ignore_index=True)
+        assert frame[list(keys)].equals(ordered[list(keys)]), table
