@@ -77,7 +77,13 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB"
+    """Return a size for people: 1.5 MB, or 51 kB under a megabyte."""
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
+
+
+def size_text(n: int) -> str:
+    """Return `n` bytes as the Data page says it."""
+    return _megabytes(n)
 
 
 def stage(files: Iterable[Uploaded], *, parent: Path | None = None,

@@ -87,7 +87,7 @@ st.write("Upload a .zip of articles, text/Markdown/HTML files, or a table (CSV, 
          "with one article per row (`text` column, optional `title`, `published`, `source`, "
          "`url`). A `metadata.csv` (`file,title,source,published,url`) fills in the files' "
          "metadata. The dataset is built on this machine; nothing leaves it. "
-         f"Files over {cap / 1024 / 1024:.0f} MB are skipped and listed in the build report.")
+         f"Files over {uploads.size_text(cap)} are skipped and listed in the build report.")
 names = uploads.existing(UPLOADS)
 
 with st.form("upload", clear_on_submit=False, border=True):
