@@ -6,7 +6,7 @@ DATA    ?= data/seeds
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv pip
 
-.PHONY: install run test lint bench bench-app eval lock seeds clean
+.PHONY: install run test lint bench bench-app eval lock seeds clean screenshots
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Revue needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -36,6 +36,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The README's screenshots (docs/screenshots/*.png), taken in headless Chromium; never by `test`.
+screenshots: seeds
+	REVUE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -q -m browser -k test_page_renders
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -33,12 +33,15 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock
 
 from pipeline import schema
 from pipeline.resolve import (
@@ -171,11 +174,44 @@ def _parse_line(line: str) -> tuple[list[str], str | None]:
     return cells, None
 
 
-def append_curation(path: str | Path, action: str, **fields: str) -> None:
-    """Append one correction to the curation file (created with its header if missing).
+def _lock(path: Path) -> FileLock:
+    """The lock every writer of `path` takes: two dashboard sessions never interleave."""
+    return FileLock(str(path.with_name(f".{path.name}.lock")), timeout=30)
 
-    For the dashboard's curation page: raises ValueError for a correction that `read_curation`
-    would reject, so a bad click never writes a line that is later skipped.
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename: a reader sees the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _append_line(path: Path, cells: list[str]) -> int:
+    """Append one CSV row under the lock, atomically; return its line number."""
+    with _lock(path):
+        old = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+        if not old.strip():
+            old = _csv_line(COLUMNS)
+        elif not old.endswith("\n"):
+            old += "\n"
+        _write_atomically(path, old + _csv_line(cells))
+        return old.count("\n") + 1
+
+
+def append_curation(path: str | Path, action: str, **fields: str) -> int:
+    """Append one correction to the curation file (created with its header if missing); return
+    its line number.
+
+    For the dashboard: raises ValueError for a correction that `read_curation` would reject, so
+    a bad click never writes a line that is later skipped. Line breaks and runs of spaces in a
+    value become one space. The file is rewritten atomically under a lock, so two sessions
+    writing at once both get their line in and a reader never sees half a file.
     """
     unknown = set(fields) - set(COLUMNS[1:])
     if unknown:
@@ -187,16 +223,61 @@ def append_curation(path: str | Path, action: str, **fields: str) -> None:
     problem = _problem_in(row)
     if problem:
         raise ValueError(problem)
+    return _append_line(Path(path), [row[c] for c in COLUMNS])
+
+
+REJECT = "#reject"  # a comment line for read_curation: a suggested merge the analyst refused
+
+
+def reject_suggestion(path: str | Path, entity_a: str, entity_b: str, note: str = "") -> int:
+    """Remember that `entity_a` and `entity_b` are different (a refused suggestion), as a
+    comment line (`#reject,A,B,,note`) that curation ignores and a rebuild keeps."""
+    cells = [REJECT, *(" ".join(str(v).split()) for v in (entity_a, entity_b, "", note))]
+    return _append_line(Path(path), cells)
+
+
+def rejected_pairs(path: str | Path) -> set[frozenset[str]]:
+    """Return the pairs of entity ids the analyst said are different."""
     path = Path(path)
-    exists = path.exists() and path.stat().st_size > 0
-    needs_newline = exists and not path.read_bytes().endswith(b"\n")
-    with path.open("a", encoding="utf-8", newline="") as handle:
-        if needs_newline:
-            handle.write("\n")
-        writer = csv.writer(handle, lineterminator="\n")
-        if not exists:
-            writer.writerow(COLUMNS)
-        writer.writerow([row[c] for c in COLUMNS])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    pairs = set()
+    for line in text.splitlines():
+        if line.startswith(REJECT + ","):
+            try:
+                cells = next(csv.reader([line]))
+            except (csv.Error, StopIteration):
+                continue
+            if len(cells) >= 3 and cells[1] and cells[2]:
+                pairs.add(frozenset((cells[1], cells[2])))
+    return pairs
+
+
+def remove_curation_line(path: str | Path, line: int, expected: dict[str, str]) -> bool:
+    """Undo one correction: remove the record starting at `line` if it still says `expected`
+    (action, entity, target, value); return False when the file changed meanwhile."""
+    path = Path(path)
+    with _lock(path):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            return False
+        physical = text.splitlines(keepends=True)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        start = 1
+        for cells in reader:
+            end = reader.line_num  # the record spans lines start..end
+            if start == line:
+                values = dict(zip(COLUMNS, [c.strip() for c in cells], strict=False))
+                values["action"] = values.get("action", "").casefold()
+                if any(values.get(k, "") != v for k, v in expected.items()):
+                    return False
+                _write_atomically(path, "".join(physical[:start - 1] + physical[end:]))
+                return True
+            start = end + 1
+        return False
 
 
 @dataclass(frozen=True)

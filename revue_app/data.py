@@ -29,7 +29,7 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DEFAULT_DATA = ROOT / "data" / "seeds"
-UPLOADS = ROOT / "data" / "uploads"
+UPLOADS = Path(os.environ.get("REVUE_UPLOADS") or ROOT / "data" / "uploads")
 VIEW_KEY = "_revue_view"
 DATASET_PARAM = "dataset"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -90,9 +90,12 @@ def dataset_path() -> Path:
 
 def _mtime(path: Path) -> float:
     try:
-        return path.stat().st_mtime
+        info = path.stat()
     except OSError:
         return 0.0
+    # the modification time and the size: a curation line undone and another written within
+    # the clock's resolution still changes the key
+    return float(hash((info.st_mtime_ns, info.st_size)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -125,9 +128,11 @@ def open_current() -> Engine | None:
     """Return the current dataset, building the seeds if needed; on failure show why and None."""
     path = dataset_path()
     if not (path / store.MANIFEST_FILE).exists() and path == DEFAULT_DATA and SEEDS.exists():
+        from revue_app.hosting import build_once
+
         try:
             with st.spinner("Building the seed dataset (first run, about a minute)…"):
-                build_seeds(path)
+                build_once(path, build_seeds)  # once for all visitors: the others wait
         except Exception as error:  # any failure is shown, never a traceback
             st.error(f"Could not build the seed dataset: {error}")
             st.info("Build it from a terminal: `python -m pipeline build seeds --out data/seeds`.")

@@ -255,9 +255,12 @@ class Engine:
             cursor.close()
         return None if row is None else row[0]
 
-    def search_table(self, needle: str) -> str:
+    def search_table(self, needle: str, *, conditions: tuple[str, str] | None = None) -> str:
         """Return the name of a table of the sentences (article_id, sentence_id) whose text
         contains `needle` (already folded: lower case, no accents), over the whole dataset.
+        With `conditions` (SQL on an article's `text`, then on a sentence `s` of article `a`:
+        `revue_app.search`'s words, phrases, prefixes and OR), those decide instead, and
+        `needle` only names the search.
 
         Made once per needle and kept for the next clicks (the last `MAX_SEARCHES` needles):
         a search scans every article's text, the other filters then only join with it.
@@ -267,6 +270,19 @@ class Engine:
                 self._searches.move_to_end(needle)
                 return self._searches[needle]
             name = f"search_{len(self._searches)}_{abs(hash(needle)) % 10**12}"
+            if conditions is not None:
+                in_article, in_sentence = conditions
+                _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
+                    SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
+                    FROM raw_sentences s
+                    JOIN (SELECT article_id, text FROM raw_articles WHERE {in_article}) a
+                        ON s.article_id = a.article_id
+                    WHERE {in_sentence}""")
+                self._searches[needle] = name
+                while len(self._searches) > MAX_SEARCHES:
+                    _, old = self._searches.popitem(last=False)
+                    _do(self.con, f"DROP TABLE IF EXISTS {old}")
+                return name
             pattern = search_pattern(needle)
             width = len(needle)
             _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS

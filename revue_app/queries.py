@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from revue_app import search
 from revue_app.engine import Engine
 from revue_app.engine import cached as engine_cached
 from revue_app.vocab import LABELS as LABELS  # re-exported: filters.py and tests use q.LABELS
@@ -157,7 +158,7 @@ def scope(db: Engine, f: Filters) -> str:
         preds.append(_in("article_id", f.articles))
     if not f.duplicates and db.has_duplicates:
         preds.append("duplicate_of IS NULL")
-    needle = fold(f.search.strip())
+    query = search.parse(f.search.strip())  # words, "phrases", prefix*, OR (revue_app.search)
     where = f" WHERE {' AND '.join(preds)}" if preds else ""
     # Dates and duplicates are columns of the engine's sentences and mentions (sorted by
     # date): a date range reads only its row groups, without a join. Few CTE levels: DuckDB
@@ -167,8 +168,11 @@ def scope(db: Engine, f: Filters) -> str:
     joined = len(own) < len(preds)  # sources or articles: join with the kept articles
     local = f" WHERE {' AND '.join(own)}" if own else ""
     lazy = "AS NOT MATERIALIZED"
-    if needle:
-        found = db.search_table(needle)
+    if query:
+        # the sentences matching the query, over the whole dataset, made once per query
+        found = db.search_table(query.describe(), conditions=(
+            search.sql_condition(query, "fold(text)"),
+            search.sql_condition(query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')))
         ctes = [f"fa0 {lazy} (SELECT * FROM articles{where})",
                 f"fs AS MATERIALIZED (SELECT s.* FROM sentences s SEMI JOIN {found} k "
                 "USING (article_id, sentence_id) SEMI JOIN fa0 USING (article_id))",

@@ -36,6 +36,8 @@ PAGES = {
     "network": "revue_app/pages/network.py",
     "timeline": "revue_app/pages/timeline.py",
     "articles": "revue_app/pages/articles.py",
+    "search": "revue_app/pages/search.py",
+    "compare": "revue_app/pages/compare.py",
     "data": "revue_app/pages/data.py",
 }
 
@@ -129,7 +131,7 @@ def time_step_ui(dates: pd.Series, *, container: Any = st) -> tuple[Freq, str]:
     options = ["auto", *FREQS]
     auto = auto_freq(dates)
     choice = container.segmented_control(
-        "Time step", options, key="freq", bind="query-params", required=True,
+        "Time step", options, key="freq", required=True,
         help=f"auto: the step that suits the span of the view (here: {FREQ_WORDS[auto]}).",
         **url_choice("freq", options, default="auto")) or "auto"
     freq = auto if choice == "auto" else FREQS[choice]
@@ -146,9 +148,9 @@ def cooccurrence_ui(window_box: Any, weight_box: Any, *, window_key: str, weight
                     weight_label: str) -> tuple[Window, Weight]:
     """Return the co-occurrence window and weight chosen (both kept in the URL)."""
     window = window_box.segmented_control(
-        "Together in the same", WINDOWS, key=window_key, bind="query-params", required=True,
+        "Together in the same", WINDOWS, key=window_key, required=True,
         **url_choice(window_key, WINDOWS, default="sentence"))
-    weight = weight_box.selectbox(weight_label, WEIGHTS, key=weight_key, bind="query-params",
+    weight = weight_box.selectbox(weight_label, WEIGHTS, key=weight_key,
                                   help=WEIGHT_HELP, **url_choice(weight_key, WEIGHTS))
     return cast(Window, window or "sentence"), cast(Weight, weight or "count")
 
@@ -234,14 +236,7 @@ def page_url(page: str, **params: str) -> str:
 
 def _current_params() -> dict[str, list[str]]:
     """The app-wide params of the current URL, so a link keeps the filters."""
-    from revue_app.filters import BOUND_KEYS, SYNCED_GLOBAL_KEYS
-
-    out = {}
-    for key in (*BOUND_KEYS, *SYNCED_GLOBAL_KEYS):
-        values = st.query_params.get_all(key)
-        if values:
-            out[key] = values
-    return out
+    return {k: v if isinstance(v, list) else [v] for k, v in global_params().items()}
 
 
 def md_escape(text: object) -> str:

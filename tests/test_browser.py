@@ -4,10 +4,14 @@ Debian's headless Chromium through Playwright (which never downloads a browser o
 What AppTest cannot see is checked here: every page renders in the browser without an exception
 or an error box, its plotly charts are drawn, clicking a node of the network graph opens that
 entity, a URL reopens the exact view it names, and the chart toolbar and the CSV buttons really
-download files. The top 1400 × 1600 px of each page is saved to
-docs/screenshots/<page>.png for the README.
+download files; an upload is built and browsed; date edits on every page reopen from their link
+in a fresh browser; a merge is made and undone from the Entity page; a phrase is searched.
 
-Run: `python -m pytest tests/test_browser.py -q -x` (about a minute, after the seed build).
+Screenshots: `make screenshots` (env REVUE_SCREENSHOTS=1) saves the top 1400 × 1600 px of each
+page to docs/screenshots/<page>.png for the README; otherwise they go to a temporary directory,
+so `make test` never rewrites a tracked file.
+
+Run: `python -m pytest tests/test_browser.py -q -x` (a few minutes, after the seed build).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -31,6 +36,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 pytestmark = pytest.mark.browser
+UPLOAD_CAP_MB = 0.05  # 52 kB: the over-limit file of the upload test is bigger
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and
                  Path(p).exists()), None)
@@ -42,7 +48,7 @@ sync_api = pytest.importorskip("playwright.sync_api",
 expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("REVUE_SCREENSHOTS") else None
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 VIEWPORT = {"width": 1400, "height": 900}
@@ -59,6 +65,7 @@ class PageSpec:
     header: str
     charts: int  # plotly charts it draws at least
     texts: tuple[str, ...] = ()  # visible somewhere in the main area
+    params: tuple[tuple[str, str], ...] = ()  # the query string it is opened with
 
 
 PAGES = [
@@ -73,6 +80,10 @@ PAGES = [
     PageSpec("articles", "articles", "Articles", 0, ("Text", "Entities", "OpenAI")),
     PageSpec("data", "data", "Data", 0, ("Download the tables", "Build report",
                                          "Build a dataset from your own articles")),
+    PageSpec("search", "search", "Search", 1, ("Searching for", "In context", "Hits"),
+             (("q", '"Sam Altman" OR conseil'),)),
+    PageSpec("compare", "compare", "Compare", 1, ("Attention per source", "across sources"),
+             (("cmp_entity", "per:sam-altman"),)),
 ]
 
 
@@ -118,13 +129,14 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
-@pytest.fixture(scope="module")
-def server(seed_build, tmp_path_factory) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on the seed dataset, on a free local port."""
+@contextmanager
+def run_server(data: Path, tmp_path_factory, **env_vars: str) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on the dataset `data`, on a free local port."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "REVUE_DATA": str(seed_build.path), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "REVUE_DATA": str(data), "PYTHONUNBUFFERED": "1",
+           "REVUE_UPLOADS": str(tmp_path_factory.mktemp("uploads")), **env_vars}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
                "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -144,6 +156,14 @@ def server(seed_build, tmp_path_factory) -> Iterator[Server]:
         yield Server(url, log)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(seed_build, tmp_path_factory) -> Iterator[Server]:
+    """The dashboard on the seed dataset (read only: tests that write get their own)."""
+    with run_server(seed_build.path, tmp_path_factory,
+                    REVUE_MAX_UPLOAD_MB=str(UPLOAD_CAP_MB)) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -251,12 +271,14 @@ SCREENSHOT = {"width": VIEWPORT["width"], "height": 1600}  # the top of the page
 SCREENSHOT_MAX_BYTES = 600_000
 
 
-def save_screenshot(page, name: str) -> Path:
-    """Save the top SCREENSHOT px of the page to docs/screenshots/<name>.png: readable in the
-    README at its width (a full page runs to thousands of px). The app scrolls inside its own
-    container, so the viewport is made that tall for the shot, then put back."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def save_screenshot(page, name: str, folder: Path) -> Path:
+    """Save the top SCREENSHOT px of the page to <folder>/<name>.png (docs/screenshots under
+    `make screenshots`): readable in the README at its width (a full page runs to thousands of
+    px). The app scrolls inside its own container, so the viewport is made that tall for the
+    shot, then put back."""
+    folder = SCREENSHOTS or folder
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.set_viewport_size(SCREENSHOT)
     try:
         page.wait_for_timeout(300)
@@ -313,8 +335,8 @@ def chart_data(page, index: int = 0) -> list[dict]:
 # --- Every page ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spec", PAGES, ids=[spec.name for spec in PAGES])
-def test_page_renders(page, server, spec: PageSpec) -> None:
-    open_page(page, server, spec.path, charts=spec.charts)
+def test_page_renders(page, server, spec: PageSpec, tmp_path) -> None:
+    open_page(page, server, spec.path, charts=spec.charts, **dict(spec.params))
     assert_clean(page, server)
     # the seed dataset is clean: no warning either (skipped inputs, curation problems...)
     warnings = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
@@ -341,7 +363,7 @@ def test_page_renders(page, server, spec: PageSpec) -> None:
         events = chart_data(page, 1)
         days = {str(x)[:10] for t in events if t["name"] != "publication date" for x in t["x"]}
         assert {"2023-11-17", "2023-11-20"} <= days, sorted(days)
-    save_screenshot(page, spec.name)
+    save_screenshot(page, spec.name, tmp_path)
 
 
 # --- Interaction ---------------------------------------------------------------------------------
@@ -517,3 +539,180 @@ def test_typed_url_values_in_any_case(page, server) -> None:
     chips = side.locator('[data-testid="stMultiSelect"]').filter(
         has_text="Entity types").inner_text().split("\n")
     assert "PER" in chips and "All types" not in chips, chips
+
+
+# --- The analyst's loop (#11, #12) ---------------------------------------------------------------
+
+def sidebar_date(page, label: str) -> str:
+    box = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stDateInput"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
+    return box.locator('input[type="date"]').first.input_value()
+
+
+def set_sidebar_date(page, label: str, value: str) -> None:
+    """Type a date into the sidebar's date input `label`, as a user would, and let it rerun."""
+    box = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stDateInput"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
+    segments = box.locator('[role="spinbutton"]')
+    segments.first.click()
+    for i, part in enumerate(value.split("-")):  # year, month, day segments (YYYY-MM-DD)
+        segments.nth(i).click()
+        segments.nth(i).press_sequentially(part, delay=30)
+    # leave the widget (a click beside it), as a user does: that commits the date
+    page.locator('[data-testid="stSidebarUserContent"] h3').first.click()
+    expect(box.locator('input[type="date"]').first).to_have_value(value)
+    wait_for_app(page)
+
+
+def what_it_shows(page) -> dict[str, object]:
+    """The view as a user sees it: the dates, the headings, the numbers, the charts' data."""
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    headings = page.locator('[data-testid="stMain"] [data-testid="stHeading"]').all_inner_texts()
+    selects = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input')
+    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+    return {"from": sidebar_date(page, "From"), "to": sidebar_date(page, "To"),
+            "metrics": metrics, "headings": headings,
+            "selects": [selects.nth(i).input_value() for i in range(selects.count())],
+            "charts": [json_of(chart_data(page, i)) for i in range(charts)]}
+
+
+def json_of(traces: list[dict]) -> str:
+    import json
+
+    return json.dumps([[t["name"], t["type"], t["x"], t["y"]] for t in traces], sort_keys=True,
+                      default=str)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.name for spec in PAGES])
+def test_dates_edited_on_any_page_reopen_from_the_link(browser, page, server, spec) -> None:
+    """#11: on Entity, To then From switched to another entity and the URL lost both dates."""
+    open_page(page, server, spec.path, charts=spec.charts, **dict(spec.params))
+    before = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input')
+    chosen = before.first.input_value() if before.count() else None
+    set_sidebar_date(page, "To", "2023-11-22")
+    set_sidebar_date(page, "From", "2023-11-21")
+    assert_clean(page, server)
+    assert "from=2023-11-21" in page.url and "to=2023-11-22" in page.url, page.url
+    for key, _ in spec.params:
+        assert f"{key}=" in page.url, (key, page.url)
+    if chosen is not None and spec.name in ("entity", "articles", "compare"):
+        assert before.first.input_value() == chosen  # still the same entity or article
+    shown = what_it_shows(page)
+    fresh = browser.new_context(viewport=VIEWPORT, locale="fr-FR", timezone_id="Europe/Paris")
+    try:
+        tab = fresh.new_page()
+        tab.set_default_timeout(RUN_TIMEOUT)
+        tab.goto(page.url, wait_until="domcontentloaded")
+        wait_for_app(tab, charts=len(shown["charts"]))
+        assert_clean(tab, server)
+        assert what_it_shows(tab) == shown
+    finally:
+        fresh.close()
+
+
+UPLOAD_TEXTS = [
+    ("article.txt", "Grève à Lyon : Marie Dupont appelle les agents de Transports Rhodaniens à "
+                    "cesser le travail lundi. Marie Dupont rencontre Paul Martin à Lyon."),
+    ("article.txt", "Accord à Grenoble : Paul Martin et Marie Dupont signent un accord avec "
+                    "Transports Rhodaniens. Le conflit prend fin à Grenoble."),
+]
+
+
+def test_upload_then_navigate(page, server) -> None:
+    """#12: two files of one name both kept, an over-limit file reported, then every page."""
+    open_page(page, server, "data")
+    big = b"Texte. " * 12_000  # 84 kB, over the 52 kB cap of this server
+    files = [{"name": n, "mimeType": "text/plain", "buffer": t.encode("utf-8")}
+             for n, t in UPLOAD_TEXTS] + [{"name": "big.txt", "mimeType": "text/plain",
+                                           "buffer": big}]
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files)
+    uploader = page.locator('[data-testid="stFileUploader"]')
+    expect(uploader).to_contain_text("big.txt")
+    expect(uploader).to_contain_text("article.txt")
+    page.get_by_label("Dataset name", exact=True).fill("lyon-strike")
+    page.get_by_role("button", name="Build dataset").click()
+    page.wait_for_url("**dataset=lyon-strike*", timeout=180_000)
+    wait_for_app(page, timeout=180_000)
+    assert_clean(page, server)
+    side = page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+    assert "lyon-strike" in side and "2 articles" in side, side
+    assert "Built “lyon-strike”: 2 article(s), 1 input(s) skipped" in main_text(page)
+    report = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Build report" in report
+    for spec in PAGES:
+        page.locator('[data-testid="stSidebarNav"] a').filter(
+            has=page.get_by_text(spec.header, exact=True)).first.click()
+        page.wait_for_url(f"**/{spec.path}*" if spec.path else "**/*")
+        wait_for_app(page)
+        assert_clean(page, server)
+        assert "dataset=lyon-strike" in page.url, (spec.name, page.url)
+        assert page.locator('[data-testid="stMain"] h2').first.inner_text().strip() == \
+            spec.header
+    # the same name again is refused, not overwritten
+    open_page(page, server, "data", dataset="lyon-strike")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files[:1])
+    page.get_by_label("Dataset name", exact=True).fill("lyon-strike")
+    page.get_by_role("button", name="Build dataset").click()
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("already exists")
+
+
+@pytest.fixture(scope="module")
+def curated_server(seed_build, tmp_path_factory) -> Iterator[Server]:
+    """The dashboard on a copy of the seeds, for the tests that write curation."""
+    copy = tmp_path_factory.mktemp("curated") / "seeds"
+    shutil.copytree(seed_build.path, copy)
+    with run_server(copy, tmp_path_factory) as running:
+        yield running
+
+
+def test_merge_and_undo_from_the_entity_page(context, curated_server) -> None:
+    server = curated_server
+    page = context.new_page()
+    try:
+        open_page(page, server, "entity", charts=1, entity="org:microsoft")
+        main = page.locator('[data-testid="stMain"]')
+        expect(main.locator("h3").first).to_have_text("Microsoft")
+        page.get_by_text("Correct this entity").click()
+        chooser = page.locator('[data-testid="stSelectbox"]').filter(
+            has=page.locator('[data-testid="stWidgetLabel"]', has_text="Merge Microsoft into"))
+        chooser.locator("input").click()
+        chooser.locator("input").press_sequentially("OpenAI", delay=30)
+        page.locator('[role="option"]').filter(has_text="OpenAI").first.click()
+        wait_for_app(page)
+        page.get_by_role("button", name="Merge", exact=True).click()
+        page.wait_for_url("**entity=misc%3Aopenai*")
+        wait_for_app(page, charts=1)
+        assert_clean(page, server)
+        expect(main.locator("h3").first).to_have_text("OpenAI")
+        assert "Merged Microsoft into OpenAI." in main_text(page)
+        # every page sees it: Microsoft is no longer on Overview
+        open_page(page, server, "", charts=2)
+        assert "Microsoft" not in json_of(chart_data(page, 0))
+        # undo from the list
+        open_page(page, server, "entity", charts=1, entity="misc:openai")
+        page.get_by_text("Correct this entity").click()
+        page.get_by_role("button", name="Undo").first.click()
+        wait_for_app(page, charts=1)
+        assert "Undone: merge org:microsoft" in main_text(page)
+        open_page(page, server, "entity", charts=1, entity="org:microsoft")
+        expect(main.locator("h3").first).to_have_text("Microsoft")
+        assert_clean(page, server)
+    finally:
+        page.close()
+
+
+def test_kwic_for_a_phrase(page, server) -> None:
+    open_page(page, server, "search", charts=1, q='"Sam Altman"')
+    assert_clean(page, server)
+    assert 'Searching for: "sam altman"' in main_text(page)
+    button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV of these hits")
+    with page.expect_download() as info:
+        button.locator("button").first.click()
+    rows = list(csv.DictReader(io.StringIO(info.value.path().read_bytes().decode("utf-8-sig"))))
+    assert rows and {r["hit"] for r in rows} == {"Sam Altman"}
+    assert all(r["left"] or r["right"] for r in rows)
+    # the article of a hit, with the hits highlighted
+    open_page(page, server, "articles", article=rows[0]["article_id"], q='"Sam Altman"')
+    marks = page.locator('mark[title="search hit (search)"]')
+    assert marks.count() >= 1
+    assert {m.strip() for m in marks.all_inner_texts()} == {"Sam Altman"}

@@ -15,6 +15,9 @@ from pipeline.curation import (
     apply_curation,
     curate,
     read_curation,
+    reject_suggestion,
+    rejected_pairs,
+    remove_curation_line,
 )
 from pipeline.resolve import resolve_entities
 
@@ -155,6 +158,61 @@ def test_append_then_read_round_trips(tmp_path):
     assert len(read_curation(path)[0]) == 3
 
 
+def _append_many(path: str, who: int) -> None:
+    for i in range(25):
+        append_curation(path, "rename", entity=f"per:p{who}-{i}", value=f"Name {who} {i}")
+
+
+def test_two_sessions_appending_at_once_lose_nothing(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "curation.csv"
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_append_many, args=(str(path), w)) for w in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(120)
+    curation, problems = read_curation(path)
+    assert problems == []
+    assert len(curation) == 100
+    assert set(curation["entity"]) == {f"per:p{w}-{i}" for w in range(4) for i in range(25)}
+    assert path.read_text(encoding="utf-8").count(",".join(COLUMNS)) == 1
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_a_line_break_in_a_new_name_becomes_a_space(tmp_path):
+    path = tmp_path / "curation.csv"
+    line = append_curation(path, "rename", entity="per:x", value="Sam\nAltman\r\n  Jr")
+    curation, _ = read_curation(path)
+    assert line == 2 and curation["value"].tolist() == ["Sam Altman Jr"]
+
+
+def test_undo_removes_exactly_that_line(tmp_path):
+    path = tmp_path / "curation.csv"
+    append_curation(path, "exclude", entity="Laisser")
+    second = append_curation(path, "merge", entity="Altman", target="per:sam-altman",
+                             note='a "quoted", note')
+    append_curation(path, "relabel", entity="misc:openai", value="ORG")
+    expected = {"action": "merge", "entity": "Altman", "target": "per:sam-altman", "value": ""}
+    # the file changed meanwhile (another session): nothing removed
+    assert not remove_curation_line(path, second, {**expected, "entity": "Sam"})
+    assert remove_curation_line(path, second, expected)
+    curation, problems = read_curation(path)
+    assert problems == [] and list(curation["action"]) == ["exclude", "relabel"]
+    assert not remove_curation_line(path, 99, expected)
+
+
+def test_rejected_suggestions_are_remembered_and_ignored_by_curation(tmp_path):
+    path = tmp_path / "curation.csv"
+    append_curation(path, "exclude", entity="Laisser")
+    reject_suggestion(path, "per:sam", "per:sam-altman", note="another Sam")
+    assert rejected_pairs(path) == {frozenset(("per:sam", "per:sam-altman"))}
+    curation, problems = read_curation(path)
+    assert problems == [] and list(curation["action"]) == ["exclude"]
+    assert rejected_pairs(tmp_path / "missing.csv") == set()
+
+
 # --- applying it ---------------------------------------------------------------------------
 
 
@@ -288,3 +346,78 @@ def test_any_sequence_of_corrections_keeps_the_tables_consistent(lines):
     check(result.mentions, result.entities, result.aliases)
     kept = set(zip(result.mentions["article_id"], result.mentions["start"], strict=True))
     assert kept <= set(zip(mentions["article_id"], mentions["start"], strict=True))
+
+
+# --- from the dashboard (AppTest) ------------------------------------------------------------
+
+def test_merge_and_undo_from_the_entity_page(seed_build, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    dataset = tmp_path / "seeds"
+    shutil.copytree(seed_build.path, dataset)
+    monkeypatch.setenv("REVUE_DATA", str(dataset))
+    app = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.query_params.update({"entity": "org:microsoft"})
+    at.switch_page("revue_app/pages/entity.py")
+    at.run(timeout=60)
+    assert not at.exception
+    before = {m.label: m.value for m in at.metric}
+    at.selectbox(key="cur_merge_target").set_value("misc:openai").run(timeout=60)
+    at.button(key="cur_merge").click().run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    curation, problems = read_curation(dataset / "curation.csv")
+    assert problems == [] and curation[["action", "entity", "target"]].values.tolist() == [
+        ["merge", "org:microsoft", "misc:openai"]]
+    # the page follows the merged entity, with a notice; every page sees the change at once
+    assert at.selectbox(key="entity").value == "misc:openai"
+    assert at.query_params["entity"] in ("misc:openai", ["misc:openai"])
+    assert any("Merged" in i.value for i in at.info)
+    assert not any(o.startswith("Microsoft · ORG") for o in at.selectbox(key="entity").options)
+    merged = {m.label: m.value for m in at.metric}
+    assert int(merged["Mentions"]) > int(before["Mentions"])
+    at.switch_page("revue_app/pages/network.py")
+    at.run(timeout=60)
+    assert "Microsoft" not in " ".join(at.selectbox(key="pair").options)
+    # undo from the list: the line is gone and Microsoft is back
+    at.switch_page("revue_app/pages/entity.py")
+    at.run(timeout=60)
+    at.button(key="undo-2").click().run(timeout=60)
+    assert not at.exception
+    assert read_curation(dataset / "curation.csv")[0].empty
+    assert any(o.startswith("Microsoft · ORG") for o in at.selectbox(key="entity").options)
+
+
+def test_suggestions_accept_and_reject_from_the_entity_page(seed_build, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from pipeline.resolve import suggest_merges
+
+    dataset = tmp_path / "seeds"
+    shutil.copytree(seed_build.path, dataset)
+    monkeypatch.setenv("REVUE_DATA", str(dataset))
+    suggested = suggest_merges(seed_build.tables["entities"], seed_build.tables["aliases"],
+                               limit=60)
+    assert len(suggested) >= 2
+    app = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.switch_page("revue_app/pages/entity.py")
+    at.run(timeout=60)
+    first, second = suggested.iloc[0], suggested.iloc[1]
+    at.button(key="sugg-no-0").click().run(timeout=60)
+    assert rejected_pairs(dataset / "curation.csv") == {
+        frozenset((first["entity_a"], first["entity_b"]))}
+    assert not at.exception
+    # the refused pair is not offered again: the next one is first now, and accepting merges it
+    at.button(key="sugg-yes-0").click().run(timeout=60)
+    curation, _ = read_curation(dataset / "curation.csv")
+    assert curation[["action", "entity", "target"]].values.tolist() == [
+        ["merge", second["entity_a"], second["entity_b"]]]
+    assert not any(o.startswith(f"{second['name_a']} · ")
+                   for o in at.selectbox(key="entity").options)

@@ -480,8 +480,11 @@ def test_search_takes_the_text_literally(db):
     out = view(db, Filters(search="alert(1)"))
     assert out["sentences"][["article_id", "sentence_id"]].values.tolist() == [["a2", 1]]
     assert view(db, Filters(search="Le chaos règne.")).get("sentences").shape[0] == 1
-    assert view(db, Filters(search="o' OR 1=1 --"))["sentences"].empty
-    assert view(db, Filters(search=".*"))["sentences"].empty
+    # the search language (revue_app.search): OR is an operator, quotes make a phrase, and
+    # punctuation alone searches nothing (no filter), never SQL or a regex
+    assert view(db, Filters(search="\"o' OR 1=1 --\""))["sentences"].empty
+    assert view(db, Filters(search="zzz OR 1=1 --"))["sentences"].empty
+    assert len(view(db, Filters(search=".*"))["sentences"]) == len(view(db, Filters())["sentences"])
 
 
 def test_result_cache_is_bounded_in_bytes():

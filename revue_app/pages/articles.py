@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from revue_app import charts, search, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_selectbox
@@ -22,7 +23,7 @@ st.header("Articles")
 listed, n_listed = view.q(q.view_articles, limit=MAX_OPTIONS)
 options = listed["article_id"].tolist()
 labels = dict(zip(listed["article_id"], listed["label"], strict=True))
-requested = st.query_params.get("article")
+requested = state.param("article")
 in_view = set(options)
 if requested and requested not in in_view:
     # a shared link still opens, even if the filters hide it (or it is not among those listed)
@@ -75,7 +76,15 @@ st.html(f'<div style="margin:4px 0 8px 0">{legend}</div>')
 text_tab, entities_tab, sentences_tab, found_tab = st.tabs(
     ["Text", "Entities", "Sentences and sentiment", "Quotes and events"])
 with text_tab:
-    body = q.highlight_html(str(one["text"]), view.whole(q.article_spans, article_id))
+    text = str(one["text"])
+    spans = view.whole(q.article_spans, article_id)
+    searched = search.parse(view.filters.search)
+    found = search.hits(searched, text)
+    if found:  # the search's hits first, in their own colour; entity marks elsewhere
+        st.caption(f"{len(found)} hit(s) of the search “{searched.describe()}” marked in yellow.")
+        spans = [(a, b, "search", "search hit") for a, b in found] + [
+            s for s in spans if not any(s[0] < b and a < s[1] for a, b in found)]
+    body = q.highlight_html(text, spans, colours={**charts.TYPE_COLOURS, "search": "#E8B100"})
     st.html(f'<div style="white-space:pre-wrap;line-height:1.7;font-size:1.05em;'
             f'max-width:60em">{body}</div>')
     if pd.notna(one["boilerplate"]) and str(one["boilerplate"]).strip():

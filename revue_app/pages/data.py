@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from pipeline import store
 from revue_app import queries as q
-from revue_app.data import DATASET_PARAM, UPLOADS, get_view, spacy_model, upload_dir
+from revue_app import state, uploads
+from revue_app.data import UPLOADS, get_view, spacy_model, upload_dir
 from revue_app.filters import url_choice
 from revue_app.widgets import csv_bytes, md_escape, metric_row
 
@@ -32,7 +30,7 @@ st.markdown(f"Dataset **`{view.path.name}`** · built {manifest.get('built_at', 
 
 # --- Downloads --------------------------------------------------------------------------------
 st.subheader("Download the tables")
-scope = st.segmented_control("Rows", ["filtered", "all"], key="scope", bind="query-params",
+scope = st.segmented_control("Rows", ["filtered", "all"], key="scope",
                              required=True, **url_choice("scope", ["filtered", "all"],
                                                          default="filtered"),
                              help="filtered: what the sidebar filters keep; all: the whole "
@@ -84,26 +82,23 @@ if view.problems:
 
 # --- Upload -----------------------------------------------------------------------------------
 st.subheader("Build a dataset from your own articles")
+cap = uploads.max_upload_bytes()
 st.write("Upload a .zip of articles, text/Markdown/HTML files, or a table (CSV, JSONL, Parquet) "
          "with one article per row (`text` column, optional `title`, `published`, `source`, "
          "`url`). A `metadata.csv` (`file,title,source,published,url`) fills in the files' "
-         "metadata. The dataset is built on this machine; nothing leaves it.")
-uploads = sorted(p.name for p in UPLOADS.glob("*") if (p / store.MANIFEST_FILE).exists()) \
-    if UPLOADS.exists() else []
+         "metadata. The dataset is built on this machine; nothing leaves it. "
+         f"Files over {uploads.size_text(cap)} are skipped and listed in the build report.")
+names = uploads.existing(UPLOADS)
 
 with st.form("upload", clear_on_submit=False, border=True):
     files = st.file_uploader("Articles", type=UPLOAD_TYPES, accept_multiple_files=True,
                              key="upload_files")
-    name = st.text_input("Dataset name", placeholder="e.g. openai-crisis",
-                         help="Letters, digits, '-', '_' and '.'; an existing name is rebuilt "
-                              "(unchanged articles are reused).")
+    name = st.text_input("Dataset name", placeholder="e.g. openai-crisis", key="upload_name",
+                         help="Letters, digits, '-', '_' and '.'. A name already taken is "
+                              "refused unless you tick “Replace it”.")
+    replace = st.checkbox("Replace it if a dataset of that name exists", key="upload_replace",
+                          help="Rebuilds that dataset from this upload (its curation is kept).")
     submitted = st.form_submit_button("Build dataset", icon=":material/build:")
-
-
-def _safe_file_name(raw: str) -> str:
-    base = Path(raw).name
-    return re.sub(r"[^\w.\-]+", "_", base).lstrip(".") or "upload"
-
 
 if submitted:
     target = upload_dir(name.strip()) if name.strip() else None
@@ -114,45 +109,52 @@ if submitted:
     else:
         from pipeline.build import BuildError, build
 
-        incoming = Path(tempfile.mkdtemp(prefix="revue-upload-"))
+        staged = None
         try:
-            for file in files:
-                (incoming / _safe_file_name(file.name)).write_bytes(file.getvalue())
-            bar = st.progress(0.0, text="Reading the articles…")
+            with uploads.claim(target, replace=replace):
+                staged = uploads.stage(files)
+                if not staged.written:
+                    raise uploads.UploadError(
+                        "No file could be used: "
+                        + "; ".join(f"{n}: {why}" for n, why in staged.skipped))
+                bar = st.progress(0.0, text="Reading the articles…")
 
-            def progress(done: int, total: int) -> None:
-                bar.progress(done / total if total else 1.0,
-                             text=f"Annotating: {done} of {total} article(s)")
+                def progress(done: int, total: int) -> None:
+                    bar.progress(done / total if total else 1.0,
+                                 text=f"Annotating: {done} of {total} article(s)")
 
-            try:
-                models = {"fr": spacy_model("fr")}
-            except Exception:  # build() reports articles it cannot annotate
-                models = {}
-            result = build([incoming], target, loaded_models=models, progress=progress)
+                try:
+                    models = {"fr": spacy_model("fr")}
+                except Exception:  # build() reports articles it cannot annotate
+                    models = {}
+                result = build([staged.folder], target, loaded_models=models,
+                               progress=progress)
+                uploads.add_to_report(target, staged.skipped)
+        except uploads.UploadError as error:
+            st.error(str(error))
         except (BuildError, store.DatasetError, OSError, ValueError) as error:
             st.error(f"The dataset could not be built: {error}")
         else:
             counts = result.manifest.get("counts", {})
-            st.success(f"Built `{target.name}`: {counts.get('articles', 0)} article(s), "
-                       f"{counts.get('report', 0)} skipped, in {result.seconds:.0f} s.")
-            st.session_state[DATASET_PARAM] = target.name
-            st.query_params[DATASET_PARAM] = target.name
+            state.notice(f"Built “{target.name}”: {counts.get('articles', 0)} article(s), "
+                         f"{int(counts.get('report', 0)) + len(staged.skipped)} input(s) "
+                         f"skipped (see the build report), in {result.seconds:.0f} s.")
+            state.set_dataset(target.name)
             st.rerun()
         finally:
-            shutil.rmtree(incoming, ignore_errors=True)
+            if staged is not None:
+                shutil.rmtree(staged.folder, ignore_errors=True)
 
 st.markdown("**Datasets on this machine**")
-current = st.query_params.get(DATASET_PARAM)
-if not uploads:
+current = state.dataset_choice()
+if not names:
     st.caption("No uploaded dataset yet.")
-for upload in uploads:
+for upload in names:
     row = st.container(horizontal=True, vertical_alignment="center", key=f"ds-{upload}")
     row.markdown(f"`{upload}`" + (" (shown)" if upload == current else ""))
     if upload != current and row.button("Show", key=f"show-{upload}"):
-        st.session_state[DATASET_PARAM] = upload
-        st.query_params[DATASET_PARAM] = upload
+        state.set_dataset(upload)
         st.rerun()
 if current and st.button("Back to the default dataset", key="default-dataset"):
-    st.session_state.pop(DATASET_PARAM, None)
-    del st.query_params[DATASET_PARAM]
+    state.set_dataset(None)
     st.rerun()

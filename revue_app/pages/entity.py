@@ -7,7 +7,7 @@ from typing import cast
 import pandas as pd
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, curate, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
@@ -37,18 +37,18 @@ st.header("Entity")
 
 entities = view.q(q.view_entities)
 options = entities["entity_id"].tolist()
-requested = st.query_params.get("entity")
+requested = state.param("entity")
 if requested and requested not in options and requested in view.names:
     options.append(requested)  # a shared link still opens, even if the filters hide it
 if not options:
     no_data("entity", active)
     st.stop()
-counts = dict(zip(entities["entity_id"], entities["n_mentions"], strict=True))
 
 
 def _label(entity_id: str) -> str:
-    n = counts.get(entity_id, 0)
-    return f"{view.name(entity_id)} · {view.labels.get(entity_id, '?')} · {n} mentions"
+    # No count in the label: the browser sends a selectbox's choice back as its label, so a
+    # label that changes with the filters would lose the choice (#11: dates switched entity).
+    return f"{view.name(entity_id)} · {view.labels.get(entity_id, '?')}"
 
 
 entity = url_selectbox("Entity (type to search)", options, key="entity", labels=_label,
@@ -79,6 +79,15 @@ with st.expander(f"Names merged into {md_escape(name)} ({len(aliases)} form(s))"
         st.dataframe(aliases[["surface", "n_mentions", "rule"]], hide_index=True,
                      column_config={"surface": "written as", "n_mentions": "mentions",
                                     "rule": "why merged"})
+with st.expander("Correct this entity", icon=":material/edit:"):
+    directory = view.whole(curate.curation_entities)
+    all_aliases = view.whole(curate.all_aliases)
+    curate.entity_panel(view.path, entity, dict(view.names), dict(view.labels), directory,
+                        aliases)
+    st.markdown("**Suggested merges** (whole dataset)")
+    curate.suggestions_panel(view.path, view.stamp, directory, all_aliases)
+    st.markdown("**Corrections in force** (newest first)")
+    curate.undo_panel(view.path)
 
 # --- When -------------------------------------------------------------------------------------
 freq, freq_name = time_step_ui(view.q(q.mention_dates, (entity,)))
@@ -151,7 +160,7 @@ else:
 st.subheader("Every sentence mentioning it")
 ORDERS = ["date", "most negative", "most positive"]
 order = cast(q.Order, st.segmented_control(
-    "Order", ORDERS, key="sort", bind="query-params", required=True,
+    "Order", ORDERS, key="sort", required=True,
     **url_choice("sort", ORDERS, default="date")) or "date")
 rows = view.q(q.evidence, entity, order=order, limit=EVIDENCE_LIMIT)
 n_rows = view.q(q.evidence_count, entity)

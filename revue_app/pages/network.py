@@ -7,7 +7,7 @@ from typing import Literal, cast
 
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice, url_selectbox
@@ -32,13 +32,14 @@ st.header("Network")
 c1, c2, c3, c4, c5 = st.columns([1.2, 1, 1, 1.4, 1.2])
 window, weight = cooccurrence_ui(c1, c2, window_key="window", weight_key="weight",
                                  weight_label="Edge weight")
-support = int(c3.number_input("Minimum support", min_value=1, value=1, step=1, key="support",
-                              bind="query-params",
+state.integer("support", default=1, lo=1)
+support = int(c3.number_input("Minimum support", min_value=1, step=1, key="support",
                               help="Keep pairs seen together at least this many times."))
-top_n = c4.slider("Entities drawn", 5, 80, 30, key="top", bind="query-params",
+state.integer("top", default=30, lo=5, hi=80)
+top_n = c4.slider("Entities drawn", 5, 80, key="top",
                   help="The most mentioned entities that have at least one edge.")
 colour_by = cast(Literal["type", "sentiment"], c5.segmented_control(
-    "Colour", ["type", "sentiment"], key="colour", bind="query-params", required=True,
+    "Colour", ["type", "sentiment"], key="colour", required=True,
     **url_choice("colour", ["type", "sentiment"], default="type")) or "type")
 
 nodes, drawn, total = view.q(q.network, window=window, weight=weight, min_support=support,
@@ -79,12 +80,11 @@ show_chart(charts.cooccurrence_heatmap(nodes, drawn, weight_name=weight),
 # --- The sentences behind a pair --------------------------------------------------------------
 st.subheader("Sentences behind a pair")
 pair_ids = [f"{a}|{b}" for a, b in zip(drawn["a"], drawn["b"], strict=True)]
-pair_n = dict(zip(pair_ids, drawn["n"], strict=True))
 
 
 def _pair_label(pair: str) -> str:
     a, b = pair.split("|", 1)
-    return f"{view.name(a)} — {view.name(b)} ({pair_n.get(pair, 0)}× together)"
+    return f"{view.name(a)} — {view.name(b)}"  # no count: labels must not change with filters
 
 
 pair = url_selectbox("Pair", pair_ids, key="pair", labels=_pair_label,

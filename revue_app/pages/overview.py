@@ -6,7 +6,7 @@ from typing import Literal, cast
 
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice
@@ -38,7 +38,8 @@ if not counts["articles"]:
 
 # --- Who is mentioned most ------------------------------------------------------------------
 st.subheader("Most mentioned entities")
-per_type = st.slider("Entities per type", 3, 30, 10, key="per_type", bind="query-params")
+state.integer("per_type", default=10, lo=3, hi=30)
+per_type = st.slider("Entities per type", 3, 30, key="per_type")
 top = view.q(q.top_entities, n=per_type)
 if top.empty:
     no_data("entity", active)
@@ -52,7 +53,7 @@ else:
 # --- Where ------------------------------------------------------------------------------------
 st.subheader("Mentions per article or source")
 by = cast(Literal["article", "source"], st.segmented_control(
-    "Count by", ["article", "source"], key="by", bind="query-params", required=True,
+    "Count by", ["article", "source"], key="by", required=True,
     **url_choice("by", ["article", "source"], default="article")) or "article")
 if by == "article":
     frame, n_with_mentions = view.q(q.mention_counts_by_article, limit=MAX_ARTICLES)
@@ -76,7 +77,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Word cloud")
     mode = st.segmented_control("Words from", ["entities", "words"], key="cloud",
-                                bind="query-params", required=True,
+                                required=True,
                                 **url_choice("cloud", ["entities", "words"], default="entities"),
                                 help="Entity names (coloured by type), or the content words "
                                      "of the sentences") or "entities"

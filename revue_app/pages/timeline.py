@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from revue_app import charts
+from revue_app import charts, explore, search, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_multiselect
@@ -24,12 +24,10 @@ if not options:
     no_data("entity", active)
     st.stop()
 labels = {e: f"{view.name(e)} ({view.labels.get(e, '?')})" for e in options}
-if "who" not in st.session_state and not st.query_params.get_all("who"):
-    # First visit: the most mentioned entities, whatever their type, so the chart is never
-    # blank and shows who the coverage is about (not a place mentioned three times).
-    st.session_state["who"] = q.default_timeline_entities(entities, n=DEFAULT_WHO)
-
+# By default the most mentioned entities, whatever their type, so the chart is never blank
+# and shows who the coverage is about (not a place mentioned three times).
 who = url_multiselect("Entities", options, key="who", labels=labels,
+                      default=q.default_timeline_entities(entities, n=DEFAULT_WHO),
                       placeholder="Choose entities to compare")
 freq, freq_name = time_step_ui(view.q(q.mention_dates, tuple(who) if who else None))
 
@@ -57,6 +55,20 @@ else:
                            on_select="rerun")
         if clicked := selected_ids(event):
             go_to("entity", entity=clicked[0])
+
+# --- Words ------------------------------------------------------------------------------------
+st.subheader("Words over time")
+state.text("terms")
+typed = st.text_input("Words to follow, separated by commas", key="terms",
+                      placeholder='e.g. grève, manif*, "gilets jaunes" OR gilets',
+                      help="Each item is a search (words, \"phrases\", prefix*, OR): its hits "
+                           "per period in the view, beside the entities above.")
+terms = tuple(t.strip() for t in typed.split(",") if search.parse(t.strip()))
+if terms:
+    trend = view.q(explore.term_trends, terms, freq)
+    show_chart(charts.mentions_over_time(trend, freq=freq,
+                                         title=f"Hits per {freq_name} (by publication date)"),
+               trend, f"words-per-{freq_name}", key="timeline_words")
 
 # --- Events -----------------------------------------------------------------------------------
 st.subheader("Events dated in the text")
