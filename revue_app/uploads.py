@@ -152,8 +152,5 @@ def add_to_report(dataset: Path, skipped: list[tuple[str, str]]) -> None:
 
 
 def existing(uploads: Path) -> list[str]:
-    """Return the names of the datasets in `uploads` (hidden build leftovers excluded)."""
-    if not uploads.exists():
-        return []
-    return sorted(p.name for p in uploads.iterdir()
-                  if not p.name.startswith(".") and (p / store.MANIFEST_FILE).exists())
+    """Return the names of the datasets in `uploads` (build leftovers cleaned, never listed)."""
+    return [path.name for path in store.list_datasets(uploads)]
