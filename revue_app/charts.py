@@ -73,10 +73,12 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None, legend_row
     return fig
 
 
-def _top_legend() -> dict[str, Any]:
-    """A horizontal legend in the band between the title and the plot."""
-    return {"orientation": "h", "y": 1.0, "yanchor": "bottom", "yref": "paper", "x": 0.005,
-            "xanchor": "left", "xref": "container"}  # the whole width, not just the plot's
+def _side_legend() -> dict[str, Any]:
+    """A vertical legend right of the plot, top-aligned with it: it can never reach the title
+    or the export caption above the plot, however narrow the figure (a horizontal legend wraps
+    into more rows than the band above the plot holds)."""
+    return {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top",
+            "yref": "paper"}
 
 
 def with_caption(fig: go.Figure, caption: str) -> go.Figure:
@@ -244,12 +246,12 @@ def mentions_bar(
                        for t, n in zip(part[axis], part["n_mentions"], strict=True)],
             hoverinfo="text",
         ))
-    fig.update_layout(barmode="stack", legend=_top_legend(),
+    fig.update_layout(barmode="stack", legend=_side_legend(),
                       yaxis={"categoryorder": "array", "categoryarray": cats,
                              "tickvals": cats,
                              "ticktext": [_short(t, 55) for t in ticks], "automargin": True},
                       xaxis={"title": "mentions"})
-    return _layout(fig, title, height=80 + 28 * len(cats), legend_rows=1)
+    return _layout(fig, title, height=80 + 28 * len(cats))
 
 
 @cache
@@ -701,8 +703,8 @@ def event_timeline(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
                "tickmode": "array", "tickvals": order,
                "ticktext": [row_label[a] for a in order], "autorange": "reversed",
                "automargin": True},
-        legend=_top_legend())
-    return _layout(fig, title, height=190 + 40 * n, legend_rows=1)
+        legend=_side_legend())
+    return _layout(fig, title, height=190 + 40 * n)
 
 
 NEAR_PUBLICATION_DAYS = 730  # events further from their publication date are history
@@ -1039,8 +1041,8 @@ def network_graph(
     fig.update_layout(
         xaxis={"visible": False, "range": [0, NET_W], "fixedrange": False},
         yaxis={"visible": False, "range": [0, NET_H]},
-        legend=_top_legend(), hovermode="closest", clickmode="event+select")
-    fig = _layout(fig, title, height=int(NET_H) + 10, legend_rows=1)
+        legend=_side_legend(), hovermode="closest", clickmode="event+select")
+    fig = _layout(fig, title, height=int(NET_H) + 10)
     return fig
 
 
