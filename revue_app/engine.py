@@ -17,6 +17,7 @@ version, query, filters and arguments: only the small frames the pages draw are 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections import OrderedDict
@@ -37,6 +38,13 @@ TABLES = store.PARQUET_TABLES
 MAX_SEARCHES = 8
 # DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
 MEMORY_LIMIT = "1GB"
+# The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
+# (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
+INDEX_DIR = ".engine"
+INDEX_FORMAT = 1
+# What queries read from a stored index (tables and views made by `_apply` and `_index`).
+INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
+           "texts")
 
 
 def _raw(table: str) -> str:
@@ -75,26 +83,45 @@ class Engine:
             if not (path / f"{table}.parquet").exists():
                 raise store.DatasetError(
                     f"{path}: a table is missing or damaged ({table}.parquet): rebuild it")
+        index = _index_path(path)
+        if index is not None and not index.exists():
+            index = _build_index(path, index)
         con = _connect()
         try:
-            for table in TABLES:
-                _do(con, f"CREATE VIEW {_raw(table)} AS SELECT * FROM "
-                            f"read_parquet({_quote(path / f'{table}.parquet')})")
-            report = pd.read_csv(path / store.REPORT_FILE, dtype="str", keep_default_na=False)
-            report = schema.conform("report", report)
-            for table in TABLES:  # a damaged file fails here, with a message, not on a click
-                _do(con, f"DESCRIBE SELECT * FROM {_raw(table)}")
+            report = _open_raw(con, path)
         except (duckdb.Error, OSError, ValueError, schema.SchemaError) as error:
             con.close()
             raise store.DatasetError(
                 f"{path}: a table is missing or damaged ({error}): rebuild it") from None
         engine = cls(con=con, path=path, key=(str(path), *stamp), manifest=manifest,
                      report=report)
-        engine._curate(path / store.CURATION_FILE)
-        engine._index()
+        if index is None or not engine._attach(index):
+            engine._curate(path / store.CURATION_FILE)
+            engine._index()
         engine.has_duplicates = bool(engine.scalar(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
         return engine
+
+    def _attach(self, index: Path) -> bool:
+        """Serve the tables of a stored index (see `_build_index`): an open is a file open.
+        Returns False when the file cannot be read (the caller then builds in memory)."""
+        con = self.con
+        try:
+            _do(con, f"ATTACH {_quote(index)} AS idx (READ_ONLY)")
+            types = {r[0] for r in con.execute(
+                "SELECT type_name FROM duckdb_types() WHERE database_name = 'idx'").fetchall()}
+            for name in INDEXED:
+                _do(con, f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM idx.{name}")
+            problems = con.execute("SELECT problem FROM idx.index_problems "
+                                   "ORDER BY k").fetchall()
+        except duckdb.Error:
+            with contextlib.suppress(duckdb.Error):
+                _do(con, "DETACH DATABASE IF EXISTS idx")
+            return False
+        self._aid = "idx.aid" if "aid" in types else "VARCHAR"
+        self.eid = "idx.eid" if "eid" in types else "VARCHAR"
+        self.problems = tuple(str(p[0]) for p in problems)
+        return True
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame], *,
@@ -291,6 +318,85 @@ class Engine:
         self.con.close()
 
 
+def _open_raw(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
+    """Create the `raw_*` views over the dataset's Parquet files; return its build report.
+    A damaged file fails here, with a message, not on a click."""
+    for table in TABLES:
+        _do(con, f"CREATE OR REPLACE VIEW {_raw(table)} AS SELECT * FROM "
+                 f"read_parquet({_quote(path / f'{table}.parquet')})")
+    report = pd.read_csv(path / store.REPORT_FILE, dtype="str", keep_default_na=False)
+    report = schema.conform("report", report)
+    for table in TABLES:
+        _do(con, f"DESCRIBE SELECT * FROM {_raw(table)}")
+    return report
+
+
+def _index_path(path: Path) -> Path | None:
+    """Return where the engine's tables for this version of the dataset are stored: a name
+    made from the files' sizes and times (and the curation file's), so a rebuild or a curation
+    edit gets a new index. None when the dataset's files cannot be read."""
+    import hashlib
+
+    parts = [str(INDEX_FORMAT), str(path.resolve())]
+    names = [f"{t}.parquet" for t in TABLES] + [store.MANIFEST_FILE, store.REPORT_FILE,
+                                                 store.CURATION_FILE]
+    for name in names:
+        try:
+            info = (path / name).stat()
+        except FileNotFoundError:
+            parts.append(f"{name}:-")
+            continue
+        except OSError:
+            return None
+        parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+    return path / INDEX_DIR / f"{digest}.duckdb"
+
+
+def _build_index(path: Path, index: Path) -> Path | None:
+    """Build the engine's tables (curation applied) into a DuckDB file at `index`, once per
+    dataset version, and return it; None when it cannot be written (a read-only dataset: the
+    engine then builds them in memory on each open, as before).
+
+    Why: the compact tables take seconds to make at 100k articles; stored, opening the dataset
+    is a file open, and the tables are read from disk as queries need them, not held in RAM.
+    Written under a temporary name and renamed, so a concurrent open never sees half a file.
+    """
+    import os
+
+    tmp = index.with_name(f"{index.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        index.parent.mkdir(exist_ok=True)
+        con = _connect(str(tmp))
+        try:
+            _open_raw(con, path)
+            engine = Engine(con=con, path=path, key=(str(path), 0.0, 0.0))
+            engine._curate(path / store.CURATION_FILE)
+            engine._index()
+            _load(con, "index_problems", pd.DataFrame({
+                "k": pd.Series(range(len(engine.problems)), dtype="int64"),
+                "problem": pd.Series(list(engine.problems), dtype="str")}))
+            for name in ("aliases", "quotes"):  # curated views: stored as tables
+                kind = engine.scalar("SELECT table_type FROM information_schema.tables "
+                                     f"WHERE table_schema = 'main' AND table_name = '{name}'")
+                if kind == "VIEW":
+                    _do(con, f"CREATE TABLE {name}_t AS SELECT * FROM {name}")
+                    _do(con, f"DROP VIEW {name}")
+                    _do(con, f"ALTER TABLE {name}_t RENAME TO {name}")
+            _do(con, "CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, index)
+        for old in index.parent.glob("*.duckdb"):
+            if old != index:
+                old.unlink(missing_ok=True)
+    except (duckdb.Error, OSError, ValueError, schema.SchemaError, store.DatasetError):
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        return None
+    return index
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("\x00", "").replace("'", "''") + "'"
 
@@ -345,8 +451,8 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> Non
         cursor.close()
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+def _connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(database, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     _do(con, "SET enable_object_cache = true")  # Parquet footers read once
     _do(con, "SET preserve_insertion_order = false")
     _do(con, "CREATE MACRO fold(x) AS strip_accents(lower(x))")

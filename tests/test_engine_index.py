@@ -1,0 +1,69 @@
+"""The engine's tables are stored once per dataset version, so opening is a file open."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+
+from pipeline import store
+from revue_app import engine as engine_mod
+from revue_app import queries as q
+from revue_app.engine import Engine
+
+CURATION = ("action,entity,target,value,note\n"
+            "relabel,misc:openai,,ORG,\n"
+            "exclude,misc:chatgpt,,,\n"
+            "merge,nobody,per:sam-altman,,\n")
+
+
+def _attached(db: Engine) -> bool:
+    return bool(db.scalar("SELECT count(*) FROM duckdb_databases() "
+                          "WHERE database_name = 'idx'"))
+
+
+def _views(db: Engine) -> dict[str, pd.DataFrame]:
+    f = q.Filters(labels=("PER", "ORG"))
+    top = q.top_entities(db, f, n=20)
+    nodes, edges, _units = q.network(db, q.Filters(), window="sentence")
+    return {"top": top, "nodes": nodes, "edges": edges,
+            "counts": pd.DataFrame([q.corpus_counts(db, f)]),
+            "quotes": db.sql("SELECT * FROM quotes ORDER BY article_id, start"),
+            "evidence": q.evidence(db, q.Filters(), entity_id=top["entity_id"].iloc[0],
+                                   limit=10)}
+
+
+def test_the_second_open_reads_the_stored_index_and_sees_the_same(seed_build, tmp_path,
+                                                                   monkeypatch):
+    path = tmp_path / "ds"
+    shutil.copytree(seed_build.path, path)
+    (path / store.CURATION_FILE).write_text(CURATION, encoding="utf-8")
+    first = Engine.open(path)
+    stored = sorted((path / engine_mod.INDEX_DIR).glob("*.duckdb"))
+    assert len(stored) == 1
+    again = Engine.open(path)
+    assert _attached(again)
+    assert again.problems == first.problems and again.problems  # the bad line is still told
+    monkeypatch.setattr(engine_mod, "_index_path", lambda _path: None)
+    memory = Engine.open(path)  # built in memory, as when the dataset is read-only
+    assert not _attached(memory)
+    want = _views(memory)
+    for name, got in _views(again).items():
+        pd.testing.assert_frame_equal(got, want[name], check_dtype=False, obj=name)
+    assert "misc:chatgpt" not in set(_views(again)["top"]["entity_id"])
+
+
+def test_a_curation_edit_gets_a_new_index(seed_build, tmp_path):
+    path = tmp_path / "ds"
+    shutil.copytree(seed_build.path, path)
+    before = q.top_entities(Engine.open(path), q.Filters(), n=50)
+    assert "misc:chatgpt" in set(before["entity_id"])
+    old = sorted((path / engine_mod.INDEX_DIR).glob("*.duckdb"))
+    (path / store.CURATION_FILE).write_text(CURATION, encoding="utf-8")
+    db = Engine.open(path)
+    assert _attached(db)
+    new = sorted((path / engine_mod.INDEX_DIR).glob("*.duckdb"))
+    assert len(new) == 1 and new != old  # the stale index is removed
+    after = q.top_entities(db, q.Filters(), n=50)
+    assert "misc:chatgpt" not in set(after["entity_id"])
+    assert after.set_index("entity_id").loc["misc:openai", "label"] == "ORG"
