@@ -252,6 +252,11 @@ class Engine:
         self._aid = aid
         self.eid = eid
 
+    @property
+    def aid(self) -> str:
+        """The SQL type of article ids in the engine's tables (an ENUM, or VARCHAR if none)."""
+        return self._aid
+
     # -- querying --------------------------------------------------------------------------
 
     def sql(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -691,66 +691,60 @@ def _weighted(counts: pd.DataFrame, total: int, weight: Weight, min_support: int
                              ignore_index=True)
 
 
-# Units (sentences or articles) turned into 0/1 rows at a time when counting pairs.
-_CHUNK = 20_000
-
-
 def pair_counts(db: Engine, f: Filters, *, window: Window = "sentence",
                 among: Sequence[str] = ()) -> tuple[pd.DataFrame, int]:
     """Return every pair of the `among` entities seen in a same unit of the view (a, b with
     a < b, n units holding both, n_a and n_b units holding each), and the number of units
     holding any of them.
 
-    The engine returns, per unit, the (integer) indexes of the entities in it; the pair counts
-    are then the product XᵀX of that unit × entity incidence matrix, done with numpy a block
-    of units at a time: no self-join whose size grows with the square of the entities per unit.
+    The engine only filters and returns one (unit, entity index) row per mention, the unit as
+    one integer (the article's ENUM code, shifted, plus the sentence id); numpy then sorts
+    them, drops repeats and counts the pairs within each unit by offset (the 1st and 2nd
+    entity of a unit, the 1st and 3rd...): a sort and a few passes over the rows, cheaper on
+    two cores than a hash aggregate or a self-join growing with the square of entities per unit.
     """
     ids = sorted(dict.fromkeys(str(e) for e in among))
     cols = ["a", "b", "n", "n_a", "n_b"]
-    if not ids:
+    if not ids or db.aid == "VARCHAR":  # no entity asked for, or no article at all
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64")
                              for c in cols}), 0
-    keys = _unit_keys(window)
+    unit = "enum_code(m.article_id)::BIGINT"
+    if window == "sentence":
+        unit = f"({unit} << 24) + m.sentence_id"
     query = scope(db, f) + f""", chosen AS (SELECT TRY_CAST(unnest({lit(ids)}) AS {db.eid})
-            AS entity_id, generate_subscripts({lit(ids)}, 1) - 1 AS idx),
-        units AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN chosen USING (entity_id))
-        SELECT list(c.idx) AS idx FROM units u JOIN chosen c ON c.entity_id = u.entity_id
-        GROUP BY {", ".join("u." + k for k in keys.split(", "))}"""
+            AS entity_id, generate_subscripts({lit(ids)}, 1) - 1 AS idx)
+        SELECT {unit} AS unit, c.idx::BIGINT AS idx FROM fm m JOIN chosen c
+            ON c.entity_id = m.entity_id"""
     cursor = db.con.cursor()
     try:
-        column = cursor.sql(query).to_arrow_table().column(0).combine_chunks()
+        table = cursor.sql(query).to_arrow_table()
     finally:
         cursor.close()
-    offsets = np.asarray(column.offsets.to_numpy(), dtype=np.int64)
-    values = np.asarray(column.values.to_numpy(), dtype=np.int64)
     size = len(ids)
+    keys = (np.asarray(table.column("unit").to_numpy(), dtype=np.int64) * size
+            + np.asarray(table.column("idx").to_numpy(), dtype=np.int64))
+    keys.sort()
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    units, values = np.divmod(keys, size)  # by unit, then entity index: a < b in each pair
     per = np.bincount(values, minlength=size)
-    together = np.zeros((size, size), dtype=np.float64)
-    lengths = np.diff(offsets)
-    several = np.flatnonzero(lengths >= 2)  # a unit with one entity makes no pair
-    for start in range(0, len(several), _CHUNK):
-        rows = several[start:start + _CHUNK]
-        counts = lengths[rows]
-        block = np.zeros((len(rows), size), dtype=np.float32)
-        block[np.repeat(np.arange(len(rows)), counts), values[_ranges(offsets[rows], counts)]] = 1
-        together += block.T @ block
-    a_idx, b_idx = np.nonzero(np.triu(np.rint(together), k=1))
+    n_units = int(np.count_nonzero(units[1:] != units[:-1])) + 1 if len(units) else 0
+    together = np.zeros(size * size, dtype=np.int64)
+    pos = np.arange(max(len(keys) - 1, 0))
+    step = 1
+    while pos.size:
+        pos = pos[units[pos + step] == units[pos]]
+        together += np.bincount(values[pos] * size + values[pos + step], minlength=size * size)
+        step += 1
+        pos = pos[pos + step < len(keys)]
+    a_idx, b_idx = np.divmod(np.flatnonzero(together), size)
     names = np.array(ids, dtype=object)
     edges = pd.DataFrame({"a": pd.Series(names[a_idx], dtype="str"),
                           "b": pd.Series(names[b_idx], dtype="str"),
-                          "n": np.rint(together[a_idx, b_idx]).astype(np.int64),
+                          "n": together[a_idx * size + b_idx],
                           "n_a": per[a_idx].astype(np.int64),
                           "n_b": per[b_idx].astype(np.int64)})
-    return edges[cols], len(lengths)
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Return the concatenation of range(start, start + count) for each pair, vectorised."""
-    ends = np.cumsum(counts)
-    steps = np.ones(int(ends[-1]), dtype=np.int64)
-    steps[0] = starts[0]
-    steps[ends[:-1]] = starts[1:] - starts[:-1] - counts[:-1] + 1
-    return np.cumsum(steps)
+    return edges[cols], n_units
 
 
 def association(
