@@ -41,10 +41,10 @@ MEMORY_LIMIT = "1GB"
 # The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
 # (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
 INDEX_DIR = ".engine"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 # What queries read from a stored index (tables and views made by `_apply` and `_index`).
 INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
-           "texts")
+           "texts", "entity_days")
 
 
 def _raw(table: str) -> str:
@@ -67,6 +67,7 @@ class Engine:
     report: pd.DataFrame = field(default_factory=lambda: schema.empty("report"))
     problems: tuple[str, ...] = ()
     has_duplicates: bool = False
+    entity_days: bool = False  # the per-day entity counts can serve the entity counts
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _searches: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
     _aid: str = "VARCHAR"
@@ -98,9 +99,17 @@ class Engine:
         if index is None or not engine._attach(index):
             engine._curate(path / store.CURATION_FILE)
             engine._index()
-        engine.has_duplicates = bool(engine.scalar(
-            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        engine._facts()
         return engine
+
+    def _facts(self) -> None:
+        """Note what the queries need to know about the tables (cheap: small tables only)."""
+        self.has_duplicates = bool(self.scalar(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        # `entity_days` adds up exactly only when each entity has one type (its label).
+        self.entity_days = not self.scalar(
+            "SELECT count(*) FROM (SELECT entity_id FROM entity_days GROUP BY entity_id "
+            "HAVING count(DISTINCT type) > 1)")
 
     def _attach(self, index: Path) -> bool:
         """Serve the tables of a stored index (see `_build_index`): an open is a file open.
@@ -137,8 +146,7 @@ class Engine:
                      report=report if report is not None else schema.empty("report"))
         engine._apply(curation)
         engine._index()
-        engine.has_duplicates = bool(engine.scalar(
-            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"))
+        engine._facts()
         return engine
 
     def _curate(self, curation_path: Path) -> None:
@@ -246,6 +254,13 @@ class Engine:
             FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
                 GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
             ORDER BY a.published NULLS LAST, a.article_id""")
+        # Mentions and articles per entity, type, day and original/copy: the entity counts
+        # under date, type and minimum-mention filters read ~0.5M rows here, not 3.7M
+        # mentions (an article has one date, so its articles add up across days).
+        _do(con, """CREATE OR REPLACE TABLE entity_days AS SELECT entity_id, type,
+                date_trunc('day', published) AS published, original, count(*) AS n_mentions,
+                count(DISTINCT article_id) AS n_articles
+            FROM mentions GROUP BY ALL ORDER BY published NULLS LAST, entity_id""")
         _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
                 article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
             FROM raw_events""")

@@ -196,11 +196,22 @@ def scope(db: Engine, f: Filters) -> str:
         ctes.append(f"fe {lazy} (SELECT entity_id, name, label, aliases, n_mentions, "
                     "n_articles, sentiment, first_seen, last_seen FROM entities)")
     else:
+        counts = ("SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) "
+                  "AS n_articles FROM fm GROUP BY entity_id")
+        if db.entity_days and not needle and not joined:
+            # Only date, duplicate, type and minimum-mention filters: the per-day counts
+            # (`Engine._index`) add up to the same numbers from far fewer rows.
+            kept = [*own, *([_in("type", f.labels)] if f.labels else [])]
+            having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" \
+                if f.min_mentions > 1 else ""
+            counts = ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
+                      "sum(n_articles)::BIGINT AS n_articles FROM entity_days"
+                      + (f" WHERE {' AND '.join(kept)}" if kept else "")
+                      + f" GROUP BY entity_id{having}")
         ctes.append(f"""fe {lazy} (SELECT e.entity_id, e.name, e.label, e.aliases,
             c.n_mentions, c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen,
             e.last_seen
-            FROM (SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id)
-                  AS n_articles FROM fm GROUP BY entity_id) c
+            FROM ({counts}) c
             JOIN entities e ON e.entity_id = c.entity_id)""")
     return "WITH " + ",\n".join(ctes) + "\n"
 

@@ -67,3 +67,21 @@ def test_a_curation_edit_gets_a_new_index(seed_build, tmp_path):
     after = q.top_entities(db, q.Filters(), n=50)
     assert "misc:chatgpt" not in set(after["entity_id"])
     assert after.set_index("entity_id").loc["misc:openai", "label"] == "ORG"
+
+
+def test_entity_counts_from_the_per_day_table_match_the_mentions(seed_build):
+    from datetime import date
+
+    db = Engine.open(seed_build.path)
+    assert db.entity_days  # each seed entity has one type: the per-day table serves counts
+    first = q.sidebar_facts(db)["first"]
+    assert first is not None
+    filters = [q.Filters(labels=("PER",)), q.Filters(min_mentions=3),
+               q.Filters(date_from=first, date_to=first, labels=("ORG", "MISC")),
+               q.Filters(date_from=date(1990, 1, 1), min_mentions=2, duplicates=True)]
+    got = [q.view_entities(db, f) for f in filters]
+    db.entity_days = False  # the same counts, from the mentions
+    for f, frame in zip(filters, got, strict=True):
+        want = q.view_entities(db, f)
+        assert not want.empty
+        pd.testing.assert_frame_equal(frame, want, obj=str(f))
