@@ -285,11 +285,13 @@ class Engine:
             if rel is None:
                 return pd.DataFrame()
             types = [t.id for t in rel.types]
-            if "enum" in types:
-                rel = rel.project(", ".join(
-                    f'"{c}"::VARCHAR AS "{c}"' if t == "enum" else f'"{c}"'
-                    for c, t in zip(rel.columns, types, strict=True)))
-            return rel.df()
+            if "enum" not in types:
+                return rel.df()
+            # Binding is cheap; the ids are cast in SQL text run with `execute` (a relation's
+            # `project` made the same query 5-10x slower at 100k articles).
+            cols = ", ".join(f'"{c}"::VARCHAR AS "{c}"' if t == "enum" else f'"{c}"'
+                             for c, t in zip(rel.columns, types, strict=True))
+            return cursor.execute(f"SELECT {cols} FROM ({query}\n)").df()
         finally:
             cursor.close()
 
