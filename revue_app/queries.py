@@ -196,24 +196,49 @@ def scope(db: Engine, f: Filters) -> str:
         ctes.append(f"fe {lazy} (SELECT entity_id, name, label, aliases, n_mentions, "
                     "n_articles, sentiment, first_seen, last_seen FROM entities)")
     else:
-        counts = ("SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) "
-                  "AS n_articles FROM fm GROUP BY entity_id")
-        if db.entity_days and not needle and not joined:
-            # Only date, duplicate, type and minimum-mention filters: the per-day counts
-            # (`Engine._index`) add up to the same numbers from far fewer rows.
-            kept = [*own, *([_in("type", f.labels)] if f.labels else [])]
-            having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" \
-                if f.min_mentions > 1 else ""
-            counts = ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
-                      "sum(n_articles)::BIGINT AS n_articles FROM entity_days"
-                      + (f" WHERE {' AND '.join(kept)}" if kept else "")
-                      + f" GROUP BY entity_id{having}")
+        # Only date, duplicate, type and minimum-mention filters: the per-day counts
+        # (`Engine._index`) add up to the same numbers from far fewer rows.
+        counts = _day_counts(db, f) or (
+            "SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) "
+            "AS n_articles FROM fm GROUP BY entity_id")
         ctes.append(f"""fe {lazy} (SELECT e.entity_id, e.name, e.label, e.aliases,
             c.n_mentions, c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen,
             e.last_seen
             FROM ({counts}) c
             JOIN entities e ON e.entity_id = c.entity_id)""")
     return "WITH " + ",\n".join(ctes) + "\n"
+
+
+def _day_counts(db: Engine, f: Filters) -> str | None:
+    """Return a query of the view's entities with n_mentions, n_articles and sentiment from
+    the engine's per-day table, or None when a filter needs the mentions themselves (search,
+    sources, articles) or an entity has several types (the sums would not be exact)."""
+    if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
+        return None
+    kept = []
+    if f.date_from is not None:
+        kept.append(f"published >= {lit(f.date_from)}")
+    if f.date_to is not None:
+        kept.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
+    if not f.duplicates and db.has_duplicates:
+        kept.append("original")
+    if f.labels:
+        kept.append(_in("type", f.labels))
+    having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" if f.min_mentions > 1 else ""
+    return ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
+            "sum(n_articles)::BIGINT AS n_articles, "
+            "sum(sentiment_sum) / nullif(sum(sentiment_n), 0) AS sentiment FROM entity_days"
+            + (f" WHERE {' AND '.join(kept)}" if kept else "") + f" GROUP BY entity_id{having}")
+
+
+def _mention_types(f: Filters) -> str | None:
+    """Return a query of the view's mentions per article and type (article_id, type,
+    n_mentions; to join with fa) from the engine's per-article table, or None when the
+    minimum-mention filter or a search needs the mentions themselves."""
+    if f.min_mentions > 1 or fold(f.search.strip()):
+        return None
+    where = f" WHERE {_in('type', f.labels)}" if f.labels else ""
+    return f"SELECT article_id, type, n_mentions FROM article_types{where}"
 
 
 def run(db: Engine, f: Filters, query: str) -> pd.DataFrame:
@@ -273,6 +298,11 @@ def entity_sentiments(db: Engine, f: Filters, entity_ids: Iterable[str]) -> dict
     ids = list(dict.fromkeys(entity_ids))
     if not ids:
         return {}
+    days = _day_counts(db, f)
+    if days is not None:
+        out = db.sql(f"SELECT entity_id, sentiment FROM ({days}) WHERE {_in('entity_id', ids)} "
+                     "AND sentiment IS NOT NULL")
+        return {str(e): float(v) for e, v in zip(out["entity_id"], out["sentiment"], strict=True)}
     out = run(db, f, f"""SELECT k.entity_id, avg(s.sentiment) AS sentiment
         FROM (SELECT DISTINCT entity_id, article_id, sentence_id FROM fm
               WHERE {_in("entity_id", ids)}) k
@@ -466,7 +496,15 @@ def mention_counts_by_article(
     """Return mentions per article and entity type (long form), articles in date order, and
     the number of articles with a mention. With `limit`, only the articles with the most
     mentions. A mention counts under its entity's type rather than its NER label."""
-    if f.labels or f.min_mentions > 1 or f.search.strip():
+    typed = _mention_types(f)
+    if typed is not None and f.labels:  # the per-article table, restricted to the types
+        kept = f"(SELECT t.* FROM ({typed}) t SEMI JOIN fa USING (article_id))"
+        total = int(run(db, f, f"SELECT count(DISTINCT article_id) AS n FROM {kept}")
+                    .iloc[0]["n"])
+        chosen = f"(SELECT article_id FROM {kept} GROUP BY article_id ORDER BY " \
+                 f"sum(n_mentions) DESC, article_id LIMIT {int(limit)})" \
+            if limit is not None else None
+    elif typed is None:
         total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm")
                     .iloc[0]["n"])
         chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
@@ -477,10 +515,12 @@ def mention_counts_by_article(
         chosen = "(SELECT article_id FROM fa WHERE n_mentions > 0 ORDER BY n_mentions DESC, " \
                  f"article_id LIMIT {int(limit)})" if limit is not None else None
     restrict = f"WHERE article_id IN {chosen}" if chosen else ""
+    grouped = f"SELECT article_id, type, n_mentions FROM ({typed}) t {restrict}" \
+        if typed is not None else \
+        f"SELECT article_id, type, count(*) AS n_mentions FROM fm {restrict} GROUP BY ALL"
     counts = run(db, f, f"""SELECT c.article_id, c.type AS label, c.n_mentions, a.title,
             a.origin, a.published, coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
-        FROM (SELECT article_id, type, count(*) AS n_mentions FROM fm {restrict}
-              GROUP BY article_id, type) c JOIN fa a ON a.article_id = c.article_id""")
+        FROM ({grouped}) c JOIN fa a ON a.article_id = c.article_id""")
     counts["article"] = article_label(counts)
     out = counts.sort_values(["published", "article", "label"], na_position="last",
                              ignore_index=True)
@@ -492,9 +532,12 @@ def mention_counts_by_article(
 def mention_counts_by_source(db: Engine, f: Filters) -> pd.DataFrame:
     """Return mentions per source and entity type, with the number of articles of each source."""
     src = f"coalesce(a.source, {lit(UNKNOWN_SOURCE)})"
+    typed = _mention_types(f)
+    mentions = f"({typed})" if typed is not None else \
+        "(SELECT article_id, type, 1 AS n_mentions FROM fm)"
     out = run(db, f, f"""SELECT c.source, c.label, c.n_mentions, n.n_articles FROM
-        (SELECT {src} AS source, m.type AS label, count(*) AS n_mentions FROM fm m
-         JOIN fa a ON a.article_id = m.article_id GROUP BY ALL) c
+        (SELECT {src} AS source, m.type AS label, sum(m.n_mentions)::BIGINT AS n_mentions
+         FROM {mentions} m JOIN fa a ON a.article_id = m.article_id GROUP BY ALL) c
         JOIN (SELECT {src} AS source, count(*) AS n_articles FROM fa a GROUP BY ALL) n
         ON n.source = c.source ORDER BY c.n_mentions DESC, c.source, c.label""")
     return _str(_int64(out, "n_mentions", "n_articles"), "source", "label")
@@ -838,7 +881,7 @@ def co_mentioned(
     """Return the entities seen with `entity_id`, strongest first: other, name, label, n, weight."""
     keys = _unit_keys(window)
     on = " AND ".join(f"x.{k} = y.{k}" for k in keys.split(", "))
-    edges = _co_sql(db, f, entity_id, keys, on, min_support)
+    edges = _co_sql(db, f, entity_id, keys, on, min_support, total=n_total is None)
     cols = ["entity_id", "name", "label", "n", "weight"]
     if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "weight" else
@@ -853,7 +896,11 @@ def co_mentioned(
 
 
 def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
-            min_support: int) -> pd.DataFrame:
+            min_support: int, *, total: bool = True) -> pd.DataFrame:
+    """Count the units shared with each partner; N (`total`: the units holding any mention)
+    only when the caller has not counted it already (it costs another pass)."""
+    n_units = f"(SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units))" if total else \
+        "NULL::BIGINT"
     return db.sql(scope(db, f) + f""",
         units AS (SELECT DISTINCT {keys}, entity_id FROM fm),
         mine AS (SELECT {keys} FROM units WHERE entity_id = {lit(entity_id)}),
@@ -862,8 +909,7 @@ def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
                   HAVING count(*) >= {max(1, int(min_support))}),
         per AS (SELECT entity_id, count(*) AS n FROM units GROUP BY entity_id)
         SELECT p.entity_id, p.n, (SELECT count(*) FROM mine) AS n_self, pe.n AS n_other,
-            (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units)) AS total,
-            e.name, e.label
+            {n_units} AS total, e.name, e.label
         FROM pairs p JOIN per pe ON pe.entity_id = p.entity_id
         LEFT JOIN entities e ON e.entity_id = p.entity_id""")
 
