@@ -79,9 +79,25 @@ def test_entity_counts_from_the_per_day_table_match_the_mentions(seed_build):
     filters = [q.Filters(labels=("PER",)), q.Filters(min_mentions=3),
                q.Filters(date_from=first, date_to=first, labels=("ORG", "MISC")),
                q.Filters(date_from=date(1990, 1, 1), min_mentions=2, duplicates=True)]
-    got = [q.view_entities(db, f) for f in filters]
-    db.entity_days = False  # the same counts, from the mentions
-    for f, frame in zip(filters, got, strict=True):
+    got = [(q.view_entities(db, f), q.top_entities(db, f)) for f in filters]
+    assert any(top["sentiment"].notna().any() for _, top in got)
+    db.entity_days = False  # the same counts and sentiments, from the mentions
+    for f, (frame, top) in zip(filters, got, strict=True):
         want = q.view_entities(db, f)
         assert not want.empty
         pd.testing.assert_frame_equal(frame, want, obj=str(f))
+        pd.testing.assert_frame_equal(top, q.top_entities(db, f), obj=str(f))
+
+
+def test_per_article_counts_from_the_per_type_table_match_the_mentions(seed_build,
+                                                                      monkeypatch):
+    db = Engine.open(seed_build.path)
+    filters = [q.Filters(), q.Filters(labels=("PER",)), q.Filters(labels=("ORG", "LOC"))]
+    got = [(q.mention_counts_by_article(db, f, limit=3), q.mention_counts_by_source(db, f))
+           for f in filters]
+    monkeypatch.setattr(q, "_mention_types", lambda _f: None)  # from the mentions instead
+    for f, ((by_article, total), by_source) in zip(filters, got, strict=True):
+        want, want_total = q.mention_counts_by_article(db, f, limit=3)
+        assert total == want_total and not want.empty
+        pd.testing.assert_frame_equal(by_article, want, obj=str(f))
+        pd.testing.assert_frame_equal(by_source, q.mention_counts_by_source(db, f), obj=str(f))
