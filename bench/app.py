@@ -215,11 +215,18 @@ def run_concurrent(data: str, sessions: int, n: int) -> dict[str, Any]:
 def run_engine(data: str) -> dict[str, Any]:
     """Without Streamlit: open the engine and time the queries the pages make, for a year's
     date range (what scales with the corpus; used for the 300k / 1M statement)."""
+    import shutil
     from datetime import date
 
     from revue_app import queries as q
-    from revue_app.engine import Engine
+    from revue_app.engine import INDEX_DIR, Engine
 
+    # Once per dataset version: the engine builds its tables into a file (`.engine/`); every
+    # later open (each server start) only attaches it. Both are timed.
+    shutil.rmtree(Path(data) / INDEX_DIR, ignore_errors=True)
+    began = time.perf_counter()
+    Engine.open(data).close()
+    built = round(time.perf_counter() - began, 2)
     began, cpu = time.perf_counter(), time.process_time()
     db = Engine.open(data)
     opened = (round(time.perf_counter() - began, 2), round(time.process_time() - cpu, 2))
@@ -235,7 +242,7 @@ def run_engine(data: str) -> dict[str, Any]:
         "network": [(q.network, {"window": "sentence"}), (q.network, {"window": "article"})],
         "timeline": [(q.events_with_entities, {"max_articles": 60}), (q.event_entities, {})],
     }
-    out: dict[str, Any] = {"open_s": opened[0], "open_cpu_s": opened[1],
+    out: dict[str, Any] = {"index_build_s": built, "open_s": opened[0], "open_cpu_s": opened[1],
                            "rss_open_mib": round(rss_open)}
     for page, items in calls.items():
         wall = time.perf_counter()
@@ -359,12 +366,14 @@ def markdown(results: dict[str, Any]) -> str:
                       + (f", errors: {conc['errors']}" if conc["errors"] else "") + ".", ""]
     if results.get("engine"):
         lines += ["Queries alone (no Streamlit), a year's date range, seconds for each page's "
-                  "queries:", "", "| dataset | articles | mentions | open (s) "
-                  "| RSS after open (MiB) | overview | entity | network | timeline |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "queries; the engine's index is built once per dataset version, then each "
+                  "open attaches it:", "", "| dataset | articles | mentions | index build (s) "
+                  "| open (s) | RSS after open (MiB) | overview | entity | network | timeline |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for row in results["engine"]:
             lines.append(f"| x{row['name']} | {row['size']['articles']:,} "
-                         f"| {row['size']['mentions']:,} | {row['open_s']} "
+                         f"| {row['size']['mentions']:,} | {row.get('index_build_s', '–')} "
+                         f"| {row['open_s']} "
                          f"| {row['rss_open_mib']:,} | {row['overview_s']} | {row['entity_s']} "
                          f"| {row['network_s']} | {row['timeline_s']} |")
         lines.append("")

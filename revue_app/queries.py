@@ -200,13 +200,49 @@ def scope(db: Engine, f: Filters) -> str:
         ctes.append(f"fe {lazy} (SELECT entity_id, name, label, aliases, n_mentions, "
                     "n_articles, sentiment, first_seen, last_seen FROM entities)")
     else:
+        # Only date, duplicate, type and minimum-mention filters: the per-day counts
+        # (`Engine._index`) add up to the same numbers from far fewer rows.
+        counts = _day_counts(db, f) or (
+            "SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) "
+            "AS n_articles FROM fm GROUP BY entity_id")
         ctes.append(f"""fe {lazy} (SELECT e.entity_id, e.name, e.label, e.aliases,
             c.n_mentions, c.n_articles, CAST(NULL AS DOUBLE) AS sentiment, e.first_seen,
             e.last_seen
-            FROM (SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id)
-                  AS n_articles FROM fm GROUP BY entity_id) c
+            FROM ({counts}) c
             JOIN entities e ON e.entity_id = c.entity_id)""")
     return "WITH " + ",\n".join(ctes) + "\n"
+
+
+def _day_counts(db: Engine, f: Filters) -> str | None:
+    """Return a query of the view's entities with n_mentions, n_articles and sentiment from
+    the engine's per-day table, or None when a filter needs the mentions themselves (search,
+    sources, articles) or an entity has several types (the sums would not be exact)."""
+    if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
+        return None
+    kept = []
+    if f.date_from is not None:
+        kept.append(f"published >= {lit(f.date_from)}")
+    if f.date_to is not None:
+        kept.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
+    if not f.duplicates and db.has_duplicates:
+        kept.append("original")
+    if f.labels:
+        kept.append(_in("type", f.labels))
+    having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" if f.min_mentions > 1 else ""
+    return ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
+            "sum(n_articles)::BIGINT AS n_articles, "
+            "sum(sentiment_sum) / nullif(sum(sentiment_n), 0) AS sentiment FROM entity_days"
+            + (f" WHERE {' AND '.join(kept)}" if kept else "") + f" GROUP BY entity_id{having}")
+
+
+def _mention_types(f: Filters) -> str | None:
+    """Return a query of the view's mentions per article and type (article_id, type,
+    n_mentions; to join with fa) from the engine's per-article table, or None when the
+    minimum-mention filter or a search needs the mentions themselves."""
+    if f.min_mentions > 1 or fold(f.search.strip()):
+        return None
+    where = f" WHERE {_in('type', f.labels)}" if f.labels else ""
+    return f"SELECT article_id, type, n_mentions FROM article_types{where}"
 
 
 def run(db: Engine, f: Filters, query: str) -> pd.DataFrame:
@@ -266,6 +302,11 @@ def entity_sentiments(db: Engine, f: Filters, entity_ids: Iterable[str]) -> dict
     ids = list(dict.fromkeys(entity_ids))
     if not ids:
         return {}
+    days = _day_counts(db, f)
+    if days is not None:
+        out = db.sql(f"SELECT entity_id, sentiment FROM ({days}) WHERE {_in('entity_id', ids)} "
+                     "AND sentiment IS NOT NULL")
+        return {str(e): float(v) for e, v in zip(out["entity_id"], out["sentiment"], strict=True)}
     out = run(db, f, f"""SELECT k.entity_id, avg(s.sentiment) AS sentiment
         FROM (SELECT DISTINCT entity_id, article_id, sentence_id FROM fm
               WHERE {_in("entity_id", ids)}) k
@@ -459,7 +500,15 @@ def mention_counts_by_article(
     """Return mentions per article and entity type (long form), articles in date order, and
     the number of articles with a mention. With `limit`, only the articles with the most
     mentions. A mention counts under its entity's type rather than its NER label."""
-    if f.labels or f.min_mentions > 1 or f.search.strip():
+    typed = _mention_types(f)
+    if typed is not None and f.labels:  # the per-article table, restricted to the types
+        kept = f"(SELECT t.* FROM ({typed}) t SEMI JOIN fa USING (article_id))"
+        total = int(run(db, f, f"SELECT count(DISTINCT article_id) AS n FROM {kept}")
+                    .iloc[0]["n"])
+        chosen = f"(SELECT article_id FROM {kept} GROUP BY article_id ORDER BY " \
+                 f"sum(n_mentions) DESC, article_id LIMIT {int(limit)})" \
+            if limit is not None else None
+    elif typed is None:
         total = int(run(db, f, "SELECT count(DISTINCT article_id) AS n FROM fm")
                     .iloc[0]["n"])
         chosen = "(SELECT article_id FROM fm GROUP BY article_id ORDER BY count(*) DESC, " \
@@ -470,10 +519,12 @@ def mention_counts_by_article(
         chosen = "(SELECT article_id FROM fa WHERE n_mentions > 0 ORDER BY n_mentions DESC, " \
                  f"article_id LIMIT {int(limit)})" if limit is not None else None
     restrict = f"WHERE article_id IN {chosen}" if chosen else ""
+    grouped = f"SELECT article_id, type, n_mentions FROM ({typed}) t {restrict}" \
+        if typed is not None else \
+        f"SELECT article_id, type, count(*) AS n_mentions FROM fm {restrict} GROUP BY ALL"
     counts = run(db, f, f"""SELECT c.article_id, c.type AS label, c.n_mentions, a.title,
             a.origin, a.published, coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
-        FROM (SELECT article_id, type, count(*) AS n_mentions FROM fm {restrict}
-              GROUP BY article_id, type) c JOIN fa a ON a.article_id = c.article_id""")
+        FROM ({grouped}) c JOIN fa a ON a.article_id = c.article_id""")
     counts["article"] = article_label(counts)
     out = counts.sort_values(["published", "article", "label"], na_position="last",
                              ignore_index=True)
@@ -485,9 +536,12 @@ def mention_counts_by_article(
 def mention_counts_by_source(db: Engine, f: Filters) -> pd.DataFrame:
     """Return mentions per source and entity type, with the number of articles of each source."""
     src = f"coalesce(a.source, {lit(UNKNOWN_SOURCE)})"
+    typed = _mention_types(f)
+    mentions = f"({typed})" if typed is not None else \
+        "(SELECT article_id, type, 1 AS n_mentions FROM fm)"
     out = run(db, f, f"""SELECT c.source, c.label, c.n_mentions, n.n_articles FROM
-        (SELECT {src} AS source, m.type AS label, count(*) AS n_mentions FROM fm m
-         JOIN fa a ON a.article_id = m.article_id GROUP BY ALL) c
+        (SELECT {src} AS source, m.type AS label, sum(m.n_mentions)::BIGINT AS n_mentions
+         FROM {mentions} m JOIN fa a ON a.article_id = m.article_id GROUP BY ALL) c
         JOIN (SELECT {src} AS source, count(*) AS n_articles FROM fa a GROUP BY ALL) n
         ON n.source = c.source ORDER BY c.n_mentions DESC, c.source, c.label""")
     return _str(_int64(out, "n_mentions", "n_articles"), "source", "label")
@@ -695,66 +749,60 @@ def _weighted(counts: pd.DataFrame, total: int, weight: Weight, min_support: int
                              ignore_index=True)
 
 
-# Units (sentences or articles) turned into 0/1 rows at a time when counting pairs.
-_CHUNK = 20_000
-
-
 def pair_counts(db: Engine, f: Filters, *, window: Window = "sentence",
                 among: Sequence[str] = ()) -> tuple[pd.DataFrame, int]:
     """Return every pair of the `among` entities seen in a same unit of the view (a, b with
     a < b, n units holding both, n_a and n_b units holding each), and the number of units
     holding any of them.
 
-    The engine returns, per unit, the (integer) indexes of the entities in it; the pair counts
-    are then the product XᵀX of that unit × entity incidence matrix, done with numpy a block
-    of units at a time: no self-join whose size grows with the square of the entities per unit.
+    The engine only filters and returns one (unit, entity index) row per mention, the unit as
+    one integer (the article's ENUM code, shifted, plus the sentence id); numpy then sorts
+    them, drops repeats and counts the pairs within each unit by offset (the 1st and 2nd
+    entity of a unit, the 1st and 3rd...): a sort and a few passes over the rows, cheaper on
+    two cores than a hash aggregate or a self-join growing with the square of entities per unit.
     """
     ids = sorted(dict.fromkeys(str(e) for e in among))
     cols = ["a", "b", "n", "n_a", "n_b"]
-    if not ids:
+    if not ids or db.aid == "VARCHAR":  # no entity asked for, or no article at all
         return pd.DataFrame({c: pd.Series(dtype="str" if c in "ab" else "int64")
                              for c in cols}), 0
-    keys = _unit_keys(window)
+    unit = "enum_code(m.article_id)::BIGINT"
+    if window == "sentence":
+        unit = f"({unit} << 24) + m.sentence_id"
     query = scope(db, f) + f""", chosen AS (SELECT TRY_CAST(unnest({lit(ids)}) AS {db.eid})
-            AS entity_id, generate_subscripts({lit(ids)}, 1) - 1 AS idx),
-        units AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN chosen USING (entity_id))
-        SELECT list(c.idx) AS idx FROM units u JOIN chosen c ON c.entity_id = u.entity_id
-        GROUP BY {", ".join("u." + k for k in keys.split(", "))}"""
+            AS entity_id, generate_subscripts({lit(ids)}, 1) - 1 AS idx)
+        SELECT {unit} AS unit, c.idx::BIGINT AS idx FROM fm m JOIN chosen c
+            ON c.entity_id = m.entity_id"""
     cursor = db.con.cursor()
     try:
-        column = cursor.sql(query).to_arrow_table().column(0).combine_chunks()
+        table = cursor.sql(query).to_arrow_table()
     finally:
         cursor.close()
-    offsets = np.asarray(column.offsets.to_numpy(), dtype=np.int64)
-    values = np.asarray(column.values.to_numpy(), dtype=np.int64)
     size = len(ids)
+    keys = (np.asarray(table.column("unit").to_numpy(), dtype=np.int64) * size
+            + np.asarray(table.column("idx").to_numpy(), dtype=np.int64))
+    keys.sort()
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    units, values = np.divmod(keys, size)  # by unit, then entity index: a < b in each pair
     per = np.bincount(values, minlength=size)
-    together = np.zeros((size, size), dtype=np.float64)
-    lengths = np.diff(offsets)
-    several = np.flatnonzero(lengths >= 2)  # a unit with one entity makes no pair
-    for start in range(0, len(several), _CHUNK):
-        rows = several[start:start + _CHUNK]
-        counts = lengths[rows]
-        block = np.zeros((len(rows), size), dtype=np.float32)
-        block[np.repeat(np.arange(len(rows)), counts), values[_ranges(offsets[rows], counts)]] = 1
-        together += block.T @ block
-    a_idx, b_idx = np.nonzero(np.triu(np.rint(together), k=1))
+    n_units = int(np.count_nonzero(units[1:] != units[:-1])) + 1 if len(units) else 0
+    together = np.zeros(size * size, dtype=np.int64)
+    pos = np.arange(max(len(keys) - 1, 0))
+    step = 1
+    while pos.size:
+        pos = pos[units[pos + step] == units[pos]]
+        together += np.bincount(values[pos] * size + values[pos + step], minlength=size * size)
+        step += 1
+        pos = pos[pos + step < len(keys)]
+    a_idx, b_idx = np.divmod(np.flatnonzero(together), size)
     names = np.array(ids, dtype=object)
     edges = pd.DataFrame({"a": pd.Series(names[a_idx], dtype="str"),
                           "b": pd.Series(names[b_idx], dtype="str"),
-                          "n": np.rint(together[a_idx, b_idx]).astype(np.int64),
+                          "n": together[a_idx * size + b_idx],
                           "n_a": per[a_idx].astype(np.int64),
                           "n_b": per[b_idx].astype(np.int64)})
-    return edges[cols], len(lengths)
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Return the concatenation of range(start, start + count) for each pair, vectorised."""
-    ends = np.cumsum(counts)
-    steps = np.ones(int(ends[-1]), dtype=np.int64)
-    steps[0] = starts[0]
-    steps[ends[:-1]] = starts[1:] - starts[:-1] - counts[:-1] + 1
-    return np.cumsum(steps)
+    return edges[cols], n_units
 
 
 def association(
@@ -837,7 +885,7 @@ def co_mentioned(
     """Return the entities seen with `entity_id`, strongest first: other, name, label, n, weight."""
     keys = _unit_keys(window)
     on = " AND ".join(f"x.{k} = y.{k}" for k in keys.split(", "))
-    edges = _co_sql(db, f, entity_id, keys, on, min_support)
+    edges = _co_sql(db, f, entity_id, keys, on, min_support, total=n_total is None)
     cols = ["entity_id", "name", "label", "n", "weight"]
     if edges.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "weight" else
@@ -852,7 +900,11 @@ def co_mentioned(
 
 
 def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
-            min_support: int) -> pd.DataFrame:
+            min_support: int, *, total: bool = True) -> pd.DataFrame:
+    """Count the units shared with each partner; N (`total`: the units holding any mention)
+    only when the caller has not counted it already (it costs another pass)."""
+    n_units = f"(SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units))" if total else \
+        "NULL::BIGINT"
     return db.sql(scope(db, f) + f""",
         units AS (SELECT DISTINCT {keys}, entity_id FROM fm),
         mine AS (SELECT {keys} FROM units WHERE entity_id = {lit(entity_id)}),
@@ -861,8 +913,7 @@ def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
                   HAVING count(*) >= {max(1, int(min_support))}),
         per AS (SELECT entity_id, count(*) AS n FROM units GROUP BY entity_id)
         SELECT p.entity_id, p.n, (SELECT count(*) FROM mine) AS n_self, pe.n AS n_other,
-            (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units)) AS total,
-            e.name, e.label
+            {n_units} AS total, e.name, e.label
         FROM pairs p JOIN per pe ON pe.entity_id = p.entity_id
         LEFT JOIN entities e ON e.entity_id = p.entity_id""")
 
