@@ -509,10 +509,10 @@ def entity_colours(ids: Sequence[str]) -> dict[str, str]:
 
 def mentions_over_time(
     frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, freq: Freq = "D",
-    title: str | None = None,
+    title: str | None = None, counting: str = "mentions",
 ) -> go.Figure:
-    """Mentions per period, one series per entity, each in its own colour (a pattern or dash
-    added past ten entities); the legend, beside the plot, names each with its type.
+    """Mentions (or search hits: `counting`) per period, one series per entity, each in its own
+    colour (a pattern or dash added past ten entities); the legend, beside the plot, names each with its type.
 
     Up to MAX_BAR_PERIODS periods: grouped bars, each spanning its day/week/month, so periods
     without a mention are simply empty. Beyond (a fine step over a long span): a marker per
@@ -543,7 +543,7 @@ def mentions_over_time(
             # the name rides in `meta`: a template never reads untrusted text as a template
             "meta": [escape.plotly(name)],
             "hovertemplate": f"<b>%{{meta[0]}}</b><br>{PERIOD_HOVER[freq]}: %{{y}} "
-                             "mentions<extra></extra>",
+                             f"{counting}<extra></extra>",
         }
         if bars:
             fig.add_trace(go.Bar(
@@ -563,7 +563,7 @@ def mentions_over_time(
     # The legend stands beside the plot, top-aligned with it: however many entities and
     # however long their names, it never reaches the title.
     fig.update_layout(xaxis={"title": f"publication {unit}", **xaxis},
-                      yaxis={"title": "mentions", "rangemode": "tozero"},
+                      yaxis={"title": counting, "rangemode": "tozero"},
                       legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
                               "yanchor": "top", "title": {"text": "entity (type)"}},
                       hovermode="closest", barmode="group", bargap=0.2, bargroupgap=0.05)

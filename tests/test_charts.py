@@ -474,6 +474,14 @@ def test_timeline_of_six_people_gives_six_colours_and_a_legend_beside_the_plot()
     assert all(len(t["name"]) <= c.LEGEND_LABEL + len(" (PER)") for t in d["data"])
 
 
+def test_search_trends_count_hits_not_mentions():
+    frame, labels = _people_timeline(2)
+    assert c.mentions_over_time(frame, labels=labels)["layout"]["yaxis"]["title"]["text"] == (
+        "mentions")
+    d = c.mentions_over_time(frame, labels=labels, counting="hits").to_dict()
+    assert d["layout"]["yaxis"]["title"]["text"] == "hits"
+
+
 def test_timeline_beyond_ten_entities_adds_a_pattern():
     frame, labels = _people_timeline(12)
     d = c.mentions_over_time(frame, labels=labels, freq="D").to_dict()

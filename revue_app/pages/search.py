@@ -69,6 +69,6 @@ terms = [" OR ".join(t.pattern_text() for t in clause) for clause in query.claus
 dates = view.q(explore.kwic_rows, limit=KWIC_SENTENCES)["published"].dropna()
 freq, freq_name = time_step_ui(dates)
 trend = view.q(explore.term_trends, tuple(terms), freq)
-show_chart(charts.mentions_over_time(trend, freq=freq,
+show_chart(charts.mentions_over_time(trend, freq=freq, counting="hits",
                                      title=f"Hits per {freq_name} (by publication date)"),
            trend, f"search-trend-{freq_name}", key="search_trend")

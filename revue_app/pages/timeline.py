@@ -66,7 +66,7 @@ typed = st.text_input("Words to follow, separated by commas", key="terms",
 terms = tuple(t.strip() for t in typed.split(",") if search.parse(t.strip()))
 if terms:
     trend = view.q(explore.term_trends, terms, freq)
-    show_chart(charts.mentions_over_time(trend, freq=freq,
+    show_chart(charts.mentions_over_time(trend, freq=freq, counting="hits",
                                          title=f"Hits per {freq_name} (by publication date)"),
                trend, f"words-per-{freq_name}", key="timeline_words")
 
