@@ -511,8 +511,9 @@ def mentions_over_time(
     frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, freq: Freq = "D",
     title: str | None = None, counting: str = "mentions",
 ) -> go.Figure:
-    """Mentions (or search hits: `counting`) per period, one series per entity, each in its own
-    colour (a pattern or dash added past ten entities); the legend, beside the plot, names each with its type.
+    """Mentions (or search hits: `counting`) per period, one series per entity, each in its
+    own colour (a pattern or dash added past ten entities); the legend, beside the plot, names
+    each with its type.
 
     Up to MAX_BAR_PERIODS periods: grouped bars, each spanning its day/week/month, so periods
     without a mention are simply empty. Beyond (a fine step over a long span): a marker per
