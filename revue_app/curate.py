@@ -171,7 +171,11 @@ def undo_panel(dataset: Path) -> None:
 def moved_entities(db: Engine) -> dict[str, str | None]:
     """Return the entity ids curation merged away → where they went (None: excluded), so old
     links can follow them (`state.follow_moves`)."""
-    exists = db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cur_moved'")
+    # a table when the engine built in memory, a view over the stored index otherwise
+    exists = db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cur_moved' "
+                       "AND database_name = current_database()") or db.scalar(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'cur_moved' "
+        "AND database_name = current_database()")
     if not exists:
         return {}
     frame = db.sql("SELECT old_id, new_id FROM cur_moved")

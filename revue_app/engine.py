@@ -43,6 +43,7 @@ MEMORY_LIMIT = "1GB"
 INDEX_DIR = ".engine"
 INDEX_FORMAT = 3
 # What queries read from a stored index (tables and views made by `_apply` and `_index`).
+CURATION_MOVES = "cur_moved"
 INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
            "texts", "entity_days", "article_types")
 
@@ -119,7 +120,11 @@ class Engine:
             _do(con, f"ATTACH {_quote(index)} AS idx (READ_ONLY)")
             types = {r[0] for r in con.execute(
                 "SELECT type_name FROM duckdb_types() WHERE database_name = 'idx'").fetchall()}
-            for name in INDEXED:
+            stored = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'idx'").fetchall()}
+            # the curation moves (old id → new id) too: links to merged-away entities follow them
+            views = [*INDEXED, *([CURATION_MOVES] if CURATION_MOVES in stored else [])]
+            for name in views:
                 _do(con, f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM idx.{name}")
             problems = con.execute("SELECT problem FROM idx.index_problems "
                                    "ORDER BY k").fetchall()
@@ -184,7 +189,7 @@ class Engine:
             {"ids": ids})
         result: CurationTables = curate_subset(mentions, entities, aliases, curation,
                                                sentences=sentences, articles=articles)
-        for name, frame in (("cur_map", result.mapping), ("cur_moved", result.moved),
+        for name, frame in (("cur_map", result.mapping), (CURATION_MOVES, result.moved),
                             ("cur_entities", result.entities), ("aliases", result.aliases)):
             _load(con, name, frame)
         cols = ", ".join(f'm."{c}"' for c in schema.columns("mentions") if c != "entity_id")
