@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.evaluate_quotes import TITLE, titles_and_texts
+from pipeline.evaluate_quotes import TITLE, share, titles_and_texts
 from pipeline.evaluate_quotes import article_ids as _article_ids
 from pipeline.sentiment import score_text
 
@@ -48,21 +48,21 @@ class DateScores:
 
     @property
     def precision(self) -> float:
-        return self.correct / self.n_predicted if self.n_predicted else 0.0
+        return share(self.correct, self.n_predicted)
 
     @property
     def recall(self) -> float:
-        return self.correct / self.n_gold if self.n_gold else 0.0
+        return share(self.correct, self.n_gold)
 
     @property
     def found_recall(self) -> float:
         """The share of gold expressions the stage found, whatever date it gave."""
-        return self.found / self.n_gold if self.n_gold else 0.0
+        return share(self.found, self.n_gold)
 
     @property
     def date_accuracy(self) -> float:
         """Of the expressions found, the share resolved to the right date."""
-        return self.correct / self.found if self.found else 0.0
+        return share(self.correct, self.found)
 
 
 def load_gold_sentiment(path: Path | str = GOLD_DIR / "gold_sentiment.csv") -> pd.DataFrame:

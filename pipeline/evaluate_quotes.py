@@ -31,6 +31,11 @@ _HONORIFICS = frozenset({"m", "mme", "mlle", "dr", "me", "mgr", "pr"})
 NEAR = 2  # a predicted start this close to the gold start is the same quotation
 
 
+def share(part: int, whole: int) -> float:
+    """Return part / whole, 0.0 for an empty whole (a gold set with nothing of that kind)."""
+    return part / whole if whole else 0.0
+
+
 @dataclass(frozen=True)
 class QuoteScores:
     n_gold: int
@@ -47,19 +52,19 @@ class QuoteScores:
 
     @property
     def recall(self) -> float:
-        return self.detected / self.n_gold if self.n_gold else 0.0
+        return share(self.detected, self.n_gold)
 
     @property
     def precision(self) -> float:
-        return self.detected / self.n_predicted if self.n_predicted else 0.0
+        return share(self.detected, self.n_predicted)
 
     @property
     def speaker_precision(self) -> float:
-        return self.right_speaker / self.attributed if self.attributed else 0.0
+        return share(self.right_speaker, self.attributed)
 
     @property
     def speaker_recall(self) -> float:
-        return self.right_speaker / self.n_gold_speakers if self.n_gold_speakers else 0.0
+        return share(self.right_speaker, self.n_gold_speakers)
 
 
 def read_gold_quotes(path: str | Path) -> pd.DataFrame:
