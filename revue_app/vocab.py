@@ -78,6 +78,13 @@ def sentiment_colour(score: float | None) -> str:
     return SENTIMENT_COLOURS.get(sentiment_word(score), UNSCORED_COLOUR)
 
 
+def report_entries(count: int) -> str:
+    """Say how many rows the build report holds: a row is an input skipped *or* a value read
+    with a warning (an unknown sidecar column, an unusable date), so "skipped" alone overstates."""
+    noun = "entry" if count == 1 else "entries"
+    return f"{count} build-report {noun} (inputs skipped, or read with a warning)"
+
+
 def fmt_day(value: object) -> str:
     """Return a day as YYYY-MM-DD ("undated" when missing)."""
     return "undated" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")

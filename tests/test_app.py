@@ -245,3 +245,28 @@ def test_url_values_in_any_letter_case(seed_env):
     assert "source" in charts(at)["mentions_by"]["layout"]["title"]["text"]
     at = run_page("timeline", {"freq": "Week"})
     assert "per week" in charts(at)["timeline_mentions"]["layout"]["title"]["text"]
+
+
+def test_build_report_rows_are_not_all_called_skipped(seed_build, tmp_path, monkeypatch):
+    """The report holds skipped inputs *and* notes on kept ones: the warning counts entries."""
+    import shutil
+
+    dataset = tmp_path / "noted"
+    shutil.copytree(seed_build.path, dataset)
+    (dataset / "report.csv").write_text(
+        "origin,reason\nbroken.pdf,not a text file\n"
+        "meta.csv#row=2#published,date out of range; the article is kept without a date\n",
+        encoding="utf-8")
+    monkeypatch.setenv("REVUE_DATA", str(dataset))
+    at = run_page("overview")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "2 build-report entries (inputs skipped, or read with a warning)" in warnings
+    assert "skipped when" not in warnings
+
+
+def test_search_context_reads_towards_the_hit(seed_env):
+    """Keyword in context: the left context is right-aligned so every hit lines up."""
+    at = run_page("search", {"q": "OpenAI"})
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["left"]["alignment"] == "right"
+    assert config["right"].get("alignment", "left") == "left"

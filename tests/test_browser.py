@@ -636,7 +636,7 @@ def test_upload_then_navigate(page, server) -> None:
     assert_clean(page, server)
     side = page.locator('[data-testid="stSidebarUserContent"]').inner_text()
     assert "lyon-strike" in side and "2 articles" in side, side
-    assert "Built “lyon-strike”: 2 article(s), 1 input(s) skipped" in main_text(page)
+    assert "Built “lyon-strike”: 2 article(s), 1 build-report entry" in main_text(page)
     report = page.locator('[data-testid="stMain"]').inner_text()
     assert "Build report" in report
     for spec in PAGES:

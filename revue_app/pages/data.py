@@ -14,6 +14,7 @@ from revue_app import queries as q
 from revue_app import state, uploads
 from revue_app.data import UPLOADS, get_view, spacy_model, upload_dir
 from revue_app.filters import url_choice
+from revue_app.vocab import report_entries
 from revue_app.widgets import csv_bytes, md_escape, metric_row
 
 TABLES = ("articles", "sentences", "mentions", "entities", "aliases", "events", "quotes")
@@ -71,7 +72,7 @@ report = view.db.report
 if report.empty:
     st.success("Every input was read: nothing was skipped.")
 else:
-    st.write(f"{len(report)} input(s) were skipped:")
+    st.write(f"{report_entries(len(report))}:")
     st.dataframe(report, hide_index=True, width="stretch")
 st.download_button("Build report (CSV)", data=lambda: csv_bytes(report),
                    file_name=f"{view.path.name}-report.csv", mime="text/csv", key="csv-report",
@@ -137,8 +138,8 @@ if submitted:
         else:
             counts = result.manifest.get("counts", {})
             state.notice(f"Built “{target.name}”: {counts.get('articles', 0)} article(s), "
-                         f"{int(counts.get('report', 0)) + len(staged.skipped)} input(s) "
-                         f"skipped (see the build report), in {result.seconds:.0f} s.")
+                         f"{report_entries(int(counts.get('report', 0)) + len(staged.skipped))}, "
+                         f"in {result.seconds:.0f} s.")
             state.set_dataset(target.name)
             st.rerun()
         finally:

@@ -10,7 +10,7 @@ from revue_app import charts, state
 from revue_app import queries as q
 from revue_app.data import get_view
 from revue_app.filters import url_choice
-from revue_app.vocab import fmt_span
+from revue_app.vocab import fmt_span, report_entries
 from revue_app.widgets import go_to, md_escape, metric_row, no_data, selected_ids, show_chart
 
 MAX_ARTICLES = 40
@@ -109,7 +109,7 @@ built = view.manifest.get("built_at", "unknown time")
 if report.empty:
     st.success(f"Every input was read (built {built}).", icon=":material/check_circle:")
 else:
-    st.warning(f"{len(report)} input(s) were skipped when the dataset was built ({built}).",
+    st.warning(f"{report_entries(len(report))} when the dataset was built ({built}).",
                icon=":material/report:")
-    with st.expander("Skipped inputs and why"):
+    with st.expander("The build report: what and why"):
         st.dataframe(report, hide_index=True, width="stretch")

@@ -43,7 +43,8 @@ with kwic_tab:
         table[["left", "hit", "right", "published", "title", "source", "article"]],
         hide_index=True, width="stretch", key="kwic",
         column_config={
-            "left": st.column_config.TextColumn("left context", width="large"),
+            "left": st.column_config.TextColumn("left context", width="large",
+                                                alignment="right"),
             "hit": st.column_config.TextColumn("hit"),
             "right": st.column_config.TextColumn("right context", width="large"),
             "published": st.column_config.DateColumn("published", format="YYYY-MM-DD"),
