@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema
-from pipeline.evaluate_enrich import evaluate_sentiment, format_sentiment
+from pipeline.evaluate_enrich import NEUTRAL_BAND, evaluate_sentiment, format_sentiment
 from pipeline.sentiment import (
     load_lexicon,
     score_articles,
@@ -190,6 +190,24 @@ def test_weak_nouns_are_topics_strong_nouns_judge():
 ])
 def test_words_neutral_in_news_do_not_move_a_score(sentence):
     assert fr(sentence) == 0.0
+
+
+@pytest.mark.parametrize(("sentence", "sign"), [
+    ("Les vainqueurs sont connus.", 1),  # VADER-FR -0.7: the translation's sign is wrong
+    ("Les habitants en profitent.", 1),  # VADER-FR -1.9 ("profiteer")
+    ("Un arbitre impartial dirige le match.", 1),
+    ("Le texte est juridiquement contraignant.", 0),  # binding, not praise
+    ("Les forces de l'ordre sont arrivées sur place.", 0),  # the police
+    ("C'est une simple formalité.", 0),  # plain, not simple-minded
+    ("Le gouvernement incite les entreprises à embaucher.", 0),
+    ("Nous attendons les résultats du vote.", 0),
+    ("Le mode de scrutin change.", 0),
+])
+def test_translation_artefacts_found_by_the_cross_lexicon_audit(sentence, sign):
+    """Words where VADER-FR's sign disagrees with AFINN-fr and with the French sense."""
+    score = fr(sentence)
+    label = 0 if abs(score) < NEUTRAL_BAND else (1 if score > 0 else -1)
+    assert label == sign, score_text(sentence).terms_text
 
 
 def test_score_articles_is_the_mean_of_scored_sentences():
