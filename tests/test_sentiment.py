@@ -95,6 +95,16 @@ def test_contrast_weights_what_follows_but():
     assert en("A great start, but a terrible finish.") < 0
 
 
+def test_concession_grants_one_clause_and_asserts_the_other():
+    assert fr("La crise est grave.") < 0
+    assert fr("Malgré la crise, les résultats sont bons.") > 0
+    assert fr("Les résultats sont bons malgré la crise.") > 0
+    assert fr("En dépit du chaos, la fête est réussie.") > 0
+    assert en("Despite the terrible storm, the harvest was good.") > 0
+    # "malgré tout" means "nevertheless": nothing is conceded
+    assert fr("Malgré tout, la crise est grave.") == fr("Tout, la crise est grave.")
+
+
 def test_less_weakens_and_reverses():
     assert fr("des conditions moins avantageuses") < 0
     assert fr("au moins un accord honnête") > 0  # "au moins" is "at least"
