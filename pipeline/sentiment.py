@@ -235,13 +235,40 @@ def _only_a_noun(norm: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _by_lemma(norm: str, language: str) -> float | None:
-    """A French inflected form looked up by its lemma: the French model's lemma table first
-    ("nuisent" → "nuire"), then a small suffix table for forms it does not list."""
+    """A French form VADER-FR lacks, looked up by its lemma in the French model's lemma table:
+    in VADER-FR first ("nuisent" → "nuire"), then among the verbs rated by synonym expansion
+    ("remportent" → "remporter"), then through a small suffix table for forms the table lacks."""
     words = load_lexicon(language).words
-    for lemma in wordforms.lemmas(norm):
+    lemmas = wordforms.lemmas(norm)
+    for lemma in lemmas:
         if lemma in words:
             return words[lemma]
+    verbs = load_verbs(language)
+    for lemma in lemmas:
+        if lemma in verbs:
+            return verbs[lemma]
     return _by_suffix(norm, language)
+
+
+# French verbs VADER-FR lacks, rated from their synonyms' VADER-FR valences and reviewed by hand
+# (pipeline/data/sentiment_fr_verbs.tsv, made by tools/sentiment_verbs.py; docs/sentiment.md).
+VERBS = {"fr": "sentiment_fr_verbs.tsv"}
+
+
+@cache
+def load_verbs(language: str) -> dict[str, float]:
+    """Return {verb lemma: valence on VADER's ±4 scale}; empty for a language without the file.
+
+    Only read for words VADER-FR lacks, so a news-domain override always wins over it.
+    """
+    if language not in VERBS:
+        return {}
+    verbs: dict[str, float] = {}
+    for line in (DATA / VERBS[language]).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            verb, value, *_ = line.split("\t")
+            verbs[verb] = float(value)
+    return verbs
 
 
 @lru_cache(maxsize=100_000)

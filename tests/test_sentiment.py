@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from pipeline import schema
 from pipeline.evaluate_enrich import NEUTRAL_BAND, evaluate_sentiment, format_sentiment
 from pipeline.sentiment import (
+    DATA,
     load_lexicon,
+    load_verbs,
     score_articles,
     score_entities,
     score_sentences,
@@ -218,6 +220,25 @@ def test_translation_artefacts_found_by_the_cross_lexicon_audit(sentence, sign):
     score = fr(sentence)
     label = 0 if abs(score) < NEUTRAL_BAND else (1 if score > 0 else -1)
     assert label == sign, score_text(sentence).terms_text
+
+
+def test_verbs_vader_fr_lacks_are_rated_by_their_synonyms():
+    assert "remporter" not in load_lexicon("fr").words
+    assert fr("L'équipe remporte la finale.") > 0  # any form, through the lemma table
+    assert fr("Le club a remporté trois titres.") > 0
+    assert fr("Les manifestants ont vandalisé la mairie.") < 0
+    assert score_text("Le club n'a pas remporté le titre.").score < 0  # the rules still apply
+
+
+def test_the_verb_lexicon_never_overrides_vader_fr_and_explains_each_value():
+    verbs, words = load_verbs("fr"), load_lexicon("fr").words
+    assert len(verbs) > 100
+    assert not set(verbs) & set(words)  # a news correction or a VADER-FR rating always wins
+    assert all(-4 <= v <= 4 and v for v in verbs.values())
+    rows = [line.split("\t") for line in (DATA / "sentiment_fr_verbs.tsv").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert all(len(r) == 3 and len(r[2].split(", ")) >= 2 for r in rows)  # the synonyms behind it
+    assert load_verbs("en") == {}
 
 
 def test_score_articles_is_the_mean_of_scored_sentences():
