@@ -79,6 +79,7 @@ _CONCESSION: Phrases = {"fr": [("malgré",), ("en", "dépit", "de"), ("en", "dé
                                ("bien", "qu'"), ("même", "si"), ("quoique",), ("quoiqu'",)],
                         "en": [("despite",), ("in", "spite", "of"), ("although",), ("though",),
                                ("even", "if")]}
+_CONCESSION_FIRST = {lang: {p[0] for p in phrases} for lang, phrases in _CONCESSION.items()}
 _NOT_CONCESSION = {("malgré", "tout"), ("malgré", "cela"), ("malgré", "ça")}
 _PUNCT_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "–", "—", "…"}
 _LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
@@ -336,7 +337,10 @@ def _negated(words: Sequence[str], language: str) -> list[float]:
 def _conceded(words: Sequence[str], language: str) -> set[int]:
     """Positions inside a concessive clause ("malgré la crise", "despite the storm")."""
     out: set[int] = set()
+    first = _CONCESSION_FIRST[language]
     for i in range(len(words)):
+        if words[i] not in first:  # the cheap test first: this runs on every word
+            continue
         n = _match(words, i, _CONCESSION[language])
         if not n or tuple(words[i : i + 2]) in _NOT_CONCESSION:
             continue
