@@ -71,6 +71,17 @@ _NOT_NEG: Phrases = {"fr": [("pas", "seulement"), ("non", "seulement"), ("pas", 
                             ("sans", "doute"), ("sans", "aucun", "doute")],
                      "en": [("not", "only"), ("not", "just"), ("no", "doubt"),
                             ("without", "doubt")]}
+# Concession: "malgré X, Y" / "despite X, Y" grants X and asserts Y, like "X, mais Y": the
+# conceded words (up to the end of their clause: punctuation) count half, the others 1.5×.
+# "malgré tout" and "malgré cela" mean "nevertheless": no clause is conceded.
+_CONCESSION: Phrases = {"fr": [("malgré",), ("en", "dépit", "de"), ("en", "dépit", "du"),
+                               ("en", "dépit", "des"), ("en", "dépit", "d'"), ("bien", "que"),
+                               ("bien", "qu'"), ("même", "si"), ("quoique",), ("quoiqu'",)],
+                        "en": [("despite",), ("in", "spite", "of"), ("although",), ("though",),
+                               ("even", "if")]}
+_CONCESSION_FIRST = {lang: {p[0] for p in phrases} for lang, phrases in _CONCESSION.items()}
+_NOT_CONCESSION = {("malgré", "tout"), ("malgré", "cela"), ("malgré", "ça")}
+_PUNCT_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "–", "—", "…"}
 _LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
 _LESS_NOT = {"fr": {("au", "moins"), ("à", "moins"), ("du", "moins")}, "en": {("at", "least")}}
 _CONTRAST = {"fr": {"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
@@ -225,13 +236,40 @@ def _only_a_noun(norm: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _by_lemma(norm: str, language: str) -> float | None:
-    """A French inflected form looked up by its lemma: the French model's lemma table first
-    ("nuisent" → "nuire"), then a small suffix table for forms it does not list."""
+    """A French form VADER-FR lacks, looked up by its lemma in the French model's lemma table:
+    in VADER-FR first ("nuisent" → "nuire"), then among the verbs rated by synonym expansion
+    ("remportent" → "remporter"), then through a small suffix table for forms the table lacks."""
     words = load_lexicon(language).words
-    for lemma in wordforms.lemmas(norm):
+    lemmas = wordforms.lemmas(norm)
+    for lemma in lemmas:
         if lemma in words:
             return words[lemma]
+    verbs = load_verbs(language)
+    for lemma in lemmas:
+        if lemma in verbs:
+            return verbs[lemma]
     return _by_suffix(norm, language)
+
+
+# French verbs VADER-FR lacks, rated from their synonyms' VADER-FR valences and reviewed by hand
+# (pipeline/data/sentiment_fr_verbs.tsv, made by tools/sentiment_verbs.py; docs/sentiment.md).
+VERBS = {"fr": "sentiment_fr_verbs.tsv"}
+
+
+@cache
+def load_verbs(language: str) -> dict[str, float]:
+    """Return {verb lemma: valence on VADER's ±4 scale}; empty for a language without the file.
+
+    Only read for words VADER-FR lacks, so a news-domain override always wins over it.
+    """
+    if language not in VERBS:
+        return {}
+    verbs: dict[str, float] = {}
+    for line in (DATA / VERBS[language]).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            verb, value, *_ = line.split("\t")
+            verbs[verb] = float(value)
+    return verbs
 
 
 @lru_cache(maxsize=100_000)
@@ -296,6 +334,23 @@ def _negated(words: Sequence[str], language: str) -> list[float]:
     return factor
 
 
+def _conceded(words: Sequence[str], language: str) -> set[int]:
+    """Positions inside a concessive clause ("malgré la crise", "despite the storm")."""
+    out: set[int] = set()
+    first = _CONCESSION_FIRST[language]
+    for i in range(len(words)):
+        if words[i] not in first:  # the cheap test first: this runs on every word
+            continue
+        n = _match(words, i, _CONCESSION[language])
+        if not n or tuple(words[i : i + 2]) in _NOT_CONCESSION:
+            continue
+        j = i + n
+        while j < len(words) and words[j] not in _PUNCT_BREAK:
+            out.add(j)
+            j += 1
+    return out
+
+
 def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     """VADER-style score of one sentence, with the words that moved it."""
     if language not in LANGUAGES:
@@ -305,6 +360,7 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     neg = _negated(words, language)
     boosters = BOOSTERS[language]
     contrast = next((i for i, w in enumerate(words) if w in _CONTRAST[language] and i > 0), None)
+    conceded = _conceded(words, language)
     hits: list[tuple[int, str, float]] = []
     i = 0
     while i < len(tokens):
@@ -325,6 +381,8 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     for i, text, value in hits:
         if contrast is not None:
             value *= BEFORE_CONTRAST if i < contrast else AFTER_CONTRAST
+        if conceded:  # what is granted counts half, what is asserted 1.5×, as around "mais"
+            value *= BEFORE_CONTRAST if i in conceded else AFTER_CONTRAST
         total += value
         terms.append((text, max(-1.0, min(1.0, value / 4))))
     score = total / math.sqrt(total * total + ALPHA) if total else 0.0

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema
-from pipeline.evaluate_enrich import evaluate_sentiment, format_sentiment
+from pipeline.evaluate_enrich import NEUTRAL_BAND, evaluate_sentiment, format_sentiment
 from pipeline.sentiment import (
+    DATA,
     load_lexicon,
+    load_verbs,
     score_articles,
     score_entities,
     score_sentences,
@@ -93,6 +95,16 @@ def test_intensifiers_strengthen_and_dampeners_soften():
 def test_contrast_weights_what_follows_but():
     assert fr("Un début difficile, mais une fin excellente.") > 0
     assert en("A great start, but a terrible finish.") < 0
+
+
+def test_concession_grants_one_clause_and_asserts_the_other():
+    assert fr("La crise est grave.") < 0
+    assert fr("Malgré la crise, les résultats sont bons.") > 0
+    assert fr("Les résultats sont bons malgré la crise.") > 0
+    assert fr("En dépit du chaos, la fête est réussie.") > 0
+    assert en("Despite the terrible storm, the harvest was good.") > 0
+    # "malgré tout" means "nevertheless": nothing is conceded
+    assert fr("Malgré tout, la crise est grave.") == fr("Tout, la crise est grave.")
 
 
 def test_less_weakens_and_reverses():
@@ -190,6 +202,43 @@ def test_weak_nouns_are_topics_strong_nouns_judge():
 ])
 def test_words_neutral_in_news_do_not_move_a_score(sentence):
     assert fr(sentence) == 0.0
+
+
+@pytest.mark.parametrize(("sentence", "sign"), [
+    ("Les vainqueurs sont connus.", 1),  # VADER-FR -0.7: the translation's sign is wrong
+    ("Les habitants en profitent.", 1),  # VADER-FR -1.9 ("profiteer")
+    ("Un arbitre impartial dirige le match.", 1),
+    ("Le texte est juridiquement contraignant.", 0),  # binding, not praise
+    ("Les forces de l'ordre sont arrivées sur place.", 0),  # the police
+    ("C'est une simple formalité.", 0),  # plain, not simple-minded
+    ("Le gouvernement incite les entreprises à embaucher.", 0),
+    ("Nous attendons les résultats du vote.", 0),
+    ("Le mode de scrutin change.", 0),
+])
+def test_translation_artefacts_found_by_the_cross_lexicon_audit(sentence, sign):
+    """Words where VADER-FR's sign disagrees with AFINN-fr and with the French sense."""
+    score = fr(sentence)
+    label = 0 if abs(score) < NEUTRAL_BAND else (1 if score > 0 else -1)
+    assert label == sign, score_text(sentence).terms_text
+
+
+def test_verbs_vader_fr_lacks_are_rated_by_their_synonyms():
+    assert "remporter" not in load_lexicon("fr").words
+    assert fr("L'équipe remporte la finale.") > 0  # any form, through the lemma table
+    assert fr("Le club a remporté trois titres.") > 0
+    assert fr("Les manifestants ont vandalisé la mairie.") < 0
+    assert score_text("Le club n'a pas remporté le titre.").score < 0  # the rules still apply
+
+
+def test_the_verb_lexicon_never_overrides_vader_fr_and_explains_each_value():
+    verbs, words = load_verbs("fr"), load_lexicon("fr").words
+    assert len(verbs) > 100
+    assert not set(verbs) & set(words)  # a news correction or a VADER-FR rating always wins
+    assert all(-4 <= v <= 4 and v for v in verbs.values())
+    rows = [line.split("\t") for line in (DATA / "sentiment_fr_verbs.tsv").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert all(len(r) == 3 and len(r[2].split(", ")) >= 2 for r in rows)  # the synonyms behind it
+    assert load_verbs("en") == {}
 
 
 def test_score_articles_is_the_mean_of_scored_sentences():
