@@ -111,7 +111,7 @@ _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+"
 # PDG de Microsoft", "à la RTBF", "sur Europe 1", "du président X", "de sa veuve X"
 _COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre|sur|dans|par|"
                          r"devant|entre|vers|depuis|sans|envers|auprès[^\S\n]+de|to|on|in|at|"
-                         r"with|by|from)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
+                         r"with|by|from)(?!\w)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
                          r"leurs|its|his|her|their))?|\b[dl]['’])"
                          r"(?:[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+)?"
                          r"(?:[^\S\n]*(?:[A-Z]|Mme|Mr)\.)?[^\S\n]*$")

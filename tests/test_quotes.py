@@ -329,3 +329,10 @@ def test_a_name_after_a_preposition_and_a_role_word_is_a_complement():
 def test_a_capitalised_preposition_is_not_a_name():
     text = "Sous couvert d'anonymat, un cadre admet que le verdict « change tout pour nous »."
     assert attributed(text)[0][1] is None
+
+
+def test_a_verb_starting_like_a_preposition_does_not_make_the_name_a_complement():
+    # "indique", "insiste", "poursuit" begin with the prepositions "in" and "pour"
+    for verb in ("indique", "insiste", "poursuit"):
+        text = f"« Les travaux reprendront en mars » {verb} Paul Renard."
+        assert attributed(text, "Paul Renard")[0][1] == "Paul Renard", verb
