@@ -98,6 +98,8 @@ _CUE_EN_TEXT = (
 )
 _CUES = {"fr": re.compile(_CUE_FR_TEXT, re.IGNORECASE),
          "en": re.compile(_CUE_EN_TEXT, re.IGNORECASE)}
+_GERUND = re.compile(rf"(?:en{_WS})?(?:{_words(_FR_GERUNDS)})", re.IGNORECASE)
+_THAT = re.compile(r"\bqu(?:e\b|['’])", re.IGNORECASE)
 _FEMININE_PRONOUNS = frozenset({"elle", "elles", "she"})
 _MASCULINE_PRONOUNS = frozenset({"il", "ils", "he"})
 # "pour X, « … »": X's view, when X is a person named right there
@@ -181,6 +183,7 @@ class Quote:
     speaker: str | None = None
     speaker_id: str | None = None
     cue: str | None = None
+    cue_at: int | None = None  # where the cue starts in the text
 
 
 def _is_quote(body: str, mark: str) -> bool:
@@ -444,7 +447,8 @@ def _attribute_after(art: _Article, quote: Quote, cue_re: re.Pattern[str], done:
         return None
     end = _SENTENCE_END.search(window, cue.end())
     hi = quote.closed + (end.start() if end else len(window))
-    return _speaker(art, quote, cue, quote.closed, hi, done, first=True)
+    return _speaker(art, quote, cue, quote.closed, hi, done, first=True,
+                    at=quote.closed + cue.start())
 
 
 def _clause_start(art: _Article, quote: Quote) -> int:
@@ -471,16 +475,22 @@ def _attribute_before(art: _Article, quote: Quote, cue_re: re.Pattern[str], done
     if not cues:
         return _for_person(art, quote, lo)
     cue = cues[-1]
+    # "« … », a dit X, et la ministre a répondu « … »": X is the subject of the first cue only
+    ended = done[-1].speaker if len(cues) > 1 and done and done[-1].cue_at == lo + cues[
+        0].start() else None
     if cue["according"]:  # "selon X, « … »": X follows the cue
-        return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False)
+        return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False,
+                        at=lo + cue.start())
     # inverted: "a déclaré Altman : « … »", "comme le rappelle HRW, « … »"
     after = lo + cue.end()
     if re.fullmatch(r"[^\S\n]+[A-ZÀ-Ý][^,:;.!?«“\"]{0,60}[,:][^\S\n]*",
                     text[after : quote.opened]):
-        found = _speaker(art, quote, cue, after, quote.opened, done, first=True)
+        found = _speaker(art, quote, cue, after, quote.opened, done, first=True,
+                         at=lo + cue.start())
         if found.speaker is not None:
             return found
-    return _speaker(art, quote, cue, lo, lo + cue.start(), done)
+    return _speaker(art, quote, cue, lo, lo + cue.start(), done, at=lo + cue.start(),
+                    ended=ended)
 
 
 def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
@@ -491,19 +501,22 @@ def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
                 and _FOR_PERSON.search(art.text[max(0, person.start - 8) : person.start])
                 and art.text.startswith(",", person.end)):
             return replace(quote, speaker=person.surface, speaker_id=person.entity_id,
-                           cue=art.text[person.start - 5 : person.start].strip())
+                           cue=art.text[person.start - 5 : person.start].strip(),
+                           cue_at=person.start)
     return None
 
 
 def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
-             done: list[Quote], *, subject: bool = True, first: bool = False) -> Quote:
+             done: list[Quote], *, subject: bool = True, first: bool = False,
+             at: int | None = None, ended: str | None = None) -> Quote:
     """The quote attributed to the subject of the cue: the name nearest before the cue (or,
     after it, the first) in [lo, hi), a person, organisation or unrecognised capitalised name,
     that is no complement ("le PDG de Microsoft"), apposition ("X, le Brutus de l'histoire") or
     aside in brackets ("X (UMP)"). After an article only an organisation or place is a name
     ("le ministère de l'Intérieur"; "le Brutus de l'histoire" is an apposition). After "selon",
-    the name is a complement and the speaker (a person first): `subject=False`."""
-    found = replace(quote, cue=_cue_text(cue))
+    the name is a complement and the speaker (a person first): `subject=False`. `ended`: the
+    speaker of the previous quote, named in its own attribution, is no subject here."""
+    found = replace(quote, cue=_cue_text(cue), cue_at=at)
     pronoun = _pronoun(cue)
     if pronoun is not None:
         ante = _antecedent(art, quote, pronoun, done)
@@ -529,11 +542,41 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
              and ((at not in people and any(m.start == at for m in recognised))
                   or not _AFTER_ARTICLE.search(text[max(0, at - 6) : at]))
              and text.rfind("(", lo, at) <= text.rfind(")", lo, at)
-             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))]
+             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))
+             and n != ended]
     if not named:
         return found
     name, at = named[0 if first or not subject else -1]
     return replace(found, speaker=name, speaker_id=_entity_for(name, at, art))
+
+
+def _same_voice(art: _Article, quote: Quote, done: list[Quote]) -> Quote | None:
+    """The speaker of the previous quote, for a quote of the same sentence that nothing in
+    between gives to someone else: no cue at all, the previous quote being introduced by its cue
+    ("X a dit que A « … » et que B « … »"); the previous quote's own cue ("« … », lui a dit X,
+    avant de poursuivre « … »"); or a gerund, whose subject is the sentence's ("X a précisé que
+    « … » en ajoutant : « … »"). None when it does not apply."""
+    if quote.speaker is not None or not done:
+        return None
+    prev, text = done[-1], art.text
+    if (prev.speaker is None or prev.cue_at is None
+            or quote.opened - prev.closed > CONTINUATION_GAP
+            or text.find("\n", prev.closed, quote.opened) >= 0
+            or art.sentences_between(prev.closed, quote.opened)):
+        return None
+    if quote.cue is None or quote.cue_at is None:
+        same = prev.cue_at < prev.opened
+    else:
+        same = quote.cue_at == prev.cue_at or (
+            prev.closed <= quote.cue_at and bool(_GERUND.fullmatch(quote.cue)))
+    # someone else named in between, unless inside the reported clause ("… que X « … »")
+    others = [m for m in art.between(prev.closed, quote.opened)
+              if m.label == "PER" and m.entity_id != prev.speaker_id
+              and m.surface != prev.speaker
+              and not _THAT.search(text, prev.closed, m.start)]
+    if not same or others:
+        return None
+    return replace(quote, speaker=prev.speaker, speaker_id=prev.speaker_id)
 
 
 def _signatures(art: _Article, quotes: list[Quote]) -> list[Quote]:
@@ -621,7 +664,7 @@ def quotes_in(text: str, mentions: list[Mention], *, language: str = "fr") -> li
         before = _attribute_before(art, quote, cue_re, attributed)
         options = [q for q in (after, before) if q is not None]
         best = next((q for q in options if q.speaker), options[0] if options else quote)
-        attributed.append(best)
+        attributed.append(_same_voice(art, best, attributed) or best)
     attributed = _signatures(art, attributed)
     return _continue(art, attributed)
 

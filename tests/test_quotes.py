@@ -336,3 +336,29 @@ def test_a_verb_starting_like_a_preposition_does_not_make_the_name_a_complement(
     for verb in ("indique", "insiste", "poursuit"):
         text = f"« Les travaux reprendront en mars » {verb} Paul Renard."
         assert attributed(text, "Paul Renard")[0][1] == "Paul Renard", verb
+
+
+def test_a_second_quote_of_the_reported_clause_has_the_same_speaker():
+    text = ("Paul Renard a répété que le « calendrier » était tenu et que Julie Morel « ferait "
+            "le reste du travail ».")
+    assert [q[1] for q in attributed(text, "Paul Renard", "Julie Morel")] == [
+        "Paul Renard", "Paul Renard"]
+    other = ("Paul Renard a dit que le « calendrier » était tenu, mais Julie Morel pense "
+             "« tout le contraire ».")
+    assert [q[1] for q in attributed(other, "Paul Renard", "Julie Morel")] == [
+        "Paul Renard", None]
+
+
+def test_a_quote_after_the_first_one_s_own_cue_continues_it():
+    text = ("« Nous allons gagner ce match », lui a lancé Paul Renard, le maire de la ville, "
+            "avant de poursuivre « Vous verrez bien la suite ».")
+    assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
+    other = ("« Nous allons gagner ce match », a dit Paul Renard, et la ministre a répondu "
+             "« Vous verrez bien la suite ».")
+    assert [q[1] for q in attributed(other, "Paul Renard")] == ["Paul Renard", None]
+
+
+def test_a_gerund_cue_has_the_subject_of_the_sentence():
+    text = ("Paul Renard a promis que « rien ne changera ici » en ajoutant : « Nous tiendrons "
+            "parole ».")
+    assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
