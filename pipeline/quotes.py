@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -100,6 +100,30 @@ _CUES = {"fr": re.compile(_CUE_FR_TEXT, re.IGNORECASE),
          "en": re.compile(_CUE_EN_TEXT, re.IGNORECASE)}
 _GERUND = re.compile(rf"(?:en{_WS})?(?:{_words(_FR_GERUNDS)})", re.IGNORECASE)
 _THAT = re.compile(r"\bqu(?:e\b|['’])", re.IGNORECASE)
+_ROLE_AFTER = re.compile(r"[^\S\n]*,[^\S\n]*(?P<role>(?:(?:le|la|l['’]|un|une)[^\S\n]*)?"
+                         r"[a-zà-ÿ][^,.;:!?«»()\n]{0,80}?)[^\S\n]*[,.;:]")
+_DETERMINER = re.compile(r"(?:le|la|l['’]\w*|son|sa|un|une)", re.IGNORECASE)
+# auxiliaries and relatives: a phrase holding one is a clause, not a description
+_VERBS_AND_LINKS_TEXT = """a ait avait aura aurait ont avaient est soit était sera serait
+sont été fut qui que qu qu' qu’ il elle ils elles"""
+_VERBS_AND_LINKS = frozenset(_VERBS_AND_LINKS_TEXT.split() + _FR_PARTICIPLES + _FR_PRESENT
+                             + _FR_GERUNDS)
+_PREPOSITIONS_TEXT = """de du des d à au aux en pour chez sur dans par avec contre sans
+sous vers selon après avant depuis pendant entre parmi malgré lors of"""
+_PREPOSITIONS = frozenset(_PREPOSITIONS_TEXT.split())
+_DESCRIPTION = re.compile(r"(?<![\w-])(?i:le|la|l['’]|son|sa)[^\S\n]*[a-zà-ÿ][\w-]*"
+                          r"(?:[^\S\n]+[a-zà-ÿ][\w-]*)?"
+                          r"(?:[^\S\n]+(?:de|du|d['’])[^\S\n]*(?:la[^\S\n]+|l['’])?"
+                          r"[A-ZÀ-Ý][\w'’-]*(?:[^\S\n]+[A-ZÀ-Ý][\w'’-]*)*)?")
+# where a subject may start: a sentence, a clause after a comma, after "selon X" or "pour X"
+_SUBJECT_SLOT = re.compile(r"(?:[.!?:;\n»”][^\S\n]*|,[^\S\n]*|(?<![\w-])"
+                           r"(?:selon|d['’]après|pour)[^\S\n]+)$", re.IGNORECASE)
+_NAMED_RIGHT_AFTER = re.compile(r"[^\S\n]*,?[^\S\n]*[A-ZÀ-Ý]")
+# adjectives that come before the noun in French: "l'ancien patron", "la nouvelle ministre"
+_PRENOMINAL_TEXT = """ancien ancienne anciens ex nouveau nouvel nouvelle futur future
+actuel actuelle premier première jeune vieux vieil vieille grand grande petit petite
+célèbre fameux fameuse"""
+_PRENOMINAL = frozenset(_PRENOMINAL_TEXT.split())
 _FEMININE_PRONOUNS = frozenset({"elle", "elles", "she"})
 _MASCULINE_PRONOUNS = frozenset({"il", "ils", "he"})
 # "pour X, « … »": X's view, when X is a person named right there
@@ -260,12 +284,13 @@ class _Article:
 
     def __init__(self, text: str, mentions: list[Mention], quotes: list[Quote]) -> None:
         self.text = text
-        self.mentions = sorted(mentions, key=lambda m: m.start)
-        self.starts = [m.start for m in self.mentions]
-        self.longest = max((m.end - m.start for m in self.mentions), default=0)
         self.quotes = quotes
         self.opened = [q.opened for q in quotes]
         self.closed = [q.closed for q in quotes]
+        mentions = mentions + _described(text, mentions, self.in_quote)
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self.longest = max((m.end - m.start for m in self.mentions), default=0)
         # sentence ends outside quoted words, to count how far back a pronoun may reach
         self.ends = [m.start() for m in _SENTENCE_END.finditer(text)
                      if not self.in_quote(m.start())]
@@ -315,6 +340,115 @@ class _Article:
 
     def sentences_between(self, lo: int, hi: int) -> int:
         return bisect.bisect_left(self.ends, hi) - bisect.bisect_left(self.ends, lo)
+
+
+@dataclass(frozen=True)
+class _Role:
+    """What a description says of someone: "l'ancien patron de Twitch" → patron, Twitch, m."""
+
+    heads: frozenset[str]  # its nouns before the first preposition, the adjectives set apart
+    of: str | None  # the name it is a role of
+    gender: str | None
+
+
+def _role(phrase: str) -> _Role | None:
+    """The role a noun phrase ("le co-fondateur et ancien PDG de Twitch", "son complice de
+    toujours") describes; None when it holds no noun."""
+    words = re.findall(r"[\w-]+", re.sub(r"\b([ldLD])['’]", r"\1' ", phrase))
+    if not words:
+        return None
+    det = words[0].lower()
+    gender = {"le": "m", "un": "m", "la": "f", "une": "f"}.get(det)
+    heads, of = [], None
+    for k, word in enumerate(words[1:], 1):
+        low = word.lower()
+        if low in _PREPOSITIONS:
+            names = [w for w in words[k + 1 : k + 4] if w[:1].isupper() and w.lower()
+                     not in _FUNCTION_WORDS]
+            of = names[0] if names else None
+            break
+        if low not in _PRENOMINAL and low not in _FUNCTION_WORDS and low not in {"l", "d"}:
+            heads.append(low)
+    return _Role(frozenset(heads), of, gender) if heads else None
+
+
+def _role_before(text: str, at: int) -> str | None:
+    """The description right before a name: "le co-fondateur de Twitch, X", "le ministre X",
+    "la veuve de l'ancien président, X"; not "l'implication de X" nor "Dans le feu…, X"."""
+    seg = text[max(0, at - 90) : at]
+    comma = seg.rstrip().endswith(",")
+    seg = seg.rstrip().rstrip(",")
+    cut = max(seg.rfind(c) for c in ",.;:!?«»()\n")
+    phrase = seg[cut + 1 :].strip()
+    words = re.findall(r"[\w'’-]+", phrase)
+    k = max((i for i, w in enumerate(words)
+             if _DETERMINER.fullmatch(w) and not (i and words[i - 1].lower() in _PREPOSITIONS)),
+            default=None)
+    if k is None or (k and words[k - 1].lower() in _PREPOSITIONS) or len(words) - k > 9:
+        return None
+    role = words[k:]
+    if any(w.lower() in _VERBS_AND_LINKS for w in role):
+        return None
+    if not comma and (len(role) > 6 or any(w[:1].isupper() for w in role[1:])
+                      or _bare(role[-1]) in _PREPOSITIONS):
+        return None  # a title right before the name: "le ministre X", "l'ancien chef Y"
+    return " ".join(role)
+
+
+def _bare(word: str) -> str:
+    return word.lower().rstrip("'’")
+
+
+def _role_after(text: str, end: int) -> str | None:
+    """The description right after a name, between commas: "X, le successeur de Y,", "X,
+    président du groupe,"; not "X, sa disparition a…" (a possessive there is no apposition)."""
+    found = _ROLE_AFTER.match(text, end, min(len(text), end + 90))
+    if found is None:
+        return None
+    words = re.findall(r"[\w'’-]+", found["role"])
+    if len(words) > 9 or any(w.lower() in _VERBS_AND_LINKS or w.lower() in {"sa", "son", "ses"}
+                             for w in words):
+        return None
+    return found["role"] if _DETERMINER.fullmatch(words[0]) else "le " + found["role"]
+
+
+def _described(text: str, mentions: list[Mention], in_quote: Callable[[int], bool]
+               ) -> list[Mention]:
+    """Mentions of people the text names by a description after naming them with it: "le
+    co-fondateur de Twitch, Emmett Shear, … L'ancien patron de Twitch a quitté…" (the same
+    role, or a role of the same name), "son complice de toujours, X, … selon son complice".
+    The description must fit one person only, whose role it repeats from an apposition
+    ("<description>, X", "X, <description>,") or a title ("le ministre X") seen before it, and
+    agree with that person's gender."""
+    roles: list[tuple[int, Mention, _Role]] = []  # where the role was given, to whom
+    for m in mentions:
+        if m.label != "PER" or m.entity_id is None:
+            continue
+        for phrase in (_role_before(text, m.start), _role_after(text, m.end)):
+            role = _role(phrase) if phrase else None
+            if role is not None:
+                roles.append((m.start, m, role))
+    if not roles:
+        return []
+    out = []
+    given = 0  # roles given before the current description
+    for d in _DESCRIPTION.finditer(text):
+        while given < len(roles) and roles[given][0] < d.start():
+            given += 1
+        role = _role(d.group())
+        if (role is None or in_quote(d.start())
+                or not (d.start() == 0 or _SUBJECT_SLOT.search(text, max(0, d.start() - 12),
+                                                                d.start()))
+                or _NAMED_RIGHT_AFTER.match(text, d.end(), min(len(text), d.end() + 4))):
+            continue
+        head = min(role.heads, key=d.group().lower().find)  # the first noun
+        who = {m.entity_id: m for _, m, r in roles[:given]
+               if (head in r.heads or (role.of is not None and role.of == r.of))
+               and (role.gender is None or r.gender is None or role.gender == r.gender)}
+        if len(who) == 1:
+            m = next(iter(who.values()))
+            out.append(Mention(d.start(), d.end(), m.surface, "PER", m.entity_id))
+    return out
 
 
 def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:

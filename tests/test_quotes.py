@@ -362,3 +362,23 @@ def test_a_gerund_cue_has_the_subject_of_the_sentence():
     text = ("Paul Renard a promis que « rien ne changera ici » en ajoutant : « Nous tiendrons "
             "parole ».")
     assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
+
+
+def test_a_description_repeating_a_person_s_role_names_that_person():
+    text = ("Le co-fondateur de Norvia, Paul Renard, a quitté le groupe en mai. L'ancien patron "
+            "de Norvia a ensuite fondé une autre société. Il a dit que la décision était "
+            "difficile. « Je voulais du temps pour ma famille », a-t-il déclaré.")
+    assert attributed(text, "Paul Renard", orgs=("Norvia",))[0][1:3] == (
+        "Paul Renard", "per:renard")
+    text = ("La ministre de la Culture, Julie Morel, visitait Lyon avec Paul Renard. Selon la "
+            "ministre, « le musée rouvrira en juin ».")
+    assert attributed(text, "Julie Morel", "Paul Renard")[0][1] == "Julie Morel"
+
+
+def test_a_description_that_fits_two_people_or_another_gender_names_nobody():
+    text = ("Le ministre de la Culture, Paul Renard, et le ministre des Sports, Marc Blanc, "
+            "visitaient Lyon. Selon le ministre, « le musée rouvrira en juin ».")
+    assert attributed(text, "Paul Renard", "Marc Blanc")[0][1] is None
+    text = ("Le maire de Lyon, Paul Renard, visitait le musée. Selon la maire, « le musée "
+            "rouvrira en juin ».")
+    assert attributed(text, "Paul Renard")[0][1] is None
