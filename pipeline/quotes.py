@@ -118,6 +118,9 @@ _DESCRIPTION = re.compile(r"(?<![\w-])(?i:le|la|l['’]|son|sa)[^\S\n]*[a-zà-ÿ
 # where a subject may start: a sentence, a clause after a comma, after "selon X" or "pour X"
 _SUBJECT_SLOT = re.compile(r"(?:[.!?:;\n»”][^\S\n]*|,[^\S\n]*|(?<![\w-])"
                            r"(?:selon|d['’]après|pour)[^\S\n]+)$", re.IGNORECASE)
+# "A Bruxelles, le porte-parole…" is "À Bruxelles" (capitals drop their accent), in English
+# "A Post of…" an article: a recognised span that opens with it is no one's name
+_LEADING_A = re.compile(r"[AÀ][^\S\n]")
 _NAMED_RIGHT_AFTER = re.compile(r"[^\S\n]*,?[^\S\n]*[A-ZÀ-Ý]")
 # adjectives that come before the noun in French: "l'ancien patron", "la nouvelle ministre"
 _PRENOMINAL_TEXT = """ancien ancienne anciens ex nouveau nouvel nouvelle futur future
@@ -677,7 +680,7 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
                   or not _AFTER_ARTICLE.search(text[max(0, at - 6) : at]))
              and text.rfind("(", lo, at) <= text.rfind(")", lo, at)
              and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))
-             and n != ended]
+             and n != ended and not _LEADING_A.match(n)]
     if not named:
         return found
     name, at = named[0 if first or not subject else -1]

@@ -382,3 +382,9 @@ def test_a_description_that_fits_two_people_or_another_gender_names_nobody():
     text = ("Le maire de Lyon, Paul Renard, visitait le musée. Selon la maire, « le musée "
             "rouvrira en juin ».")
     assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_a_span_opening_with_a_capital_a_is_no_one_s_name():
+    text = "A Bruxelles Nord, le porte-parole explique : « Les trains repartiront demain »."
+    (quote,) = quotes_in(text, [Mention(0, 16, "A Bruxelles Nord", "ORG", "org:a-bruxelles")])
+    assert quote.speaker is None
