@@ -121,6 +121,8 @@ _SUBJECT_SLOT = re.compile(r"(?:[.!?:;\n»”][^\S\n]*|,[^\S\n]*|(?<![\w-])"
 # "A Bruxelles, le porte-parole…" is "À Bruxelles" (capitals drop their accent), in English
 # "A Post of…" an article: a recognised span that opens with it is no one's name
 _LEADING_A = re.compile(r"[AÀ][^\S\n]")
+_RELATIVE = re.compile(r",[^\S\n]*qui[^\S\n]+(?:(?:lui|leur|me|m['’]|nous|vous|l['’]|les|la|le|"
+                       r"y|en)[^\S\n]*)?$", re.IGNORECASE)
 _NAMED_RIGHT_AFTER = re.compile(r"[^\S\n]*,?[^\S\n]*[A-ZÀ-Ý]")
 # adjectives that come before the noun in French: "l'ancien patron", "la nouvelle ministre"
 _PRENOMINAL_TEXT = """ancien ancienne anciens ex nouveau nouvel nouvelle futur future
@@ -661,6 +663,9 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
             return found
         return replace(found, speaker=ante[0], speaker_id=ante[1])
     text = art.text
+    relative = _RELATIVE.search(text, lo, hi) if subject and not first else None
+    if relative is not None:
+        return _relative_antecedent(art, found, lo, relative.start())
     recognised = art.between(lo, hi)
     named = [(m.surface, m.start) for m in recognised if m.label in _SPEAKER_LABELS]
     # "selon le PDG de Microsoft, Satya Nadella, « … »": the person, not the company
@@ -714,6 +719,21 @@ def _same_voice(art: _Article, quote: Quote, done: list[Quote]) -> Quote | None:
     if not same or others:
         return None
     return replace(quote, speaker=prev.speaker, speaker_id=prev.speaker_id)
+
+
+def _relative_antecedent(art: _Article, found: Quote, lo: int, comma: int) -> Quote:
+    """"…avec X, le successeur de Y, qui lui a rétorqué : « … »": "qui" is the name right
+    before its comma, or before the apposition that comes between (X, not Y), even one
+    governed by a preposition; when that is no name ("l'organisation, qui affirme"), nobody."""
+    text = art.text
+    before = text.rfind(",", lo, comma)
+    if before >= 0 and text[before + 1 : comma].strip()[:1].islower():  # an apposition
+        comma = before
+    for m in art.between(max(lo, comma - 80), comma):
+        if (m.label in _SPEAKER_LABELS and not text[m.end : comma].strip()
+                and not _LEADING_A.match(m.surface)):
+            return replace(found, speaker=m.surface, speaker_id=m.entity_id)
+    return found
 
 
 def _signatures(art: _Article, quotes: list[Quote]) -> list[Quote]:

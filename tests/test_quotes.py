@@ -388,3 +388,12 @@ def test_a_span_opening_with_a_capital_a_is_no_one_s_name():
     text = "A Bruxelles Nord, le porte-parole explique : « Les trains repartiront demain »."
     (quote,) = quotes_in(text, [Mention(0, 16, "A Bruxelles Nord", "ORG", "org:a-bruxelles")])
     assert quote.speaker is None
+
+
+def test_qui_before_the_cue_is_the_name_it_follows():
+    text = ("Paul Renard a eu un échange vif avec Marc Blanc, le président du club, qui lui a "
+            "répondu : « Vous n'avez rien compris au dossier ».")
+    assert attributed(text, "Paul Renard", "Marc Blanc")[0][1] == "Marc Blanc"
+    text = ("Paul Renard a cité l'association des riverains, qui affirme : « Le bruit est "
+            "insupportable la nuit ».")
+    assert attributed(text, "Paul Renard")[0][1] is None
