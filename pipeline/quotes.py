@@ -8,9 +8,18 @@ novembre 2023", which attributes the paragraph above it), or not at all for the 
 a paragraph that continues the first. A pronoun ("a-t-il déclaré", "elle écrivit", "he said")
 goes to the nearest person named before the quote whose gender, when the text shows it ("M.",
 "Mme", "sa fille, X", "le ministre X"), agrees with the pronoun, or to the speaker of an earlier
-quote in between; nobody is guessed beyond a few sentences. The speaker becomes a canonical
-entity through the mention that covers it. A wrong speaker is worse than none: quotes nobody is
-named for keep a null speaker.
+quote in between; nobody is guessed beyond a few sentences. A description that repeats the
+role a person was given earlier ("le co-fondateur de Twitch, Emmett Shear" … "L'ancien patron de
+Twitch a quitté…", "la ministre de la Culture, X" … "selon la ministre") stands for that person
+when it fits no one else. ", qui a déclaré" goes to the name the relative follows. A quote in
+the sentence of the previous one keeps its speaker when nothing in between names another ("X a
+dit que A « … » et que B « … »", "« … », lui a dit X, avant de poursuivre « … »", "en ajoutant :
+« … »"). The speaker becomes a canonical entity through the mention that covers it. A wrong
+speaker is worse than none: quotes nobody is named for keep a null speaker.
+
+The stage sees the article's text and its entity mentions, not spaCy's parse (the build does not
+keep it), so subjects, appositions and genders are read from the text's punctuation and
+determiners.
 
 Every step looks at a bounded window found by bisection in sorted offsets, so an article's cost
 is linear in its length (`tests/test_quotes.py` checks it on two sizes).
