@@ -8,7 +8,8 @@ novembre 2023", which attributes the paragraph above it), or not at all for the 
 a paragraph that continues the first. A pronoun ("a-t-il déclaré", "elle écrivit", "he said")
 goes to the nearest person named before the quote whose gender, when the text shows it ("M.",
 "Mme", "sa fille, X", "le ministre X"), agrees with the pronoun, or to the speaker of an earlier
-quote in between; nobody is guessed beyond a few sentences. A description that repeats the
+quote in between; nobody is guessed beyond a few sentences (not counting those whose subject
+is the same pronoun: "Dès 1976, il fit…" goes on about the same man). A description that repeats the
 role a person was given earlier ("le co-fondateur de Twitch, Emmett Shear" … "L'ancien patron de
 Twitch a quitté…", "la ministre de la Culture, X" … "selon la ministre") stands for that person
 when it fits no one else. ", qui a déclaré" goes to the name the relative follows. A quote in
@@ -132,6 +133,8 @@ _SUBJECT_SLOT = re.compile(r"(?:[.!?:;\n»”][^\S\n]*|,[^\S\n]*|(?<![\w-])"
 _LEADING_A = re.compile(r"[AÀ][^\S\n]")
 _RELATIVE = re.compile(r",[^\S\n]*qui[^\S\n]+(?:(?:lui|leur|me|m['’]|nous|vous|l['’]|les|la|le|"
                        r"y|en)[^\S\n]*)?$", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:[^,.;:«»“”\n]{1,40},[^\S\n]*)?(?P<pronoun>il|elle|he|she)"
+                              r"[^\S\n]", re.IGNORECASE)
 _NAMED_RIGHT_AFTER = re.compile(r"[^\S\n]*,?[^\S\n]*[A-ZÀ-Ý]")
 # adjectives that come before the noun in French: "l'ancien patron", "la nouvelle ministre"
 _PRENOMINAL_TEXT = """ancien ancienne anciens ex nouveau nouvel nouvelle futur future
@@ -352,6 +355,16 @@ class _Article:
             k -= 1
         return lo
 
+    def chained(self, lo: int, hi: int, pronoun: str) -> int:
+        """Sentences in [lo, hi) whose subject is `pronoun` ("Dès 1976, il fit…"): they go on
+        about the same person, so a pronoun reaches past them."""
+        first, last = bisect.bisect_left(self.ends, lo), bisect.bisect_left(self.ends, hi)
+        count = 0
+        for end in self.ends[first : last - 1]:  # not the sentence holding `hi`
+            m = _PRONOUN_SUBJECT.match(self.text, end + 1, hi)
+            count += bool(m and m["pronoun"].lower() == pronoun)
+        return count
+
     def sentences_between(self, lo: int, hi: int) -> int:
         return bisect.bisect_left(self.ends, hi) - bisect.bisect_left(self.ends, lo)
 
@@ -557,7 +570,8 @@ def _antecedent(art: _Article, quote: Quote, pronoun: str, done: list[Quote]
                and _compatible(pronoun, art.gender.get(q.speaker_id or ""))]
     barrier = art.noun_subject_before(quote.opened, lo)
     for at, name, eid in sorted(people + earlier, key=lambda x: x[0], reverse=True):
-        if art.sentences_between(at, quote.opened) > PRONOUN_SENTENCES or at < barrier:
+        if (art.sentences_between(at, quote.opened) - art.chained(at, quote.opened, pronoun)
+                > PRONOUN_SENTENCES or at < barrier):
             break
         if name is not None:
             return name, eid

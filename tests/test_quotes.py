@@ -397,3 +397,12 @@ def test_qui_before_the_cue_is_the_name_it_follows():
     text = ("Paul Renard a cité l'association des riverains, qui affirme : « Le bruit est "
             "insupportable la nuit ».")
     assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_a_pronoun_reaches_past_sentences_with_the_same_pronoun_subject():
+    text = ("Paul Renard est né à Lyon. Sa carrière a commencé tôt. Son style a marqué les "
+            "esprits. Dès 1990, il a dirigé le club. Alors que le match tournait mal, il avait "
+            "lancé : « Nous allons gagner ce soir ».")
+    assert attributed(text, "Paul Renard")[0][1] == "Paul Renard"
+    other = text.replace("Dès 1990, il a dirigé", "Dès 1990, elle a dirigé")
+    assert attributed(other, "Paul Renard")[0][1] is None
