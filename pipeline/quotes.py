@@ -399,19 +399,21 @@ def _role(phrase: str) -> _Role | None:
     return _Role(frozenset(heads), of, gender) if heads else None
 
 
-def _role_before(text: str, at: int) -> str | None:
+def _role_before(text: str, at: int, end: int) -> str | None:
     """The description right before a name: "le co-fondateur de Twitch, X", "le ministre X",
-    "la veuve de l'ancien président, X"; not "l'implication de X" nor "Dans le feu…, X"."""
+    "la veuve de l'ancien président, X", "avec son complice, X, …" (between commas, even after
+    a preposition); not "l'implication de X" nor "Dans le feu…, X a…"."""
     seg = text[max(0, at - 90) : at]
     comma = seg.rstrip().endswith(",")
+    boxed = comma and text.startswith(",", end)
     seg = seg.rstrip().rstrip(",")
     cut = max(seg.rfind(c) for c in ",.;:!?«»()\n")
     phrase = seg[cut + 1 :].strip()
     words = re.findall(r"[\w'’-]+", phrase)
-    k = max((i for i, w in enumerate(words)
-             if _DETERMINER.fullmatch(w) and not (i and words[i - 1].lower() in _PREPOSITIONS)),
-            default=None)
-    if k is None or (k and words[k - 1].lower() in _PREPOSITIONS) or len(words) - k > 9:
+    dets = [i for i, w in enumerate(words) if _DETERMINER.fullmatch(w)]
+    k = max((i for i in dets if not (i and words[i - 1].lower() in _PREPOSITIONS)),
+            default=dets[0] if boxed and dets else None)
+    if k is None or len(words) - k > 9:
         return None
     role = words[k:]
     if any(w.lower() in _VERBS_AND_LINKS for w in role):
@@ -451,7 +453,7 @@ def _described(text: str, mentions: list[Mention], in_quote: Callable[[int], boo
     for m in mentions:
         if m.label != "PER" or m.entity_id is None:
             continue
-        for phrase in (_role_before(text, m.start), _role_after(text, m.end)):
+        for phrase in (_role_before(text, m.start, m.end), _role_after(text, m.end)):
             role = _role(phrase) if phrase else None
             if role is not None:
                 roles.append((m.start, m, role))

@@ -406,3 +406,13 @@ def test_a_pronoun_reaches_past_sentences_with_the_same_pronoun_subject():
     assert attributed(text, "Paul Renard")[0][1] == "Paul Renard"
     other = text.replace("Dès 1990, il a dirigé", "Dès 1990, elle a dirigé")
     assert attributed(other, "Paul Renard")[0][1] is None
+
+
+def test_a_role_between_commas_after_a_preposition_is_still_an_apposition():
+    text = ("Julie Morel a joué trente ans avec son complice de toujours, Marc Blanc, au théâtre. "
+            "Selon son complice, « le public restait fidèle ».")
+    assert attributed(text, "Julie Morel", "Marc Blanc")[0][1] == "Marc Blanc"
+    # a name the comma does not close is the subject after an introduction, not an apposition
+    text = ("Avec le président du jury, Marc Blanc a quitté la salle. Selon le président, "
+            "« rien ne changera ».")
+    assert attributed(text, "Marc Blanc")[0][1] is None
