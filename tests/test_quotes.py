@@ -416,3 +416,12 @@ def test_a_role_between_commas_after_a_preposition_is_still_an_apposition():
     text = ("Avec le président du jury, Marc Blanc a quitté la salle. Selon le président, "
             "« rien ne changera ».")
     assert attributed(text, "Marc Blanc")[0][1] is None
+
+
+def test_seed_shear_quotes_after_a_description_are_his(seed_tables):
+    """The seeds' regression guard: "L'ancien patron de Twitch…" repeats the role the article
+    gave Emmett Shear, so the "a-t-il déclaré" three sentences later is his."""
+    quotes = seed_tables["quotes"]
+    shear = quotes[quotes["quote"].str.startswith(("Passer du temps", "J’ai accepté ce poste"))]
+    assert len(shear) == 2
+    assert (shear["speaker_id"] == "per:emmett-shear").all(), shear["speaker_id"].tolist()
