@@ -16,7 +16,9 @@ with the tense, else the nearest, a past date being preferred unless the future 
 half as far ("28 décembre" in a paper of 3 January is the previous year, "le 14 mars" in a
 September paper this year's). "septembre dernier" is the last September before the publication
 month. Expressions that need a publication date the article does not have are skipped, never
-guessed.
+guessed. "le lendemain", "la veille", "le même jour", "cette année-là" count from the date the
+text told just before them (skipped when that one is not precise enough), and the first day of
+"du 3 au 5 mars" takes the month of the last.
 """
 
 from __future__ import annotations
@@ -95,6 +97,11 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
             (rf"{_B}(?:(?:{weekday}){_WS})?{day}{_WS}(?P<month>{any_month})"
              rf"(?!(?:{_WS})?\d){_E}(?:{_WS}(?P<mod>dernier|prochain|passé)(?![\w-]))?", ci,
              _day_month),
+            # "du 3 au 5 mars (2012)", "entre le 3 et le 5 mars": the first day takes the month
+            # (and year) of the second, which the patterns above date on their own
+            (rf"(?:(?<=\bdu )|(?<=\bentre le )){day}(?={_WS}(?:au|et{_WS}le){_WS}"
+             rf"(?:1er|[12]\d|3[01]|0?[1-9]){_WS}(?P<month>{any_month}){_E}"
+             rf"(?:{_WS}{_YEAR}{_E})?)", ci, _range_start),
             # "le premier semestre 2012", "l'automne 2012": periods of a year, dated by the year
             (rf"{_B}(?:(?:premier|second|deuxième|troisième|quatrième|1er|2e|3e|4e){_WS}"
              rf"(?:semestre|trimestre)|(?:le{_WS}|l['’]|au{_WS}|cet{_WS}|ce{_WS})?"
@@ -265,6 +272,14 @@ def _day_month(m: re.Match[str], published: date | None, language: str, lean: in
     return (found, DAY, RELATIVE) if found else None
 
 
+def _range_start(m: re.Match[str], published: date | None, language: str, lean: int = 0
+                 ) -> tuple[date, str, str] | None:
+    """"du 3 au 5 mars": the 3rd of the month (and year) the range ends in."""
+    if m["year"]:
+        return _full(m, published, language, lean)
+    return _day_month(m, published, language, lean)
+
+
 def _month_year(m: re.Match[str], published: date | None, language: str, lean: int = 0
                 ) -> tuple[date, str, str] | None:
     month = _month_number(m["month"], language)
@@ -415,7 +430,28 @@ def _weekend(m: re.Match[str], published: date | None, language: str, lean: int 
     return _monday(saturday), WEEK, RELATIVE
 
 
-_LEANING: frozenset[Resolver] = frozenset({_weekday, _day_month, _month_alone})
+_LEANING: frozenset[Resolver] = frozenset({_weekday, _day_month, _month_alone, _range_start})
+
+# Days given relative to the date the text just told, not to the publication: "le 3 mars, …
+# Le lendemain" is the 4th. "la veille de l'élection" is the eve of something else: skipped.
+_ANAPHORA = {
+    "fr": re.compile(rf"{_B}(?P<word>(?:le{_WS}lendemain|le{_WS}surlendemain|la{_WS}veille|"
+                     rf"l['’]avant-veille)(?![\w-])(?!{_WS}(?:de|du|des)(?![\w-])|{_WS}d['’])"
+                     rf"|le{_WS}même{_WS}jour|ce{_WS}jour-là|ce{_WS}mois-là|cette{_WS}année-là)"
+                     rf"(?![\w-])", re.IGNORECASE),
+    "en": re.compile(rf"{_B}(?P<word>the{_WS}next{_WS}day|the{_WS}following{_WS}day|"
+                     rf"the{_WS}day{_WS}before|the{_WS}previous{_WS}day|the{_WS}same{_WS}day)"
+                     rf"(?![\w-])", re.IGNORECASE),
+}
+_ANAPHORA_OFFSETS = {"le lendemain": (DAY, 1), "le surlendemain": (DAY, 2),
+                     "la veille": (DAY, -1), "l'avant-veille": (DAY, -2),
+                     "le même jour": (DAY, 0), "ce jour-là": (DAY, 0),
+                     "ce mois-là": (MONTH, 0), "cette année-là": (YEAR, 0),
+                     "the next day": (DAY, 1), "the following day": (DAY, 1),
+                     "the day before": (DAY, -1), "the previous day": (DAY, -1),
+                     "the same day": (DAY, 0)}
+_FINER = {DAY: (DAY,), MONTH: (DAY, WEEK, MONTH), YEAR: (DAY, WEEK, MONTH, YEAR)}
+ANAPHORA_CHARS = 1500  # how far back the date an anaphora counts from may be
 
 
 def _monday(day: date) -> date:
@@ -513,7 +549,38 @@ def find_dates(text: str, *, published: date | None, language: str = "fr") -> It
         if claimed:  # two sorted runs: a linear merge
             taken = sorted(taken + claimed)
             taken_starts = [s for s, _ in taken]
-    yield from sorted(found, key=lambda f: f.start)
+    found.sort(key=lambda f: f.start)
+    yield from _with_anaphora(text, found, taken, language)
+
+
+def _with_anaphora(text: str, found: list[Found], taken: list[tuple[int, int]], language: str
+                   ) -> list[Found]:
+    """`found` (sorted) with the days told relative to the previous date of the text ("le
+    lendemain", "la veille", "the next day"; "ce mois-là", "cette année-là"), each counted from
+    the date told just before it, when that one is precise enough (one pass over both sorted
+    lists)."""
+    out: list[Found] = []
+    k, last = 0, None  # next of `found` to emit; the last date emitted
+    taken_starts = [s for s, _ in taken]
+    for m in _ANAPHORA[language].finditer(text):
+        start, end = m.span()
+        t = bisect.bisect_left(taken_starts, end)
+        if t and taken[t - 1][1] > start:
+            continue
+        while k < len(found) and found[k].start < start:
+            last = found[k]
+            out.append(found[k])
+            k += 1
+        unit, offset = _ANAPHORA_OFFSETS[re.sub(r"\s+", " ",
+                                                m["word"].lower().replace("’", "'"))]
+        if (last is None or last.granularity not in _FINER[unit]
+                or start - last.end > ANAPHORA_CHARS):
+            continue  # "En 2009… Le lendemain": the day after what?
+        day = (last.day + timedelta(days=offset) if unit == DAY else
+               last.day.replace(day=1) if unit == MONTH else date(last.day.year, 1, 1))
+        last = Found(start, end, day, unit, RELATIVE)
+        out.append(last)
+    return out + found[k:]
 
 
 def _as_date(value: object) -> date | None:

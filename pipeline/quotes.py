@@ -8,9 +8,19 @@ novembre 2023", which attributes the paragraph above it), or not at all for the 
 a paragraph that continues the first. A pronoun ("a-t-il déclaré", "elle écrivit", "he said")
 goes to the nearest person named before the quote whose gender, when the text shows it ("M.",
 "Mme", "sa fille, X", "le ministre X"), agrees with the pronoun, or to the speaker of an earlier
-quote in between; nobody is guessed beyond a few sentences. The speaker becomes a canonical
-entity through the mention that covers it. A wrong speaker is worse than none: quotes nobody is
-named for keep a null speaker.
+quote in between; nobody is guessed beyond a few sentences (not counting those whose subject
+is the same pronoun: "Dès 1976, il fit…" goes on about the same man). A description that repeats the
+role a person was given earlier ("le co-fondateur de Twitch, Emmett Shear" … "L'ancien patron de
+Twitch a quitté…", "la ministre de la Culture, X" … "selon la ministre") stands for that person
+when it fits no one else. ", qui a déclaré" goes to the name the relative follows. A quote in
+the sentence of the previous one keeps its speaker when nothing in between names another ("X a
+dit que A « … » et que B « … »", "« … », lui a dit X, avant de poursuivre « … »", "en ajoutant :
+« … »"). The speaker becomes a canonical entity through the mention that covers it. A wrong
+speaker is worse than none: quotes nobody is named for keep a null speaker.
+
+The stage sees the article's text and its entity mentions, not spaCy's parse (the build does not
+keep it), so subjects, appositions and genders are read from the text's punctuation and
+determiners.
 
 Every step looks at a bounded window found by bisection in sorted offsets, so an article's cost
 is linear in its length (`tests/test_quotes.py` checks it on two sizes).
@@ -20,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -98,6 +108,39 @@ _CUE_EN_TEXT = (
 )
 _CUES = {"fr": re.compile(_CUE_FR_TEXT, re.IGNORECASE),
          "en": re.compile(_CUE_EN_TEXT, re.IGNORECASE)}
+_GERUND = re.compile(rf"(?:en{_WS})?(?:{_words(_FR_GERUNDS)})", re.IGNORECASE)
+_THAT = re.compile(r"\bqu(?:e\b|['’])", re.IGNORECASE)
+_ROLE_AFTER = re.compile(r"[^\S\n]*,[^\S\n]*(?P<role>(?:(?:le|la|l['’]|un|une)[^\S\n]*)?"
+                         r"[a-zà-ÿ][^,.;:!?«»()\n]{0,80}?)[^\S\n]*[,.;:]")
+_DETERMINER = re.compile(r"(?:le|la|l['’]\w*|son|sa|un|une)", re.IGNORECASE)
+# auxiliaries and relatives: a phrase holding one is a clause, not a description
+_VERBS_AND_LINKS_TEXT = """a ait avait aura aurait ont avaient est soit était sera serait
+sont été fut qui que qu qu' qu’ il elle ils elles"""
+_VERBS_AND_LINKS = frozenset(_VERBS_AND_LINKS_TEXT.split() + _FR_PARTICIPLES + _FR_PRESENT
+                             + _FR_GERUNDS)
+_PREPOSITIONS_TEXT = """de du des d à au aux en pour chez sur dans par avec contre sans
+sous vers selon après avant depuis pendant entre parmi malgré lors of"""
+_PREPOSITIONS = frozenset(_PREPOSITIONS_TEXT.split())
+_DESCRIPTION = re.compile(r"(?<![\w-])(?i:le|la|l['’]|son|sa)[^\S\n]*[a-zà-ÿ][\w-]*"
+                          r"(?:[^\S\n]+[a-zà-ÿ][\w-]*)?"
+                          r"(?:[^\S\n]+(?:de|du|d['’])[^\S\n]*(?:la[^\S\n]+|l['’])?"
+                          r"[A-ZÀ-Ý][\w'’-]*(?:[^\S\n]+[A-ZÀ-Ý][\w'’-]*)*)?")
+# where a subject may start: a sentence, a clause after a comma, after "selon X" or "pour X"
+_SUBJECT_SLOT = re.compile(r"(?:[.!?:;\n»”][^\S\n]*|,[^\S\n]*|(?<![\w-])"
+                           r"(?:selon|d['’]après|pour)[^\S\n]+)$", re.IGNORECASE)
+# "A Bruxelles, le porte-parole…" is "À Bruxelles" (capitals drop their accent), in English
+# "A Post of…" an article: a recognised span that opens with it is no one's name
+_LEADING_A = re.compile(r"[AÀ][^\S\n]")
+_RELATIVE = re.compile(r",[^\S\n]*qui[^\S\n]+(?:(?:lui|leur|me|m['’]|nous|vous|l['’]|les|la|le|"
+                       r"y|en)[^\S\n]*)?$", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:[^,.;:«»“”\n]{1,40},[^\S\n]*)?(?P<pronoun>il|elle|he|she)"
+                              r"[^\S\n]", re.IGNORECASE)
+_NAMED_RIGHT_AFTER = re.compile(r"[^\S\n]*,?[^\S\n]*[A-ZÀ-Ý]")
+# adjectives that come before the noun in French: "l'ancien patron", "la nouvelle ministre"
+_PRENOMINAL_TEXT = """ancien ancienne anciens ex nouveau nouvel nouvelle futur future
+actuel actuelle premier première jeune vieux vieil vieille grand grande petit petite
+célèbre fameux fameuse"""
+_PRENOMINAL = frozenset(_PRENOMINAL_TEXT.split())
 _FEMININE_PRONOUNS = frozenset({"elle", "elles", "she"})
 _MASCULINE_PRONOUNS = frozenset({"il", "ils", "he"})
 # "pour X, « … »": X's view, when X is a person named right there
@@ -111,7 +154,7 @@ _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+"
 # PDG de Microsoft", "à la RTBF", "sur Europe 1", "du président X", "de sa veuve X"
 _COMPLEMENT = re.compile(r"(?:\b(?:de|du|des|of|à|au|aux|chez|pour|avec|contre|sur|dans|par|"
                          r"devant|entre|vers|depuis|sans|envers|auprès[^\S\n]+de|to|on|in|at|"
-                         r"with|by|from)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
+                         r"with|by|from)(?!\w)(?:[^\S\n]+(?:la|le|les|l['’]|the|sa|son|ses|leur|"
                          r"leurs|its|his|her|their))?|\b[dl]['’])"
                          r"(?:[^\S\n]*[a-zà-ÿ][\w-]*[^\S\n]+)?"
                          r"(?:[^\S\n]*(?:[A-Z]|Mme|Mr)\.)?[^\S\n]*$")
@@ -181,6 +224,7 @@ class Quote:
     speaker: str | None = None
     speaker_id: str | None = None
     cue: str | None = None
+    cue_at: int | None = None  # where the cue starts in the text
 
 
 def _is_quote(body: str, mark: str) -> bool:
@@ -257,12 +301,13 @@ class _Article:
 
     def __init__(self, text: str, mentions: list[Mention], quotes: list[Quote]) -> None:
         self.text = text
-        self.mentions = sorted(mentions, key=lambda m: m.start)
-        self.starts = [m.start for m in self.mentions]
-        self.longest = max((m.end - m.start for m in self.mentions), default=0)
         self.quotes = quotes
         self.opened = [q.opened for q in quotes]
         self.closed = [q.closed for q in quotes]
+        mentions = mentions + _described(text, mentions, self.in_quote)
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self.longest = max((m.end - m.start for m in self.mentions), default=0)
         # sentence ends outside quoted words, to count how far back a pronoun may reach
         self.ends = [m.start() for m in _SENTENCE_END.finditer(text)
                      if not self.in_quote(m.start())]
@@ -310,8 +355,129 @@ class _Article:
             k -= 1
         return lo
 
+    def chained(self, lo: int, hi: int, pronoun: str) -> int:
+        """Sentences in [lo, hi) whose subject is `pronoun` ("Dès 1976, il fit…"): they go on
+        about the same person, so a pronoun reaches past them."""
+        first, last = bisect.bisect_left(self.ends, lo), bisect.bisect_left(self.ends, hi)
+        count = 0
+        for end in self.ends[first : last - 1]:  # not the sentence holding `hi`
+            m = _PRONOUN_SUBJECT.match(self.text, end + 1, hi)
+            count += bool(m and m["pronoun"].lower() == pronoun)
+        return count
+
     def sentences_between(self, lo: int, hi: int) -> int:
         return bisect.bisect_left(self.ends, hi) - bisect.bisect_left(self.ends, lo)
+
+
+@dataclass(frozen=True)
+class _Role:
+    """What a description says of someone: "l'ancien patron de Twitch" → patron, Twitch, m."""
+
+    heads: frozenset[str]  # its nouns before the first preposition, the adjectives set apart
+    of: str | None  # the name it is a role of
+    gender: str | None
+
+
+def _role(phrase: str) -> _Role | None:
+    """The role a noun phrase ("le co-fondateur et ancien PDG de Twitch", "son complice de
+    toujours") describes; None when it holds no noun."""
+    words = re.findall(r"[\w-]+", re.sub(r"\b([ldLD])['’]", r"\1' ", phrase))
+    if not words:
+        return None
+    det = words[0].lower()
+    gender = {"le": "m", "un": "m", "la": "f", "une": "f"}.get(det)
+    heads, of = [], None
+    for k, word in enumerate(words[1:], 1):
+        low = word.lower()
+        if low in _PREPOSITIONS:
+            names = [w for w in words[k + 1 : k + 4] if w[:1].isupper() and w.lower()
+                     not in _FUNCTION_WORDS]
+            of = names[0] if names else None
+            break
+        if low not in _PRENOMINAL and low not in _FUNCTION_WORDS and low not in {"l", "d"}:
+            heads.append(low)
+    return _Role(frozenset(heads), of, gender) if heads else None
+
+
+def _role_before(text: str, at: int, end: int) -> str | None:
+    """The description right before a name: "le co-fondateur de Twitch, X", "le ministre X",
+    "la veuve de l'ancien président, X", "avec son complice, X, …" (between commas, even after
+    a preposition); not "l'implication de X" nor "Dans le feu…, X a…"."""
+    seg = text[max(0, at - 90) : at]
+    comma = seg.rstrip().endswith(",")
+    boxed = comma and text.startswith(",", end)
+    seg = seg.rstrip().rstrip(",")
+    cut = max(seg.rfind(c) for c in ",.;:!?«»()\n")
+    phrase = seg[cut + 1 :].strip()
+    words = re.findall(r"[\w'’-]+", phrase)
+    dets = [i for i, w in enumerate(words) if _DETERMINER.fullmatch(w)]
+    k = max((i for i in dets if not (i and words[i - 1].lower() in _PREPOSITIONS)),
+            default=dets[0] if boxed and dets else None)
+    if k is None or len(words) - k > 9:
+        return None
+    role = words[k:]
+    if any(w.lower() in _VERBS_AND_LINKS for w in role):
+        return None
+    if not comma and (len(role) > 6 or any(w[:1].isupper() for w in role[1:])
+                      or _bare(role[-1]) in _PREPOSITIONS):
+        return None  # a title right before the name: "le ministre X", "l'ancien chef Y"
+    return " ".join(role)
+
+
+def _bare(word: str) -> str:
+    return word.lower().rstrip("'’")
+
+
+def _role_after(text: str, end: int) -> str | None:
+    """The description right after a name, between commas: "X, le successeur de Y,", "X,
+    président du groupe,"; not "X, sa disparition a…" (a possessive there is no apposition)."""
+    found = _ROLE_AFTER.match(text, end, min(len(text), end + 90))
+    if found is None:
+        return None
+    words = re.findall(r"[\w'’-]+", found["role"])
+    if len(words) > 9 or any(w.lower() in _VERBS_AND_LINKS or w.lower() in {"sa", "son", "ses"}
+                             for w in words):
+        return None
+    return found["role"] if _DETERMINER.fullmatch(words[0]) else "le " + found["role"]
+
+
+def _described(text: str, mentions: list[Mention], in_quote: Callable[[int], bool]
+               ) -> list[Mention]:
+    """Mentions of people the text names by a description after naming them with it: "le
+    co-fondateur de Twitch, Emmett Shear, … L'ancien patron de Twitch a quitté…" (the same
+    role, or a role of the same name), "son complice de toujours, X, … selon son complice".
+    The description must fit one person only, whose role it repeats from an apposition
+    ("<description>, X", "X, <description>,") or a title ("le ministre X") seen before it, and
+    agree with that person's gender."""
+    roles: list[tuple[int, Mention, _Role]] = []  # where the role was given, to whom
+    for m in mentions:
+        if m.label != "PER" or m.entity_id is None:
+            continue
+        for phrase in (_role_before(text, m.start, m.end), _role_after(text, m.end)):
+            role = _role(phrase) if phrase else None
+            if role is not None:
+                roles.append((m.start, m, role))
+    if not roles:
+        return []
+    out = []
+    given = 0  # roles given before the current description
+    for d in _DESCRIPTION.finditer(text):
+        while given < len(roles) and roles[given][0] < d.start():
+            given += 1
+        role = _role(d.group())
+        if (role is None or in_quote(d.start())
+                or not (d.start() == 0 or _SUBJECT_SLOT.search(text, max(0, d.start() - 12),
+                                                                d.start()))
+                or _NAMED_RIGHT_AFTER.match(text, d.end(), min(len(text), d.end() + 4))):
+            continue
+        head = min(role.heads, key=d.group().lower().find)  # the first noun
+        who = {m.entity_id: m for _, m, r in roles[:given]
+               if (head in r.heads or (role.of is not None and role.of == r.of))
+               and (role.gender is None or r.gender is None or role.gender == r.gender)}
+        if len(who) == 1:
+            m = next(iter(who.values()))
+            out.append(Mention(d.start(), d.end(), m.surface, "PER", m.entity_id))
+    return out
 
 
 def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:
@@ -406,7 +572,8 @@ def _antecedent(art: _Article, quote: Quote, pronoun: str, done: list[Quote]
                and _compatible(pronoun, art.gender.get(q.speaker_id or ""))]
     barrier = art.noun_subject_before(quote.opened, lo)
     for at, name, eid in sorted(people + earlier, key=lambda x: x[0], reverse=True):
-        if art.sentences_between(at, quote.opened) > PRONOUN_SENTENCES or at < barrier:
+        if (art.sentences_between(at, quote.opened) - art.chained(at, quote.opened, pronoun)
+                > PRONOUN_SENTENCES or at < barrier):
             break
         if name is not None:
             return name, eid
@@ -444,7 +611,8 @@ def _attribute_after(art: _Article, quote: Quote, cue_re: re.Pattern[str], done:
         return None
     end = _SENTENCE_END.search(window, cue.end())
     hi = quote.closed + (end.start() if end else len(window))
-    return _speaker(art, quote, cue, quote.closed, hi, done, first=True)
+    return _speaker(art, quote, cue, quote.closed, hi, done, first=True,
+                    at=quote.closed + cue.start())
 
 
 def _clause_start(art: _Article, quote: Quote) -> int:
@@ -471,16 +639,22 @@ def _attribute_before(art: _Article, quote: Quote, cue_re: re.Pattern[str], done
     if not cues:
         return _for_person(art, quote, lo)
     cue = cues[-1]
+    # "« … », a dit X, et la ministre a répondu « … »": X is the subject of the first cue only
+    ended = done[-1].speaker if len(cues) > 1 and done and done[-1].cue_at == lo + cues[
+        0].start() else None
     if cue["according"]:  # "selon X, « … »": X follows the cue
-        return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False)
+        return _speaker(art, quote, cue, lo + cue.end(), quote.opened, done, subject=False,
+                        at=lo + cue.start())
     # inverted: "a déclaré Altman : « … »", "comme le rappelle HRW, « … »"
     after = lo + cue.end()
     if re.fullmatch(r"[^\S\n]+[A-ZÀ-Ý][^,:;.!?«“\"]{0,60}[,:][^\S\n]*",
                     text[after : quote.opened]):
-        found = _speaker(art, quote, cue, after, quote.opened, done, first=True)
+        found = _speaker(art, quote, cue, after, quote.opened, done, first=True,
+                         at=lo + cue.start())
         if found.speaker is not None:
             return found
-    return _speaker(art, quote, cue, lo, lo + cue.start(), done)
+    return _speaker(art, quote, cue, lo, lo + cue.start(), done, at=lo + cue.start(),
+                    ended=ended)
 
 
 def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
@@ -491,19 +665,22 @@ def _for_person(art: _Article, quote: Quote, lo: int) -> Quote | None:
                 and _FOR_PERSON.search(art.text[max(0, person.start - 8) : person.start])
                 and art.text.startswith(",", person.end)):
             return replace(quote, speaker=person.surface, speaker_id=person.entity_id,
-                           cue=art.text[person.start - 5 : person.start].strip())
+                           cue=art.text[person.start - 5 : person.start].strip(),
+                           cue_at=person.start)
     return None
 
 
 def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
-             done: list[Quote], *, subject: bool = True, first: bool = False) -> Quote:
+             done: list[Quote], *, subject: bool = True, first: bool = False,
+             at: int | None = None, ended: str | None = None) -> Quote:
     """The quote attributed to the subject of the cue: the name nearest before the cue (or,
     after it, the first) in [lo, hi), a person, organisation or unrecognised capitalised name,
     that is no complement ("le PDG de Microsoft"), apposition ("X, le Brutus de l'histoire") or
     aside in brackets ("X (UMP)"). After an article only an organisation or place is a name
     ("le ministère de l'Intérieur"; "le Brutus de l'histoire" is an apposition). After "selon",
-    the name is a complement and the speaker (a person first): `subject=False`."""
-    found = replace(quote, cue=_cue_text(cue))
+    the name is a complement and the speaker (a person first): `subject=False`. `ended`: the
+    speaker of the previous quote, named in its own attribution, is no subject here."""
+    found = replace(quote, cue=_cue_text(cue), cue_at=at)
     pronoun = _pronoun(cue)
     if pronoun is not None:
         ante = _antecedent(art, quote, pronoun, done)
@@ -511,6 +688,9 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
             return found
         return replace(found, speaker=ante[0], speaker_id=ante[1])
     text = art.text
+    relative = _RELATIVE.search(text, lo, hi) if subject and not first else None
+    if relative is not None:
+        return _relative_antecedent(art, found, lo, relative.start())
     recognised = art.between(lo, hi)
     named = [(m.surface, m.start) for m in recognised if m.label in _SPEAKER_LABELS]
     # "selon le PDG de Microsoft, Satya Nadella, « … »": the person, not the company
@@ -529,11 +709,56 @@ def _speaker(art: _Article, quote: Quote, cue: re.Match[str], lo: int, hi: int,
              and ((at not in people and any(m.start == at for m in recognised))
                   or not _AFTER_ARTICLE.search(text[max(0, at - 6) : at]))
              and text.rfind("(", lo, at) <= text.rfind(")", lo, at)
-             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))]
+             and (first or not _IN_APPOSITION.search(text, max(lo, at - 40), at))
+             and n != ended and not _LEADING_A.match(n)]
     if not named:
         return found
     name, at = named[0 if first or not subject else -1]
     return replace(found, speaker=name, speaker_id=_entity_for(name, at, art))
+
+
+def _same_voice(art: _Article, quote: Quote, done: list[Quote]) -> Quote | None:
+    """The speaker of the previous quote, for a quote of the same sentence that nothing in
+    between gives to someone else: no cue at all, the previous quote being introduced by its cue
+    ("X a dit que A « … » et que B « … »"); the previous quote's own cue ("« … », lui a dit X,
+    avant de poursuivre « … »"); or a gerund, whose subject is the sentence's ("X a précisé que
+    « … » en ajoutant : « … »"). None when it does not apply."""
+    if quote.speaker is not None or not done:
+        return None
+    prev, text = done[-1], art.text
+    if (prev.speaker is None or prev.cue_at is None
+            or quote.opened - prev.closed > CONTINUATION_GAP
+            or text.find("\n", prev.closed, quote.opened) >= 0
+            or art.sentences_between(prev.closed, quote.opened)):
+        return None
+    if quote.cue is None or quote.cue_at is None:
+        same = prev.cue_at < prev.opened
+    else:
+        same = quote.cue_at == prev.cue_at or (
+            prev.closed <= quote.cue_at and bool(_GERUND.fullmatch(quote.cue)))
+    # someone else named in between, unless inside the reported clause ("… que X « … »")
+    others = [m for m in art.between(prev.closed, quote.opened)
+              if m.label == "PER" and m.entity_id != prev.speaker_id
+              and m.surface != prev.speaker
+              and not _THAT.search(text, prev.closed, m.start)]
+    if not same or others:
+        return None
+    return replace(quote, speaker=prev.speaker, speaker_id=prev.speaker_id)
+
+
+def _relative_antecedent(art: _Article, found: Quote, lo: int, comma: int) -> Quote:
+    """"…avec X, le successeur de Y, qui lui a rétorqué : « … »": "qui" is the name right
+    before its comma, or before the apposition that comes between (X, not Y), even one
+    governed by a preposition; when that is no name ("l'organisation, qui affirme"), nobody."""
+    text = art.text
+    before = text.rfind(",", lo, comma)
+    if before >= 0 and text[before + 1 : comma].strip()[:1].islower():  # an apposition
+        comma = before
+    for m in art.between(max(lo, comma - 80), comma):
+        if (m.label in _SPEAKER_LABELS and not text[m.end : comma].strip()
+                and not _LEADING_A.match(m.surface)):
+            return replace(found, speaker=m.surface, speaker_id=m.entity_id)
+    return found
 
 
 def _signatures(art: _Article, quotes: list[Quote]) -> list[Quote]:
@@ -621,7 +846,7 @@ def quotes_in(text: str, mentions: list[Mention], *, language: str = "fr") -> li
         before = _attribute_before(art, quote, cue_re, attributed)
         options = [q for q in (after, before) if q is not None]
         best = next((q for q in options if q.speaker), options[0] if options else quote)
-        attributed.append(best)
+        attributed.append(_same_voice(art, best, attributed) or best)
     attributed = _signatures(art, attributed)
     return _continue(art, attributed)
 

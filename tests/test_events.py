@@ -335,3 +335,40 @@ def test_yearless_date_without_tense_prefers_the_recent_past():
 def test_english_weekday_follows_the_tense():
     assert dates("The minister will speak on Tuesday.", SATURDAY, "en")[0][1] == "2018-11-20"
     assert dates("The minister spoke on Tuesday.", SATURDAY, "en")[0][1] == "2018-11-13"
+
+
+# ---- days told relative to the text's previous date, ranges (sentences written for the tests)
+
+@pytest.mark.parametrize("text, expected", [
+    ("Le 3 mars, le comité a voté. Le lendemain, le maire est parti.",
+     ("Le lendemain", "2023-03-04", "day", "relative")),
+    ("Il a été élu le 3 mars ; la veille, il doutait encore.",
+     ("la veille", "2023-03-02", "day", "relative")),
+    ("Le 3 mars, le comité a voté. Le même jour, la ville a fêté sa victoire.",
+     ("Le même jour", "2023-03-03", "day", "relative")),
+    ("Le 3 mars, le comité a voté. Le surlendemain, le préfet a réagi.",
+     ("Le surlendemain", "2023-03-05", "day", "relative")),
+    ("La crise éclate en 2019. Cette année-là, le chômage monte.",
+     ("Cette année-là", "2019-01-01", "year", "relative")),
+    ("It opened on March 3, 2024. The next day, it closed.",
+     ("The next day", "2024-03-04", "day", "relative")),
+])
+def test_days_relative_to_the_previous_date_of_the_text(text, expected):
+    language = "en" if text.startswith("It") else "fr"
+    assert dates(text, language=language)[-1] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Le lendemain, le maire est parti.",  # no date before it
+    "La crise éclate en 2019. Le lendemain, le maire est parti.",  # a year has no next day
+    "Le 3 mars, le comité a voté, à la veille de l'élection.",  # the eve of something else
+])
+def test_relative_days_without_a_day_to_count_from_are_skipped(text):
+    assert [d[0] for d in dates(text)] == [d for d in ("3 mars", "en 2019") if d in text]
+
+
+def test_the_first_day_of_a_range_takes_the_month_of_the_last():
+    assert dates("Le festival a lieu du 3 au 5 mars 2024.") == [
+        ("3", "2024-03-03", "day", "absolute"), ("5 mars 2024", "2024-03-05", "day", "absolute")]
+    assert dates("Les fouilles ont eu lieu entre le 1er et le 3 mai.")[0] == (
+        "1er", "2023-05-01", "day", "relative")

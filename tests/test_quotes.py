@@ -329,3 +329,99 @@ def test_a_name_after_a_preposition_and_a_role_word_is_a_complement():
 def test_a_capitalised_preposition_is_not_a_name():
     text = "Sous couvert d'anonymat, un cadre admet que le verdict « change tout pour nous »."
     assert attributed(text)[0][1] is None
+
+
+def test_a_verb_starting_like_a_preposition_does_not_make_the_name_a_complement():
+    # "indique", "insiste", "poursuit" begin with the prepositions "in" and "pour"
+    for verb in ("indique", "insiste", "poursuit"):
+        text = f"« Les travaux reprendront en mars » {verb} Paul Renard."
+        assert attributed(text, "Paul Renard")[0][1] == "Paul Renard", verb
+
+
+def test_a_second_quote_of_the_reported_clause_has_the_same_speaker():
+    text = ("Paul Renard a répété que le « calendrier » était tenu et que Julie Morel « ferait "
+            "le reste du travail ».")
+    assert [q[1] for q in attributed(text, "Paul Renard", "Julie Morel")] == [
+        "Paul Renard", "Paul Renard"]
+    other = ("Paul Renard a dit que le « calendrier » était tenu, mais Julie Morel pense "
+             "« tout le contraire ».")
+    assert [q[1] for q in attributed(other, "Paul Renard", "Julie Morel")] == [
+        "Paul Renard", None]
+
+
+def test_a_quote_after_the_first_one_s_own_cue_continues_it():
+    text = ("« Nous allons gagner ce match », lui a lancé Paul Renard, le maire de la ville, "
+            "avant de poursuivre « Vous verrez bien la suite ».")
+    assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
+    other = ("« Nous allons gagner ce match », a dit Paul Renard, et la ministre a répondu "
+             "« Vous verrez bien la suite ».")
+    assert [q[1] for q in attributed(other, "Paul Renard")] == ["Paul Renard", None]
+
+
+def test_a_gerund_cue_has_the_subject_of_the_sentence():
+    text = ("Paul Renard a promis que « rien ne changera ici » en ajoutant : « Nous tiendrons "
+            "parole ».")
+    assert [q[1] for q in attributed(text, "Paul Renard")] == ["Paul Renard", "Paul Renard"]
+
+
+def test_a_description_repeating_a_person_s_role_names_that_person():
+    text = ("Le co-fondateur de Norvia, Paul Renard, a quitté le groupe en mai. L'ancien patron "
+            "de Norvia a ensuite fondé une autre société. Il a dit que la décision était "
+            "difficile. « Je voulais du temps pour ma famille », a-t-il déclaré.")
+    assert attributed(text, "Paul Renard", orgs=("Norvia",))[0][1:3] == (
+        "Paul Renard", "per:renard")
+    text = ("La ministre de la Culture, Julie Morel, visitait Lyon avec Paul Renard. Selon la "
+            "ministre, « le musée rouvrira en juin ».")
+    assert attributed(text, "Julie Morel", "Paul Renard")[0][1] == "Julie Morel"
+
+
+def test_a_description_that_fits_two_people_or_another_gender_names_nobody():
+    text = ("Le ministre de la Culture, Paul Renard, et le ministre des Sports, Marc Blanc, "
+            "visitaient Lyon. Selon le ministre, « le musée rouvrira en juin ».")
+    assert attributed(text, "Paul Renard", "Marc Blanc")[0][1] is None
+    text = ("Le maire de Lyon, Paul Renard, visitait le musée. Selon la maire, « le musée "
+            "rouvrira en juin ».")
+    assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_a_span_opening_with_a_capital_a_is_no_one_s_name():
+    text = "A Bruxelles Nord, le porte-parole explique : « Les trains repartiront demain »."
+    (quote,) = quotes_in(text, [Mention(0, 16, "A Bruxelles Nord", "ORG", "org:a-bruxelles")])
+    assert quote.speaker is None
+
+
+def test_qui_before_the_cue_is_the_name_it_follows():
+    text = ("Paul Renard a eu un échange vif avec Marc Blanc, le président du club, qui lui a "
+            "répondu : « Vous n'avez rien compris au dossier ».")
+    assert attributed(text, "Paul Renard", "Marc Blanc")[0][1] == "Marc Blanc"
+    text = ("Paul Renard a cité l'association des riverains, qui affirme : « Le bruit est "
+            "insupportable la nuit ».")
+    assert attributed(text, "Paul Renard")[0][1] is None
+
+
+def test_a_pronoun_reaches_past_sentences_with_the_same_pronoun_subject():
+    text = ("Paul Renard est né à Lyon. Sa carrière a commencé tôt. Son style a marqué les "
+            "esprits. Dès 1990, il a dirigé le club. Alors que le match tournait mal, il avait "
+            "lancé : « Nous allons gagner ce soir ».")
+    assert attributed(text, "Paul Renard")[0][1] == "Paul Renard"
+    other = text.replace("Dès 1990, il a dirigé", "Dès 1990, elle a dirigé")
+    assert attributed(other, "Paul Renard")[0][1] is None
+
+
+def test_a_role_between_commas_after_a_preposition_is_still_an_apposition():
+    text = ("Julie Morel a joué trente ans avec son complice de toujours, Marc Blanc, au théâtre. "
+            "Selon son complice, « le public restait fidèle ».")
+    assert attributed(text, "Julie Morel", "Marc Blanc")[0][1] == "Marc Blanc"
+    # a name the comma does not close is the subject after an introduction, not an apposition
+    text = ("Avec le président du jury, Marc Blanc a quitté la salle. Selon le président, "
+            "« rien ne changera ».")
+    assert attributed(text, "Marc Blanc")[0][1] is None
+
+
+def test_seed_shear_quotes_after_a_description_are_his(seed_tables):
+    """The seeds' regression guard: "L'ancien patron de Twitch…" repeats the role the article
+    gave Emmett Shear, so the "a-t-il déclaré" three sentences later is his."""
+    quotes = seed_tables["quotes"]
+    shear = quotes[quotes["quote"].str.startswith(("Passer du temps", "J’ai accepté ce poste"))]
+    assert len(shear) == 2
+    assert (shear["speaker_id"] == "per:emmett-shear").all(), shear["speaker_id"].tolist()
