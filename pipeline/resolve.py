@@ -265,8 +265,7 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
         "surface": pd.Series(spans["surface"].astype("str").to_list(), dtype=object),
         "label": pd.Series(spans["label"].astype("str").to_list(), dtype=object),
     })
-    frame["language"] = pd.Series([languages.get(aid, "fr") for aid in frame["article_id"]],
-                                  dtype=object)
+    frame["language"] = frame["article_id"].map(languages).fillna("fr").astype(object)
     frame["key"] = pd.Series(_keys(frame, languages), dtype=object)
     frame = frame[_is_name(frame, languages)].reset_index(drop=True)
     if frame.empty:
@@ -275,14 +274,12 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
     links = _link(frame, texts, languages)
     # Per distinct node (fewer than mentions): its cluster, numbered in order of appearance,
     # the cluster's head key and the node's rule; then one array lookup per mention.
-    node_no: dict[Node, int] = {}
-    row_node = np.array([node_no.setdefault(n, len(node_no)) for n in links.nodes],
-                        dtype=np.int64)
+    row_node = links.codes
     cluster_no: dict[Node, int] = {}
     cluster = np.array([cluster_no.setdefault(links.cluster[n], len(cluster_no))
-                        for n in node_no], dtype=np.int64)
-    head = np.array([links.head[links.cluster[n]] for n in node_no], dtype=object)
-    rule = np.array([links.rule[n] for n in node_no], dtype=object)[row_node]
+                        for n in links.distinct], dtype=np.int64)
+    head = np.array([links.head[links.cluster[n]] for n in links.distinct], dtype=object)
+    rule = np.array([links.rule[n] for n in links.distinct], dtype=object)[row_node]
     frame["cluster"] = cluster[row_node]
     frame["head"] = pd.Series(head[row_node], dtype=object)
     split = frame["split"].to_numpy(dtype=bool) & (rule == "same-name")
@@ -582,8 +579,9 @@ def _short_forms(full_names: Iterable[str]) -> tuple[dict[str, set[str]], dict[s
 
 @dataclass(frozen=True)
 class _Links:
-    nodes: list[Node]  # per row: ("n", key), ("s", article_id, key) for a short form, or
-    #                    ("s", article_id, key, start) for one shared by several people there
+    codes: np.ndarray  # per row: its node, as a position in `distinct`
+    distinct: list[Node]  # ("n", key), ("s", article_id, key) for a short form, or
+    #                       ("s", article_id, key, start) for one shared by several people there
     cluster: dict[Node, Node]  # node → its cluster
     head: dict[Node, str]  # cluster → the key its name comes from
     rule: dict[Node, str]  # node → the rule that joined it to its cluster's head
@@ -599,7 +597,8 @@ class _ShortForms:
 
 
 def _short_form_tables(frame: pd.DataFrame, names: dict[str, _Name],
-                       texts: dict[str, str], languages: dict[str, str]) -> _ShortForms:
+                       texts: dict[str, str], languages: dict[str, str],
+                       by_article: dict[str, list[str]]) -> _ShortForms:
     """Return what each short form (surname, first name, initial, acronym...) may stand for."""
     people = {k for k, n in names.items() if len(k.split()) >= 2 and n.is_person
               and not k.startswith("#")}
@@ -644,7 +643,8 @@ def _short_form_tables(frame: pd.DataFrame, names: dict[str, _Name],
                 head_nouns[prefix].add(key)
     thing_targets = {k for k, n in names.items() if not n.is_person and len(k.split()) >= 2
                      and not k.startswith("#")}
-    acronyms, defined = _acronym_table(frame, texts, languages, names, surface_of, thing_targets)
+    acronyms, defined = _acronym_table(frame, texts, languages, names, surface_of, thing_targets,
+                                       by_article)
     return _ShortForms(
         tables={"first-name": first_names, "surname": surnames, "initial": initials,
                 "short-name": dict(beginnings), "head": dict(head_nouns), "acronym": acronyms},
@@ -665,9 +665,11 @@ def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str])
     """Return each row's node, each node's cluster and rule, and each cluster's head key."""
     counted = _label_counts(frame["key"], frame["label"])
     names = {key: _Name(counted[key].total(), counted[key]) for key in sorted(counted)}
-    forms = _short_form_tables(frame, names, texts, languages)
+    # Each article's distinct keys, in order of appearance.
+    by_article = cast(dict[str, list[str]], _group(frame["article_id"], frame["key"]))
+    forms = _short_form_tables(frame, names, texts, languages, by_article)
     scoped = {k for table in forms.tables.values() for k, v in table.items() if v}
-    pairs = list(dict.fromkeys(zip(frame["article_id"], frame["key"], strict=True)))
+    pairs = [(aid, key) for aid, keys in by_article.items() for key in keys]
     present: dict[str, set[str]] = defaultdict(set)
     for aid, key in pairs:  # (article, key) pairs: fewer than mentions
         if key in forms.targets:
@@ -688,14 +690,25 @@ def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str])
             node_of[(aid, key)] = ("s", aid, key)
         else:
             node_of[(aid, key)] = ("n", key)
-    nodes: list[Node] = [
-        node_of[(aid, key)] or ("s", aid, key, int(start))
-        for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True)
-    ]
+    # Each row's node as a number into `distinct`, found per (article, key) pair (numbered by
+    # pandas, in C), per row only for the shared short forms.
+    pair_of_row = frame.groupby(["article_id", "key"], sort=False).ngroup().to_numpy()
+    first_rows = np.unique(pair_of_row, return_index=True)[1]
+    aids, keys = frame["article_id"].to_numpy(), frame["key"].to_numpy()
+    code_of: dict[Node, int] = {}
+    pair_code = np.array([
+        -1 if (node := node_of[(aids[r], keys[r])]) is None
+        else code_of.setdefault(node, len(code_of)) for r in first_rows.tolist()
+    ], dtype=np.int64)
+    codes = pair_code[pair_of_row]
+    starts = frame["start"].to_numpy()
+    for r in np.flatnonzero(codes < 0).tolist():
+        codes[r] = code_of.setdefault(("s", aids[r], keys[r], int(starts[r])), len(code_of))
+    distinct = list(code_of)
     uf = _UnionFind()
     for key in forms.targets:  # what short forms link to, even where only short forms remain
         uf.add(("n", key))
-    for node in dict.fromkeys(nodes):  # distinct nodes, in order of appearance
+    for node in distinct:
         uf.add(node)
 
     together = _seen_together(frame)
@@ -705,11 +718,11 @@ def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str])
                                      together, surfaces):
         uf.union(("n", rare), ("n", target), "fuzzy")
     people = {k for k in forms.targets if names[k].is_person}
-    for rare, target in _fuzzy_people(frame, names, people):
+    for rare, target in _fuzzy_people(by_article, names, people):
         uf.union(("n", rare), ("n", target), "fuzzy")
 
-    _link_short_forms(frame, nodes, uf, names, forms, present)
-    return _heads_and_rules(uf, nodes, names)
+    _link_short_forms(frame, codes, distinct, uf, names, forms, present)
+    return _heads_and_rules(uf, codes, distinct, names)
 
 
 def _bearers(forms: _ShortForms, key: str, local: set[str]) -> set[str]:
@@ -772,7 +785,8 @@ def _group(groups: Iterable[Hashable], keys: Iterable[str]) -> dict[Hashable, li
 
 def _link_short_forms(
     frame: pd.DataFrame,
-    nodes: list[Node],
+    codes: np.ndarray,
+    distinct: list[Node],
     uf: _UnionFind,
     names: dict[str, _Name],
     forms: _ShortForms,
@@ -780,16 +794,18 @@ def _link_short_forms(
 ) -> None:
     """Rules 4 and 5: short forms, in the article then the corpus (see the module doc)."""
     tables = forms.tables
+    scoped_labels: dict[Node, Counter[str]] = defaultdict(Counter)
+    for (code, label), n in Counter(zip(codes.tolist(), frame["label"], strict=True)).items():
+        if distinct[code][0] == "s":
+            scoped_labels[distinct[code]][label] = n
+    # Where the targets are written, in the articles where several people share a short form.
+    shared = {node[1] for node in scoped_labels if len(node) == 4}
+    rows = frame[frame["article_id"].isin(shared) & frame["key"].isin(forms.targets)]
     positions: dict[str, list[tuple[int, str]]] = defaultdict(list)  # article → (start, target)
-    for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True):
-        if key in forms.targets:
-            positions[aid].append((int(start), key))
+    for aid, key, start in zip(rows["article_id"], rows["key"], rows["start"], strict=True):
+        positions[aid].append((int(start), key))
     for found in positions.values():
         found.sort()
-    scoped_labels: dict[Node, Counter[str]] = defaultdict(Counter)
-    for (node, label), n in Counter(zip(nodes, frame["label"], strict=True)).items():
-        if node[0] == "s":
-            scoped_labels[node][label] = n
     places = _territories("fr") | _territories("en")
 
     def best(keys: set[str]) -> dict[Node, tuple[str, int]]:
@@ -839,7 +855,8 @@ def _link_short_forms(
             unresolved[key] = node
 
 
-def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name]) -> _Links:
+def _heads_and_rules(uf: _UnionFind, codes: np.ndarray, distinct: list[Node],
+                     names: dict[str, _Name]) -> _Links:
     """Pick each cluster's head, then give each node the rule of the edge reaching it from there."""
     clusters: dict[Node, list[Node]] = defaultdict(list)
     for node in uf.parent:
@@ -861,7 +878,7 @@ def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name])
         for node in members:
             cluster[node] = root
             rules.setdefault(node, "same-name")  # every edge is within the cluster: unreachable
-    return _Links(nodes=nodes, cluster=cluster, head=head, rule=rules)
+    return _Links(codes=codes, distinct=distinct, cluster=cluster, head=head, rule=rules)
 
 
 def _node_key(node: Node) -> str:
@@ -907,15 +924,14 @@ def _fuzzy_pairs(names: dict[str, _Name], together: Container[tuple[str, str]] =
 
 
 def _fuzzy_people(
-    frame: pd.DataFrame, names: dict[str, _Name], people: set[str]
+    by_article: dict[str, list[str]], names: dict[str, _Name], people: set[str]
 ) -> list[tuple[str, str]]:
     """Return (rare, frequent) full names of people met in one article with the same first name
     and surnames two edits apart at most ("Sam Altam" beside "Sam Altman"): a typo, since an
     article does not name two people that alike."""
     pairs = []
-    rows = [(a, k) for a, k in zip(frame["article_id"], frame["key"], strict=True) if k in people]
-    seen = _group([a for a, _ in rows], [k for _, k in rows])
-    for keys in seen.values():
+    for every in by_article.values():  # each article's distinct keys
+        keys = [k for k in every if k in people]
         for a in keys:
             ta = a.split()
             for b in keys:
@@ -1065,6 +1081,7 @@ def _defines(short: str, long: str, long_name: _Name | None) -> bool:
 def _acronym_table(
     frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str],
     names: dict[str, _Name], surface_of: dict[str, str], targets: set[str],
+    by_article: dict[str, list[str]],
 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Return ({acronym: names it may abbreviate in an article}, {acronym: names the corpus
     defines it as}): definitions "Expansion (ACR)" / "ACR (Expansion)" written in a text, and,
@@ -1095,7 +1112,7 @@ def _acronym_table(
     for acro, fulls in defined.items():
         local[acro] |= fulls
     acronyms = {k for k in names if k in surface_of and _looks_like_acronym(surface_of[k])}
-    for keys in _group(frame["article_id"], frame["key"]).values():
+    for keys in by_article.values():
         here = [k for k in keys if k in acronyms]
         if not here:
             continue
