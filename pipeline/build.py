@@ -163,7 +163,7 @@ def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path, *,
     on_change()
     detect = _Languages(root)
     ingested = ingest(inputs, metadata=options.metadata, language=options.language,
-                      limits=options.limits, detect=detect)
+                      limits=options.limits, detect=detect, memo_dir=root / "ingest-files")
     detect.save()
     snapshot.write(key, {"articles": ingested.articles, "report": ingested.report})
     return ingested.articles, ingested.report

@@ -35,6 +35,7 @@ import json
 import numbers
 import os
 import re
+import shutil
 import stat
 import unicodedata
 import zipfile
@@ -47,10 +48,13 @@ from typing import Any
 
 import charset_normalizer
 import ftfy
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import schema
-from pipeline.neardup import find_near_duplicates
+from pipeline.neardup import find_near_duplicates, signature_key
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -1025,8 +1029,10 @@ def _unsafe_member(name: str) -> bool:
 class _Reader:
     """Walks inputs and collects articles and report rows, in input order."""
 
-    def __init__(self, limits: Limits, inputs: Sequence[Path] = ()) -> None:
+    def __init__(self, limits: Limits, inputs: Sequence[Path] = (),
+                 memo: _FileMemo | None = None) -> None:
         self.limits = limits
+        self.memo = memo or _FileMemo(None)
         self.articles: list[_Article] = []
         self.report: _Report = []
         self.tables: list[_MetaTable] = []
@@ -1237,7 +1243,7 @@ class _Reader:
         self.document(data, origin=origin, suffix=suffix, meta=meta)
 
     def document(self, data: bytes, *, origin: str, suffix: str, meta: _Meta | None) -> None:
-        articles, report = _parse_document(data, origin=origin, suffix=suffix, meta=meta)
+        articles, report = self.memo.parse(data, origin=origin, suffix=suffix, meta=meta)
         self.articles += articles
         self.report += report
 
@@ -1377,6 +1383,118 @@ def _bomb_reason(members: Sequence[zipfile.ZipInfo], limits: Limits) -> str | No
 
 
 # ----------------------------------------------------------------------------------------------
+# What earlier builds read
+
+
+class _FileMemo:
+    """What each input file gave an earlier build, and each text's near-duplicate signature.
+
+    A file is known by a hash of its bytes, its name and its metadata, so a corpus that grows by
+    a few files decodes and repairs (ftfy, trafilatura) those files only, and hashes the shingles
+    of their texts only. Kept in `folder` between builds (Parquet, with the ingest code's
+    version: a code change starts afresh), holding what the last build used and nothing else, so
+    it never outgrows the corpus. Without a folder it remembers nothing.
+    """
+
+    _FIELDS = ("origin", "text", "title", "source", "url", "published", "language", "notes")
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.parsed: dict[str, tuple[list[_Article], _Report]] = {}
+        self.signatures: dict[str, np.ndarray | None] = {}
+        self._used: dict[str, tuple[list[_Article], _Report]] = {}
+        if folder is not None:
+            self._version = _code_version()
+            try:
+                self._load(folder)
+            except (OSError, ValueError, KeyError, pa.ArrowException):
+                self.parsed, self.signatures = {}, {}  # damaged: a cache miss, not a failure
+
+    def parse(self, data: bytes, *, origin: str, suffix: str, meta: _Meta | None
+              ) -> tuple[list[_Article], _Report]:
+        """`_parse_document`, or what it returned for the very same file last time."""
+        if self.folder is None:
+            return _parse_document(data, origin=origin, suffix=suffix, meta=meta)
+        key = hashlib.sha1(hashlib.sha1(data).digest()
+                           + repr((origin, suffix, meta)).encode("utf-8", "surrogatepass")
+                           ).hexdigest()
+        if key not in self.parsed:
+            self.parsed[key] = _parse_document(data, origin=origin, suffix=suffix, meta=meta)
+        self._used[key] = self.parsed[key]
+        return self.parsed[key]
+
+    def save(self, texts: Iterable[str]) -> None:
+        """Keep what this build used: its files, and the signatures of its final `texts`."""
+        if self.folder is None:
+            return
+        rows = [(key, *[getattr(a, f) for f in self._FIELDS[:-1]], json.dumps(a.notes))
+                for key, (articles, _) in self._used.items() for a in articles]
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[]] * 9
+        text = pa.string()
+        articles = pa.table({
+            "key": pa.array(columns[0], text), "origin": pa.array(columns[1], text),
+            "text": pa.array(columns[2], text), "title": pa.array(columns[3], text),
+            "source": pa.array(columns[4], text), "url": pa.array(columns[5], text),
+            "published": pa.array([None if p is None else pd.Timestamp(p).to_datetime64()
+                                   for p in columns[6]], pa.timestamp("us")),
+            "language": pa.array(columns[7], text), "notes": pa.array(columns[8], text)})
+        reports = [(key, origin, reason) for key, (_, report) in self._used.items()
+                   for origin, reason in report]
+        kept = {k: self.signatures[k] for k in map(signature_key, texts) if k in self.signatures}
+        tables = {
+            "files": pa.table({"key": pa.array(list(self._used), text)}),
+            "articles": articles,
+            "reports": pa.table({name: pa.array([r[i] for r in reports], text)
+                                 for i, name in enumerate(("key", "origin", "reason"))}),
+            "signatures": pa.table({
+                "key": pa.array(list(kept), text),
+                "values": pa.array([None if v is None else v.tolist() for v in kept.values()],
+                                   pa.list_(pa.uint64()))}),
+            "version": pa.table({"version": pa.array([self._version], text)}),
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder.with_name(f".{self.folder.name}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, table in tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        os.replace(tmp, self.folder)
+
+    def _load(self, folder: Path) -> None:
+        def read(name: str) -> dict[str, list[Any]]:
+            return pq.read_table(folder / f"{name}.parquet").to_pydict()
+
+        if not (folder / "version.parquet").exists():
+            return
+        if read("version")["version"] != [self._version]:
+            return
+        self.parsed = {key: ([], []) for key in read("files")["key"]}
+        articles = read("articles")
+        for i, key in enumerate(articles["key"]):
+            values = [articles[f][i] for f in self._FIELDS]
+            published = None if values[5] is None else pd.Timestamp(values[5])
+            notes = [(str(o), str(r)) for o, r in json.loads(values[7])]
+            origin, text, title, source, url = values[:5]
+            self.parsed[key][0].append(_Article(origin, text, title, source, url, published,
+                                                values[6], notes))
+        reports = read("reports")
+        for key, origin, reason in zip(reports["key"], reports["origin"], reports["reason"],
+                                       strict=True):
+            self.parsed[key][1].append((origin, reason))
+        signatures = read("signatures")
+        self.signatures = {
+            key: None if values is None else np.array(values, dtype=np.uint64)
+            for key, values in zip(signatures["key"], signatures["values"], strict=True)}
+
+
+def _code_version() -> str:
+    from pipeline.cache import code_version  # the build cache's notion of a code version
+
+    return code_version("ingest")
+
+
+# ----------------------------------------------------------------------------------------------
 # The stage
 
 
@@ -1387,16 +1505,20 @@ def ingest(
     language: str | None = None,
     limits: Limits = Limits(),  # frozen, so sharing the default is safe
     detect: Callable[[str], str] | None = None,  # detect_language, or a cached version of it
+    memo_dir: str | Path | None = None,
 ) -> Ingested:
     """Return the articles in `inputs` (files, folders, zips) and the report of what was skipped.
 
     `metadata` names a CSV (`file,title,source,published,url`) whose `file` column matches
     files by name or by path relative to the CSV; it wins over `metadata.csv` sidecars.
     `language` forces the language of every article; otherwise it is detected per article.
+    `memo_dir` keeps what each file gave between calls (`_FileMemo`): a corpus that grows by a
+    few files re-reads the others but decodes and repairs only the new ones.
     """
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
-    reader = _Reader(limits, [Path(item) for item in inputs])
+    memo = _FileMemo(None if memo_dir is None else Path(memo_dir))
+    reader = _Reader(limits, [Path(item) for item in inputs], memo)
     if metadata is not None:
         meta_path = Path(metadata)
         if meta_path.is_file():
@@ -1410,12 +1532,14 @@ def ingest(
     for record in reader.articles:
         reader.report += record.notes
     articles, report = _finish(reader.articles, language=language,
-                               detect=detect or detect_language)
+                               detect=detect or detect_language, memo=memo)
+    memo.save(articles["text"])
     return Ingested(articles, _report_frame(reader.report + report))
 
 
 def _finish(records: list[_Article], *, language: str | None,
-            detect: Callable[[str], str] = detect_language) -> tuple[pd.DataFrame, _Report]:
+            detect: Callable[[str], str] = detect_language,
+            memo: _FileMemo | None = None) -> tuple[pd.DataFrame, _Report]:
     """Return the articles table from the records read, and the records that fell out."""
     columns = ["origin", "text", "title", "source", "url", "published", "language"]
     frame = pd.DataFrame([[getattr(r, c) for c in columns] for r in records], columns=columns)
@@ -1449,7 +1573,8 @@ def _finish(records: list[_Article], *, language: str | None,
         date_source=["metadata" if pd.notna(p) else "unknown" for p in published],
         n_words=pd.Series([len(text.split()) for text in texts], dtype="int64"),
     )
-    frame["duplicate_of"] = find_near_duplicates(frame)
+    frame["duplicate_of"] = find_near_duplicates(
+        frame, memo=memo.signatures if memo and memo.folder else None)
     return schema.conform("articles", frame), report
 
 

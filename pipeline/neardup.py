@@ -10,10 +10,13 @@ page furniture and menus), then the earliest published, then the longest, then t
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import MutableMapping
 
+import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 SHINGLE_WORDS = 3
 NUM_PERM = 128
@@ -21,6 +24,7 @@ THRESHOLD = 0.5  # estimated Jaccard similarity of the shingle sets; different a
 MIN_SHINGLES = 20  # shorter texts share stock phrases too easily to be compared
 _BATCH = 10_000  # shingles hashed at once: bounds memory on a very long text
 _WORD = re.compile(r"\w+")
+_SCHEME = MinHash(num_perm=NUM_PERM, seed=1).scheme  # how `signature` hashes, to rebuild one
 _SENTENCE_END = tuple(".!?…:;»”\"')")
 
 
@@ -53,24 +57,47 @@ def noise(text: str, boilerplate: object) -> int:
     return menus + removed
 
 
-def find_near_duplicates(articles: pd.DataFrame) -> pd.Series:
+def text_signature(text: str) -> np.ndarray | None:
+    """Return the MinHash values of a text's shingles, None when it has too few to compare."""
+    grams = shingles(text)
+    return signature(grams).hashvalues if len(grams) >= MIN_SHINGLES else None
+
+
+def signature_key(text: str) -> str:
+    """The key a text's signature is remembered under (see `find_near_duplicates`)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def find_near_duplicates(
+    articles: pd.DataFrame,
+    *,
+    memo: MutableMapping[str, np.ndarray | None] | None = None,
+) -> pd.Series:
     """Return, per article, the `article_id` of its original when it is a near-duplicate copy,
     else null (a `str` Series aligned on `articles`).
 
     Needs the columns `article_id` and `text`; `published` and `boilerplate` refine the choice
-    of the original when present.
+    of the original when present. `memo` (`signature_key` of a text → its `text_signature`)
+    holds signatures computed before, and receives the new ones: a corpus that grows by a few
+    texts hashes those texts only.
     """
     n = len(articles)
     result = pd.Series([None] * n, index=articles.index, dtype="str")
     if n < 2:
         return result
     texts = [str(t) for t in articles["text"]]
-    signatures: dict[int, MinHash] = {}
+    signatures: dict[int, LeanMinHash] = {}
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     for pos, text in enumerate(texts):
-        grams = shingles(text)
-        if len(grams) >= MIN_SHINGLES:
-            signatures[pos] = signature(grams)
+        if memo is None:
+            values = text_signature(text)
+        else:
+            key = signature_key(text)
+            if key not in memo:
+                memo[key] = text_signature(text)
+            values = memo[key]
+        if values is not None:
+            signatures[pos] = LeanMinHash(seed=1, hashvalues=values, scheme=_SCHEME)
             lsh.insert(pos, signatures[pos])
     parent = list(range(n))
 
@@ -107,4 +134,5 @@ def find_near_duplicates(articles: pd.DataFrame) -> pd.Series:
     return result
 
 
-__all__ = ["find_near_duplicates", "noise", "shingles", "signature"]
+__all__ = ["find_near_duplicates", "noise", "shingles", "signature", "signature_key",
+           "text_signature"]

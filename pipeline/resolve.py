@@ -50,9 +50,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Collection, Container, Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import cast
 
 import numpy as np
@@ -203,11 +203,27 @@ def make_entity_id(label: str, name: str, taken: Collection[str] = ()) -> str:
 
 def majority_label(labels: Iterable[str]) -> str:
     """Return the most frequent label; ties go to PER, then ORG, LOC, MISC."""
-    counts = Counter(labels)
+    return _majority(Counter(labels))
+
+
+_LABEL_ORDER = {label: i for i, label in enumerate(LABELS)}
+
+
+def _majority(counts: Counter[str]) -> str:
+    """`majority_label` of labels already counted (no pass over the mentions again)."""
     if not counts:
         return "MISC"
-    order = {label: i for i, label in enumerate(LABELS)}
+    order = _LABEL_ORDER
     return min(counts, key=lambda lab: (-counts[lab], order.get(lab, len(order)), lab))
+
+
+def _label_counts(keys: Iterable[str], labels: Iterable[str]) -> dict[str, Counter[str]]:
+    """Per key, how often each label was given: the pairs are counted in one C-level pass, then
+    regrouped per distinct pair, so the Python work scales with distinct names, not mentions."""
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for (key, label), n in Counter(zip(keys, labels, strict=True)).items():
+        out[key][label] = n
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,38 +265,58 @@ def resolve_entities(spans: pd.DataFrame, articles: pd.DataFrame) -> Resolved:
         "surface": pd.Series(spans["surface"].astype("str").to_list(), dtype=object),
         "label": pd.Series(spans["label"].astype("str").to_list(), dtype=object),
     })
+    frame["language"] = frame["article_id"].map(languages).fillna("fr").astype(object)
     frame["key"] = pd.Series(_keys(frame, languages), dtype=object)
     frame = frame[_is_name(frame, languages)].reset_index(drop=True)
     if frame.empty:
         return _empty()
     frame = _split_coordinations(frame, languages)
     links = _link(frame, texts, languages)
-    frame["cluster"] = [links.cluster[n] for n in links.nodes]
-    frame["head"] = [links.head[links.cluster[n]] for n in links.nodes]
-    frame["rule"] = [
-        "split" if split and rule == "same-name" else rule
-        for split, rule in zip(frame["split"], (links.rule[n] for n in links.nodes), strict=True)
-    ]
+    # Per distinct node (fewer than mentions): its cluster, numbered in order of appearance,
+    # the cluster's head key and the node's rule; then one array lookup per mention.
+    row_node = links.codes
+    cluster_no: dict[Node, int] = {}
+    cluster = np.array([cluster_no.setdefault(links.cluster[n], len(cluster_no))
+                        for n in links.distinct], dtype=np.int64)
+    head = np.array([links.head[links.cluster[n]] for n in links.distinct], dtype=object)
+    rule = np.array([links.rule[n] for n in links.distinct], dtype=object)[row_node]
+    frame["cluster"] = cluster[row_node]
+    frame["head"] = pd.Series(head[row_node], dtype=object)
+    split = frame["split"].to_numpy(dtype=bool) & (rule == "same-name")
+    frame["rule"] = pd.Series(np.where(split, "split", rule), dtype=object)
     return _tables(frame, articles, languages)
 
 
 def _article_map(articles: pd.DataFrame, column: str, default: str) -> dict[str, str]:
     if column not in articles.columns or "article_id" not in articles.columns:
         return {}
-    values = articles[column].astype("object").where(articles[column].notna(), default)
-    return dict(zip(articles["article_id"].astype("str"), values.astype("str"), strict=True))
+    values = articles[column]
+    return {str(aid): default if pd.isna(value) else str(value)
+            for aid, value in zip(articles["article_id"], values, strict=True)}
 
 
 def _keys(frame: pd.DataFrame, languages: dict[str, str]) -> list[str]:
-    keys = []
-    for aid, surface in zip(frame["article_id"], frame["surface"], strict=True):
-        language = languages.get(aid, "fr")
-        if language == "fr":  # "de France" is France; "Des Moines" keeps its capital
-            surface = _KEY_PREPOSITION.sub("", surface.strip(), count=1) or surface
-        key = normalise_name(surface, language=language)
-        # Junk with no name-like character ("«»") keeps a key of its own, so it merges nothing.
-        keys.append(key or "#" + _SPACES.sub(" ", surface.strip().casefold()))
-    return keys
+    """The matching key of each row, computed once per distinct (language, surface)."""
+    keys: dict[tuple[str, str], str] = {}
+    for pair in set(zip(_row_languages(frame, languages), frame["surface"], strict=True)):
+        keys[pair] = _key(*pair)
+    return [keys[pair] for pair in zip(_row_languages(frame, languages), frame["surface"],
+                                       strict=True)]
+
+
+def _key(language: str, surface: str) -> str:
+    if language == "fr":  # "de France" is France; "Des Moines" keeps its capital
+        surface = _KEY_PREPOSITION.sub("", surface.strip(), count=1) or surface
+    key = normalise_name(surface, language=language)
+    # Junk with no name-like character ("«»") keeps a key of its own, so it merges nothing.
+    return key or "#" + _SPACES.sub(" ", surface.strip().casefold())
+
+
+def _row_languages(frame: pd.DataFrame, languages: dict[str, str]) -> Iterable[str]:
+    """Each row's article language ("fr" when unknown): the column `resolve_entities` adds."""
+    if "language" in frame.columns:
+        return frame["language"]
+    return [languages.get(aid, "fr") for aid in frame["article_id"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,27 +425,21 @@ def _is_name(frame: pd.DataFrame, languages: dict[str, str]) -> pd.Series:
     A span with no capital letter ("commission européenne", "l'état") is a common noun unless
     the corpus writes the same name with a capital elsewhere, then it is that name.
     """
-    capitalised = {key for key, surface in zip(frame["key"], frame["surface"], strict=True)
-                   if any(ch.isupper() for ch in surface)}
+    # Every rule below runs once per distinct (key, surface, label, language), not per mention.
+    rows = list(zip(frame["key"], frame["surface"], frame["label"],
+                    _row_languages(frame, languages), strict=True))
+    distinct = set(rows)
+    capitalised = {key for key, surface, _, _ in distinct if any(ch.isupper() for ch in surface)}
     places = set(_territories("fr")) | set(_territories("en"))
-    labels: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, label in zip(frame["key"], frame["label"], strict=True):
-        labels[key][label] += 1
-    places |= {k for k, c in labels.items() if majority_label(c.elements()) == "LOC"}
+    labels = _label_counts(frame["key"], frame["label"])
+    places |= {k for k, c in labels.items() if _majority(c) == "LOC"}
     frozen = frozenset(places)
-    reasons: dict[tuple[str, str, str], str | None] = {}
-    keep = []
-    for aid, surface, label, key in zip(frame["article_id"], frame["surface"], frame["label"],
-                                        frame["key"], strict=True):
-        if key not in capitalised and not key.startswith("#"):
-            keep.append(False)
-            continue
-        language = languages.get(aid, "fr")
-        if (surface, label, language) not in reasons:
-            reasons[(surface, label, language)] = non_name_reason(
-                surface, label, language=language, places=frozen)
-        keep.append(reasons[(surface, label, language)] is None)
-    return pd.Series(keep, index=frame.index, dtype="bool")
+    keep: dict[tuple[str, str, str, str], bool] = {}
+    for row in distinct:
+        key, surface, label, language = row
+        keep[row] = (key in capitalised or key.startswith("#")) and non_name_reason(
+            surface, label, language=language, places=frozen) is None
+    return pd.Series([keep[row] for row in rows], index=frame.index, dtype="bool")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,20 +452,20 @@ _HYPHEN = re.compile(r"(?<=[^\W\d_])[-‐‑](?=[^\W\d_])")
 def _split_coordinations(frame: pd.DataFrame, languages: dict[str, str]) -> pd.DataFrame:
     """Replace each coordinated span whose parts are all known names by one row per part."""
     frame = frame.assign(split=False)
-    candidates = frame["surface"].str.contains(_COORDINATION) | frame["surface"].str.contains(
-        _HYPHEN)
+    coordinated = {surface for surface in set(frame["surface"])
+                   if _COORDINATION.search(surface) or _HYPHEN.search(surface)}
+    candidates = frame["surface"].isin(coordinated)
     if not candidates.any():
         return frame
     known = set(frame.loc[~candidates, "key"])
     # Hyphens join first names ("Jean-Pierre") and place names ("États-Unis"): split them only
     # into parts known as organisations, places or things ("le partenariat Microsoft-OpenAI").
-    not_person = {
-        key for key, labels in frame.loc[~candidates].groupby("key")["label"]
-        if majority_label(labels) != "PER"
-    }
-    for key, labels in frame.groupby("key")["label"]:
+    single = frame.loc[~candidates]
+    not_person = {key for key, counts in _label_counts(single["key"], single["label"]).items()
+                  if _majority(counts) != "PER"}
+    for key, counts in _label_counts(frame["key"], frame["label"]).items():
         tokens = key.split()
-        if len(tokens) >= 2 and (labels == "PER").any():
+        if len(tokens) >= 2 and counts["PER"] > 0:
             known.update((tokens[0], tokens[-1]))
     rows = []
     for row in frame[candidates].itertuples(index=False):
@@ -519,9 +549,9 @@ class _Name:
     count: int
     labels: Counter[str]
 
-    @property
+    @cached_property
     def label(self) -> str:
-        return majority_label(self.labels.elements())
+        return _majority(+self.labels)  # `+`: only the labels actually given
 
     @property
     def is_person(self) -> bool:
@@ -549,8 +579,9 @@ def _short_forms(full_names: Iterable[str]) -> tuple[dict[str, set[str]], dict[s
 
 @dataclass(frozen=True)
 class _Links:
-    nodes: list[Node]  # per row: ("n", key), ("s", article_id, key) for a short form, or
-    #                    ("s", article_id, key, start) for one shared by several people there
+    codes: np.ndarray  # per row: its node, as a position in `distinct`
+    distinct: list[Node]  # ("n", key), ("s", article_id, key) for a short form, or
+    #                       ("s", article_id, key, start) for one shared by several people there
     cluster: dict[Node, Node]  # node → its cluster
     head: dict[Node, str]  # cluster → the key its name comes from
     rule: dict[Node, str]  # node → the rule that joined it to its cluster's head
@@ -566,7 +597,8 @@ class _ShortForms:
 
 
 def _short_form_tables(frame: pd.DataFrame, names: dict[str, _Name],
-                       texts: dict[str, str], languages: dict[str, str]) -> _ShortForms:
+                       texts: dict[str, str], languages: dict[str, str],
+                       by_article: dict[str, list[str]]) -> _ShortForms:
     """Return what each short form (surname, first name, initial, acronym...) may stand for."""
     people = {k for k, n in names.items() if len(k.split()) >= 2 and n.is_person
               and not k.startswith("#")}
@@ -611,7 +643,8 @@ def _short_form_tables(frame: pd.DataFrame, names: dict[str, _Name],
                 head_nouns[prefix].add(key)
     thing_targets = {k for k, n in names.items() if not n.is_person and len(k.split()) >= 2
                      and not k.startswith("#")}
-    acronyms, defined = _acronym_table(frame, texts, languages, names, surface_of, thing_targets)
+    acronyms, defined = _acronym_table(frame, texts, languages, names, surface_of, thing_targets,
+                                       by_article)
     return _ShortForms(
         tables={"first-name": first_names, "surname": surnames, "initial": initials,
                 "short-name": dict(beginnings), "head": dict(head_nouns), "acronym": acronyms},
@@ -630,13 +663,15 @@ def _ordinary_words(surface: str, languages: dict[str, str]) -> bool:
 
 def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str]) -> _Links:
     """Return each row's node, each node's cluster and rule, and each cluster's head key."""
-    names: dict[str, _Name] = {}
-    for key, labels in frame.groupby("key")["label"]:
-        names[str(key)] = _Name(len(labels), Counter(labels))
-    forms = _short_form_tables(frame, names, texts, languages)
+    counted = _label_counts(frame["key"], frame["label"])
+    names = {key: _Name(counted[key].total(), counted[key]) for key in sorted(counted)}
+    # Each article's distinct keys, in order of appearance.
+    by_article = cast(dict[str, list[str]], _group(frame["article_id"], frame["key"]))
+    forms = _short_form_tables(frame, names, texts, languages, by_article)
     scoped = {k for table in forms.tables.values() for k, v in table.items() if v}
+    pairs = [(aid, key) for aid, keys in by_article.items() for key in keys]
     present: dict[str, set[str]] = defaultdict(set)
-    for aid, key in zip(frame["article_id"], frame["key"], strict=True):
+    for aid, key in pairs:  # (article, key) pairs: fewer than mentions
         if key in forms.targets:
             present[aid].add(key)
     # A name that is a target elsewhere is a short form only where its longer name is written:
@@ -645,34 +680,49 @@ def _link(frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str])
     local_heads = {(aid, key) for aid, keys in present.items() for key in keys
                    if heads.get(key, set()) & keys}
     scoped -= forms.targets
-    shared = {  # (article, short form) borne by several people there: decided mention by mention
-        (aid, key) for aid, key in zip(frame["article_id"], frame["key"], strict=True)
-        if key in scoped and len(_bearers(forms, key, present[aid])) > 1
-    }
-    nodes: list[Node] = [
-        (("s", aid, key, int(start)) if (aid, key) in shared else ("s", aid, key))
-        if key in scoped or (aid, key) in local_heads
-        else ("n", key)
-        for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True)
-    ]
+    # Each (article, key) is one node, or, for a short form borne by several people there, one
+    # node per mention (None below: decided mention by mention).
+    node_of: dict[tuple[str, str], Node | None] = {}
+    for aid, key in pairs:
+        if key in scoped and len(_bearers(forms, key, present[aid])) > 1:
+            node_of[(aid, key)] = None
+        elif key in scoped or (aid, key) in local_heads:
+            node_of[(aid, key)] = ("s", aid, key)
+        else:
+            node_of[(aid, key)] = ("n", key)
+    # Each row's node as a number into `distinct`, found per (article, key) pair (numbered by
+    # pandas, in C), per row only for the shared short forms.
+    pair_of_row = frame.groupby(["article_id", "key"], sort=False).ngroup().to_numpy()
+    first_rows = np.unique(pair_of_row, return_index=True)[1]
+    aids, keys = frame["article_id"].to_numpy(), frame["key"].to_numpy()
+    code_of: dict[Node, int] = {}
+    pair_code = np.array([
+        -1 if (node := node_of[(aids[r], keys[r])]) is None
+        else code_of.setdefault(node, len(code_of)) for r in first_rows.tolist()
+    ], dtype=np.int64)
+    codes = pair_code[pair_of_row]
+    starts = frame["start"].to_numpy()
+    for r in np.flatnonzero(codes < 0).tolist():
+        codes[r] = code_of.setdefault(("s", aids[r], keys[r], int(starts[r])), len(code_of))
+    distinct = list(code_of)
     uf = _UnionFind()
     for key in forms.targets:  # what short forms link to, even where only short forms remain
         uf.add(("n", key))
-    for node in nodes:
+    for node in distinct:
         uf.add(node)
 
     together = _seen_together(frame)
-    surfaces = {str(k): display_name(str(v)) for k, v in zip(frame["key"], frame["surface"],
-                                                             strict=True)}
+    last_surface = dict(zip(frame["key"], frame["surface"], strict=True))  # the last one wins
+    surfaces = {str(k): display_name(str(v)) for k, v in last_surface.items()}
     for rare, target in _fuzzy_pairs({k: n for k, n in names.items() if k not in scoped},
                                      together, surfaces):
         uf.union(("n", rare), ("n", target), "fuzzy")
     people = {k for k in forms.targets if names[k].is_person}
-    for rare, target in _fuzzy_people(frame, names, people):
+    for rare, target in _fuzzy_people(by_article, names, people):
         uf.union(("n", rare), ("n", target), "fuzzy")
 
-    _link_short_forms(frame, nodes, uf, names, forms, present)
-    return _heads_and_rules(uf, nodes, names)
+    _link_short_forms(frame, codes, distinct, uf, names, forms, present)
+    return _heads_and_rules(uf, codes, distinct, names)
 
 
 def _bearers(forms: _ShortForms, key: str, local: set[str]) -> set[str]:
@@ -681,27 +731,62 @@ def _bearers(forms: _ShortForms, key: str, local: set[str]) -> set[str]:
             ) & local
 
 
-def _seen_together(frame: pd.DataFrame) -> set[tuple[str, str]]:
+def _seen_together(frame: pd.DataFrame) -> _SeenTogether:
     """Pairs of keys written in the same sentence: two names, not one name spelt two ways."""
-    pairs: set[tuple[str, str]] = set()
-    for keys in _group(zip(frame["article_id"], frame["sentence_id"], strict=True),
-                       frame["key"]).values():
-        if 1 < len(keys) <= 50:  # a sentence listing more is a table, not prose
-            pairs.update((a, b) for a in keys for b in keys if a < b)
-    return pairs
+    return _SeenTogether(frame)
+
+
+class _SeenTogether:
+    """`(a, b) in together`: keys a < b are written in one sentence (of at most 50 names: a
+    sentence listing more is a table, not prose). Built on the first question, as the sentences
+    of each key: every pair of a corpus' sentences would be quadratic in a sentence's names."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame: pd.DataFrame | None = frame[["article_id", "sentence_id", "key"]]
+        self._code: dict[str, int] = {}
+        self._keys = self._sentences = np.array([], dtype=np.int64)
+
+    def __contains__(self, pair: object) -> bool:
+        if not isinstance(pair, tuple) or len(pair) != 2 or not pair[0] < pair[1]:
+            return False
+        if self._frame is not None:
+            self._index(self._frame)
+            self._frame = None
+        a, b = self._code.get(pair[0]), self._code.get(pair[1])
+        if a is None or b is None:
+            return False
+        return bool(np.intersect1d(self._of(a), self._of(b), assume_unique=True).size)
+
+    def _of(self, code: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self._keys, [code, code + 1])
+        return self._sentences[lo:hi]
+
+    def _index(self, frame: pd.DataFrame) -> None:
+        """(key, sentence) pairs sorted by key, sentences of 2 to 50 distinct keys only."""
+        sentence = frame.groupby(["article_id", "sentence_id"], sort=False).ngroup().to_numpy()
+        key, names = pd.factorize(frame["key"])
+        width = len(names) + 1
+        pairs = np.unique(sentence.astype(np.int64) * width + key)  # distinct (sentence, key)
+        sentences, keys = pairs // width, pairs % width
+        size = np.bincount(sentences)[sentences]
+        keep = (size > 1) & (size <= 50)
+        order = np.lexsort((sentences[keep], keys[keep]))
+        self._keys, self._sentences = keys[keep][order], sentences[keep][order]
+        self._code = {str(name): i for i, name in enumerate(names)}
 
 
 def _group(groups: Iterable[Hashable], keys: Iterable[str]) -> dict[Hashable, list[str]]:
     """The distinct keys of each group, in order of appearance (a fast groupby-unique)."""
-    out: dict[Hashable, dict[str, None]] = defaultdict(dict)
-    for group, key in zip(groups, keys, strict=True):
-        out[group][key] = None
-    return {group: list(keys) for group, keys in out.items()}
+    out: dict[Hashable, list[str]] = defaultdict(list)
+    for group, key in dict.fromkeys(zip(groups, keys, strict=True)):  # distinct pairs, in order
+        out[group].append(key)
+    return dict(out)
 
 
 def _link_short_forms(
     frame: pd.DataFrame,
-    nodes: list[Node],
+    codes: np.ndarray,
+    distinct: list[Node],
     uf: _UnionFind,
     names: dict[str, _Name],
     forms: _ShortForms,
@@ -709,14 +794,18 @@ def _link_short_forms(
 ) -> None:
     """Rules 4 and 5: short forms, in the article then the corpus (see the module doc)."""
     tables = forms.tables
+    scoped_labels: dict[Node, Counter[str]] = defaultdict(Counter)
+    for (code, label), n in Counter(zip(codes.tolist(), frame["label"], strict=True)).items():
+        if distinct[code][0] == "s":
+            scoped_labels[distinct[code]][label] = n
+    # Where the targets are written, in the articles where several people share a short form.
+    shared = {node[1] for node in scoped_labels if len(node) == 4}
+    rows = frame[frame["article_id"].isin(shared) & frame["key"].isin(forms.targets)]
     positions: dict[str, list[tuple[int, str]]] = defaultdict(list)  # article → (start, target)
-    for aid, key, start in zip(frame["article_id"], frame["key"], frame["start"], strict=True):
-        if key in forms.targets:
-            positions[aid].append((int(start), key))
-    scoped_labels: dict[Node, list[str]] = defaultdict(list)
-    for node, label in zip(nodes, frame["label"], strict=True):
-        if node[0] == "s":
-            scoped_labels[node].append(label)
+    for aid, key, start in zip(rows["article_id"], rows["key"], rows["start"], strict=True):
+        positions[aid].append((int(start), key))
+    for found in positions.values():
+        found.sort()
     places = _territories("fr") | _territories("en")
 
     def best(keys: set[str]) -> dict[Node, tuple[str, int]]:
@@ -732,12 +821,12 @@ def _link_short_forms(
     # Longer short forms first: "Conseil de sécurité" joins its long name before "Conseil" looks.
     for node in sorted(scoped_labels, key=lambda n: (-len(str(n[2])), str(n))):
         aid, key = str(node[1]), str(node[2])
-        label = majority_label(scoped_labels[node])
+        label = _majority(scoped_labels[node])
         local = present.get(aid, set())
         candidates: dict[Node, tuple[str, str]] = {}  # root → (rule, target key)
         if len(node) == 4:  # several people here bear it: the only one introduced before it
             bearers = _bearers(forms, key, local)
-            before = {uf.find(("n", t)): t for s, t in sorted(positions[aid])
+            before = {uf.find(("n", t)): t for s, t in positions[aid]
                       if s < cast(int, node[3]) and t in bearers}
             if len(before) == 1:
                 (target,) = before.values()
@@ -766,7 +855,8 @@ def _link_short_forms(
             unresolved[key] = node
 
 
-def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name]) -> _Links:
+def _heads_and_rules(uf: _UnionFind, codes: np.ndarray, distinct: list[Node],
+                     names: dict[str, _Name]) -> _Links:
     """Pick each cluster's head, then give each node the rule of the edge reaching it from there."""
     clusters: dict[Node, list[Node]] = defaultdict(list)
     for node in uf.parent:
@@ -788,7 +878,7 @@ def _heads_and_rules(uf: _UnionFind, nodes: list[Node], names: dict[str, _Name])
         for node in members:
             cluster[node] = root
             rules.setdefault(node, "same-name")  # every edge is within the cluster: unreachable
-    return _Links(nodes=nodes, cluster=cluster, head=head, rule=rules)
+    return _Links(codes=codes, distinct=distinct, cluster=cluster, head=head, rule=rules)
 
 
 def _node_key(node: Node) -> str:
@@ -805,7 +895,7 @@ def _head_rank(node: Node, names: dict[str, _Name]) -> tuple[int, int, int, int,
 # Rule 3: near-identical spellings
 
 
-def _fuzzy_pairs(names: dict[str, _Name], together: Collection[tuple[str, str]] = (),
+def _fuzzy_pairs(names: dict[str, _Name], together: Container[tuple[str, str]] = (),
                  surfaces: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Return (rare spelling, more frequent name) pairs that are safe to merge."""
     buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -834,15 +924,14 @@ def _fuzzy_pairs(names: dict[str, _Name], together: Collection[tuple[str, str]] 
 
 
 def _fuzzy_people(
-    frame: pd.DataFrame, names: dict[str, _Name], people: set[str]
+    by_article: dict[str, list[str]], names: dict[str, _Name], people: set[str]
 ) -> list[tuple[str, str]]:
     """Return (rare, frequent) full names of people met in one article with the same first name
     and surnames two edits apart at most ("Sam Altam" beside "Sam Altman"): a typo, since an
     article does not name two people that alike."""
     pairs = []
-    rows = [(a, k) for a, k in zip(frame["article_id"], frame["key"], strict=True) if k in people]
-    seen = _group([a for a, _ in rows], [k for _, k in rows])
-    for keys in seen.values():
+    for every in by_article.values():  # each article's distinct keys
+        keys = [k for k in every if k in people]
         for a in keys:
             ta = a.split()
             for b in keys:
@@ -863,7 +952,7 @@ def _rarer(key: str, other: str, names: dict[str, _Name]) -> bool:
 
 
 def _fuzzy_safe(a: str, b: str, names: dict[str, _Name], *,
-                together: Collection[tuple[str, str]] = (),
+                together: Container[tuple[str, str]] = (),
                 surfaces: dict[str, str] | None = None) -> str | None:
     """Return why two close spellings must not be merged automatically, or None if they may.
 
@@ -992,32 +1081,38 @@ def _defines(short: str, long: str, long_name: _Name | None) -> bool:
 def _acronym_table(
     frame: pd.DataFrame, texts: dict[str, str], languages: dict[str, str],
     names: dict[str, _Name], surface_of: dict[str, str], targets: set[str],
+    by_article: dict[str, list[str]],
 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Return ({acronym: names it may abbreviate in an article}, {acronym: names the corpus
     defines it as}): definitions "Expansion (ACR)" / "ACR (Expansion)" written in a text, and,
     within an article, a name whose initials spell the acronym ("HRW", "Human Rights Watch")."""
-    defined: dict[str, set[str]] = defaultdict(set)
-    for row in frame.itertuples(index=False):
-        text = texts.get(row.article_id, "")
-        language = languages.get(row.article_id, "fr")
-        inside = _TRAILING_PARENS.match(row.surface)  # the span holds "Expansion (ACR)" itself
+    # The texts are read per mention (what follows it); the rest runs per distinct pair.
+    written: set[tuple[str, str, str]] = set()  # (acronym, expansion, language)
+    inside_of = {s: _TRAILING_PARENS.match(s) for s in set(frame["surface"])}
+    for aid, surface, start, end, language in zip(
+            frame["article_id"], frame["surface"], frame["start"], frame["end"],
+            _row_languages(frame, languages), strict=True):
+        inside = inside_of[surface]  # the span holds "Expansion (ACR)" itself
         if inside:
-            pairs = [(row.surface[inside.end(1):].strip(" ()"), inside.group(1))]
-        else:
-            after = _PAREN_AFTER.match(text, row.end) if text[row.start:row.end] == row.surface \
-                else None
-            pairs = [(after.group(1), row.surface), (row.surface, after.group(1))] if after else []
-        for acronym, expansion in pairs:
-            acro = normalise_name(acronym, language=language)
-            full = normalise_name(expansion, language=language)
-            if (acro in names and full in targets and acro != full
-                    and _defines(acronym, expansion, names.get(full))):
-                defined[acro].add(full)
+            written.add((surface[inside.end(1):].strip(" ()"), inside.group(1), language))
+            continue
+        text = texts.get(aid, "")
+        after = _PAREN_AFTER.match(text, end)
+        if after and text[start:end] == surface:
+            written.add((after.group(1), surface, language))
+            written.add((surface, after.group(1), language))
+    defined: dict[str, set[str]] = defaultdict(set)
+    for acronym, expansion, language in sorted(written):
+        acro = normalise_name(acronym, language=language)
+        full = normalise_name(expansion, language=language)
+        if (acro in names and full in targets and acro != full
+                and _defines(acronym, expansion, names.get(full))):
+            defined[acro].add(full)
     local: dict[str, set[str]] = defaultdict(set)
     for acro, fulls in defined.items():
         local[acro] |= fulls
     acronyms = {k for k in names if k in surface_of and _looks_like_acronym(surface_of[k])}
-    for keys in _group(frame["article_id"], frame["key"]).values():
+    for keys in by_article.values():
         here = [k for k in keys if k in acronyms]
         if not here:
             continue
@@ -1035,36 +1130,45 @@ def _acronym_table(
 
 def _tables(frame: pd.DataFrame, articles: pd.DataFrame, languages: dict[str, str]) -> Resolved:
     """Build the three tables from the rows with their cluster, head key and rule."""
-    members: dict[Node, list[int]] = defaultdict(list)
-    for i, cluster in enumerate(frame["cluster"]):
-        members[cluster].append(i)
-    aids, surfaces = frame["article_id"].to_list(), frame["surface"].to_list()
-    keys, heads, labels = frame["key"].to_list(), frame["head"].to_list(), frame["label"].to_list()
+    # Clusters numbered in order of first appearance; each row's cluster number, then per
+    # cluster its size, label counts and head forms (counted per distinct form, not per row).
+    codes, clusters = pd.factorize(frame["cluster"])  # numbered in order of appearance
+    row_cluster = codes.tolist()
+    surfaces = frame["surface"].to_list()
+    sizes = np.bincount(codes, minlength=len(clusters))
+    label_counts: list[Counter[str]] = [Counter() for _ in clusters]
+    for (c, label), n in Counter(zip(row_cluster, frame["label"], strict=True)).items():
+        label_counts[c][label] = n
+    forms_of: list[Counter[str]] = [Counter() for _ in clusters]
+    is_head = (frame["key"].to_numpy(dtype=object) == frame["head"].to_numpy(dtype=object))
+    heads = frame.loc[is_head]
+    in_head = zip(codes[is_head].tolist(), heads["surface"], _row_languages(heads, languages),
+                  strict=True)
+    for (c, surface, language), n in Counter(in_head).items():
+        forms_of[c][display_name(surface, language=language)] += n
     meta = []
-    for rows in members.values():
-        forms = Counter(
-            display_name(surfaces[i], language=languages.get(aids[i], "fr"))
-            for i in rows if keys[i] == heads[i]
-        )
+    for c in range(len(clusters)):
+        forms = forms_of[c]
         name = min(forms, key=lambda f: (-forms[f], f == f.lower(), -len(f), f))
-        meta.append((rows, name, majority_label(labels[i] for i in rows)))
+        meta.append((c, int(sizes[c]), name, _majority(label_counts[c])))
     # Ids: the most mentioned entity keeps the plain slug when two would collide.
-    meta.sort(key=lambda m: (-len(m[0]), m[1], m[2]))
+    meta.sort(key=lambda m: (-m[1], m[2], m[3]))
     taken: set[str] = set()
-    entity_of_row = [""] * len(frame)
+    entity_of_cluster = [""] * len(clusters)
     entity_rows = []
-    for rows, name, label in meta:
+    for c, _, name, label in meta:
         eid = make_entity_id(label, name, taken)
         taken.add(eid)
-        for i in rows:
-            entity_of_row[i] = eid
+        entity_of_cluster[c] = eid
         entity_rows.append((eid, name, label))
+    entity_of_row = [entity_of_cluster[c] for c in row_cluster]
     frame = frame.assign(entity_id=pd.Series(entity_of_row, index=frame.index, dtype="str"))
     mentions = schema.conform(
         "mentions", frame.sort_values(["article_id", "start", "end"], kind="stable"))
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for eid, surface, rule in zip(entity_of_row, surfaces, frame["rule"], strict=True):
-        votes[(eid, surface)][rule] += 1
+    for (eid, surface, rule), n in Counter(zip(entity_of_row, surfaces, frame["rule"],
+                                               strict=True)).items():
+        votes[(eid, surface)][rule] = n
     rules = {pair: _majority_rule(counts) for pair, counts in votes.items()}
     entities = pd.DataFrame(entity_rows, columns=["entity_id", "name", "label"]).merge(
         entity_dates(mentions, articles), on="entity_id", how="left")

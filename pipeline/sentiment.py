@@ -283,10 +283,19 @@ def _by_suffix(norm: str, language: str) -> float | None:
     return None
 
 
+@cache
+def _phrase_starts(language: str) -> frozenset[str]:
+    """The first words of the lexicon's multi-word entries (a cheap test before the slices)."""
+    return frozenset(phrase[0] for phrase in load_lexicon(language).phrases)
+
+
 def _match(words: Sequence[str], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
     """Length of the first of `phrases` found at position i, else 0."""
-    for phrase in phrases:
-        if tuple(words[i : i + len(phrase)]) == phrase:
+    if i >= len(words):
+        return 0
+    first = words[i]
+    for phrase in phrases:  # the first word first: no slice for the words no phrase begins with
+        if phrase[0] == first and tuple(words[i : i + len(phrase)]) == phrase:
             return len(phrase)
     return 0
 
@@ -365,7 +374,8 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     i = 0
     while i < len(tokens):
         n, valence = 0, None
-        for size in range(min(lex.longest, len(words) - i), 1, -1):
+        starts = words[i] in _phrase_starts(language)  # else no phrase can begin here
+        for size in range(min(lex.longest, len(words) - i) if starts else 0, 1, -1):
             phrase = tuple(words[i : i + size])
             if phrase in lex.phrases:
                 n, valence = size, lex.phrases[phrase]

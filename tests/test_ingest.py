@@ -8,6 +8,7 @@ import os
 import random
 import tempfile
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -899,3 +900,72 @@ def test_a_trailing_navigation_block_of_many_lines_is_cut(tmp_path: Path) -> Non
     lines = [body] * 2000 + ["Article suivant", "Un titre"] * 2000
     out = strip_boilerplate(_frame("\n".join(lines)), min_repeats=99)
     assert out["text"].iloc[0] == "\n".join([body] * 2000)
+
+
+# -- what earlier builds read (memo_dir) ----------------------------------------------------------
+
+
+def _corpus(folder: Path, n: int, *, start: int = 0) -> None:
+    """`n` distinct articles written for the test, each with a repeated button line."""
+    folder.mkdir(exist_ok=True)
+    for i in range(start, start + n):
+        write(folder / f"{i:03d}.txt", f"Article numéro {i}\nPartager\n{STORY} (Dépêche {i}.)\n"
+                                       f"Le comité numéro {i} se réunira encore en {2000 + i}.")
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count the files parsed and the texts hashed for near-duplicates."""
+    import pipeline.ingest as ingest_module
+    import pipeline.neardup as neardup
+
+    calls: Counter[str] = Counter()
+    parse, signature = ingest_module._parse_document, neardup.text_signature
+
+    def counted_parse(*args: object, **kwargs: object) -> object:
+        calls["parse"] += 1
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_signature(text: str) -> object:
+        calls["signature"] += 1
+        return signature(text)
+
+    monkeypatch.setattr(ingest_module, "_parse_document", counted_parse)
+    monkeypatch.setattr(neardup, "text_signature", counted_signature)
+    return calls
+
+
+@pytest.mark.parametrize("size", [6, 12])
+def test_a_grown_corpus_parses_and_hashes_only_its_new_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    corpus, memo = tmp_path / "corpus", tmp_path / "memo"
+    _corpus(corpus, size)
+    calls = _counting(monkeypatch)
+    first = run(corpus, memo_dir=memo)
+    assert calls == {"parse": size, "signature": size}
+    _corpus(corpus, 2, start=size)
+    calls.clear()
+    grown = run(corpus, memo_dir=memo)
+    # Work on the new files only, whatever the corpus' size: a +1% rebuild costs 1%.
+    assert calls == {"parse": 2, "signature": 2}
+    fresh = ingest(corpus)
+    pd.testing.assert_frame_equal(grown.articles, fresh.articles)
+    pd.testing.assert_frame_equal(grown.report, fresh.report)
+    assert len(grown.articles) == len(first.articles) + 2
+    assert grown.articles["boilerplate"].eq("Partager").all()  # the corpus-wide pass still ran
+
+
+def test_a_changed_file_is_read_again_and_a_damaged_memo_is_ignored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, memo = tmp_path / "corpus", tmp_path / "memo"
+    _corpus(corpus, 4)
+    run(corpus, memo_dir=memo)
+    write(corpus / "001.txt", "Un autre titre\n" + SAME_TOPIC)
+    calls = _counting(monkeypatch)
+    changed = run(corpus, memo_dir=memo)
+    assert calls["parse"] == 1
+    assert SAME_TOPIC in changed.articles["text"].tolist()
+    (memo / "articles.parquet").write_bytes(b"not parquet")
+    calls.clear()
+    again = run(corpus, memo_dir=memo)
+    assert calls["parse"] == 4
+    pd.testing.assert_frame_equal(again.articles, changed.articles)

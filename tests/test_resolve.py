@@ -703,3 +703,44 @@ def test_evaluate_entities_counts_a_wrong_merge_and_groups_gold_by_variant():
     ev = evaluate_entities({**tables, "mentions": mentions}, gold)
     assert ev.summary["gold_entities"] == 2  # "Durandeau" is a variant of Paul Durandeau
     assert ev.summary["wrong_merges"] == 1
+
+
+# --- cost: per distinct name, not per mention --------------------------------------------------
+
+
+def _repeated_corpus(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`n` articles written for the test that name the same people, places and acronym."""
+    text = ("Camille Fréneau a reçu Bastien Orlaz à Grenoble. Fréneau a salué l'accord. "
+            "L'Office national des chaussées (ONC) a publié un avis. Orlaz, Fréneau et l'ONC "
+            "se reverront à Grenoble.")
+    names = ["Camille Fréneau", "Bastien Orlaz", "Grenoble", "Fréneau", "Office national des "
+             "chaussées", "ONC", "Orlaz", "Fréneau", "ONC", "Grenoble"]
+    labels = ["PER", "PER", "LOC", "PER", "ORG", "ORG", "PER", "PER", "ORG", "LOC"]
+    texts = {f"a{i}": text for i in range(n)}
+    return make(texts, [(aid, s, lab) for aid in texts
+                        for s, lab in zip(names, labels, strict=True)])
+
+
+def test_resolution_works_per_distinct_form_so_its_cost_does_not_grow_with_repeats(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.resolve as resolve
+
+    calls: Counter[str] = Counter()
+    for name in ("_key", "non_name_reason", "_defines", "display_name"):
+        original = getattr(resolve, name)
+
+        def counted(*args: object, _f: object = original, _n: str = name, **kw: object) -> object:
+            calls[_n] += 1
+            return _f(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(resolve, name, counted)
+    per_size = {}
+    for n in (20, 80):
+        calls.clear()
+        result = check(resolve_entities(*_repeated_corpus(n)))
+        per_size[n] = dict(calls)
+        assert len(result.mentions) == 10 * n
+        assert entity_of(result, "Fréneau") == entity_of(result, "Camille Fréneau")
+        assert entity_of(result, "ONC") == entity_of(result, "Office national des chaussées")
+    assert per_size[20] == per_size[80]  # four times the mentions, the same name work
+    assert all(per_size[20].values())
