@@ -50,6 +50,7 @@ LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 Progress = Callable[[int, int], None]  # (articles done, articles to annotate)
 BATCH_CHARS = 200_000  # a batch of articles is about this much text (~30k words)...
 BATCH_ARTICLES = 100  # ...or this many articles, whichever comes first
+TAIL_BATCH_CHARS = 20_000  # the smallest batch the tail of a many-worker build is cut into
 ENGINES = ("local", "dask")
 
 
@@ -312,20 +313,35 @@ def _run(
     return tables, len(articles) - to_annotate
 
 
-def _batches(articles: pd.DataFrame, rows: Sequence[int], limit_chars: int
+def _batches(articles: pd.DataFrame, rows: Sequence[int], limit_chars: int, workers: int = 1
              ) -> Iterator[list[int]]:
-    """Group `rows` into batches of about `limit_chars` of text (a long article goes alone)."""
+    """Group `rows` into batches of about `limit_chars` of text (a long article goes alone).
+
+    With several workers the last batches shrink (to a share of what is left, down to
+    `TAIL_BATCH_CHARS`), so the workers finish together instead of one running the last big
+    batch alone while the others wait.
+    """
     lengths = articles["text"].str.len().to_numpy()
+    left = int(lengths[list(rows)].sum()) if len(rows) else 0
     batch: list[int] = []
     size = 0
+    limit = _batch_limit(limit_chars, left, workers)
     for i in rows:
-        if batch and (size + lengths[i] > limit_chars or len(batch) >= BATCH_ARTICLES):
+        if batch and (size + lengths[i] > limit or len(batch) >= BATCH_ARTICLES):
             yield batch
+            left -= size
             batch, size = [], 0
+            limit = _batch_limit(limit_chars, left, workers)
         batch.append(i)
         size += int(lengths[i])
     if batch:
         yield batch
+
+
+def _batch_limit(limit_chars: int, left: int, workers: int) -> int:
+    if workers <= 1:
+        return limit_chars
+    return max(min(limit_chars, left // (2 * workers)), min(limit_chars, TAIL_BATCH_CHARS))
 
 
 def _stage_tasks(
@@ -338,7 +354,7 @@ def _stage_tasks(
 ) -> Iterator[StageTask]:
     """One task per batch; articles already annotated bring their cached annotation along."""
     columns = ["article_id", "text", "language", "published", "key_a", "key_b"]
-    for batch in _batches(articles, rows, runner._options.batch_chars):
+    for batch in _batches(articles, rows, runner._options.batch_chars, runner.engine().workers):
         frame = articles.iloc[batch][columns].reset_index(drop=True)
         cached = [k for k in frame["key_a"] if k in index_a]
         task = StageTask(articles=frame, models=models)
@@ -403,7 +419,7 @@ def _quote_tasks(
     mention_pos = mentions["article_id"].map(position).to_numpy()
     mention_order = np.argsort(mention_pos, kind="stable")
     mention_pos = mention_pos[mention_order]
-    for batch in _batches(articles, rows, runner._options.batch_chars):
+    for batch in _batches(articles, rows, runner._options.batch_chars, runner.engine().workers):
         yield QuoteTask(
             articles=articles.iloc[batch].reset_index(drop=True),
             sentences=sentences.iloc[_rows_of(sentence_pos, batch)][

@@ -245,3 +245,16 @@ def test_cli_scheduler_needs_the_dask_engine(tmp_path, capsys):
                  "--scheduler", "tcp://127.0.0.1:1"]) == 1
     assert capsys.readouterr().err == "error: --scheduler needs --engine dask\n"
     assert not (tmp_path / "ds").exists()
+
+
+def test_with_several_workers_the_last_batches_shrink_so_workers_finish_together():
+    from pipeline.build import TAIL_BATCH_CHARS, _batches
+
+    articles = pd.DataFrame({"text": ["x" * 3000] * 1000})
+    one = list(_batches(articles, range(1000), 200_000, 1))
+    two = list(_batches(articles, range(1000), 200_000, 2))
+    assert sorted(i for b in two for i in b) == list(range(1000))  # every article, once
+    assert len({len(b) for b in one[:-1]}) == 1  # one worker: equal batches
+    sizes = [3000 * len(b) for b in two]
+    assert sizes[0] == max(sizes) > 5 * sizes[-2]  # the tail is cut smaller...
+    assert min(sizes[:-1]) >= TAIL_BATCH_CHARS - 3000  # ...but not into crumbs
