@@ -258,3 +258,24 @@ def test_with_several_workers_the_last_batches_shrink_so_workers_finish_together
     sizes = [3000 * len(b) for b in two]
     assert sizes[0] == max(sizes) > 5 * sizes[-2]  # the tail is cut smaller...
     assert min(sizes[:-1]) >= TAIL_BATCH_CHARS - 3000  # ...but not into crumbs
+
+
+def test_the_sentences_and_quotes_tables_go_to_the_dataset_without_being_read_whole(
+        tmp_path, french_nlp, monkeypatch):
+    """Memory bounded by the batch: the client reads a few sentence columns (entity sentiment,
+    quotes) and never the quotes; the store assembles both tables from the cached parts."""
+    from pipeline.cache import PartCache
+
+    reads: list[tuple[str, str, object]] = []
+    real = PartCache.read
+
+    def spy(self, stage, table, wanted, index=None, **kwargs):
+        reads.append((stage, table, kwargs.get("columns")))
+        return real(self, stage, table, wanted, index, **kwargs)
+    monkeypatch.setattr(PartCache, "read", spy)
+    result = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert not [r for r in reads if r[1] == "quotes"]
+    sentence_reads = [cols for stage, table, cols in reads if (stage, table) == ("stages", "sentences")]
+    assert sentence_reads and all(cols and "sentiment_terms" not in cols for cols in sentence_reads)
+    assert result.manifest["counts"]["quotes"] == len(result.tables["quotes"]) > 0
+    assert result.tables["sentences"]["sentiment_terms"].notna().any()
