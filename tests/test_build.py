@@ -275,7 +275,8 @@ def test_the_sentences_and_quotes_tables_go_to_the_dataset_without_being_read_wh
     monkeypatch.setattr(PartCache, "read", spy)
     result = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
     assert not [r for r in reads if r[1] == "quotes"]
-    sentence_reads = [cols for stage, table, cols in reads if (stage, table) == ("stages", "sentences")]
+    sentence_reads = [cols for stage, table, cols in reads
+                      if (stage, table) == ("stages", "sentences")]
     assert sentence_reads and all(cols and "sentiment_terms" not in cols for cols in sentence_reads)
     assert result.manifest["counts"]["quotes"] == len(result.tables["quotes"]) > 0
     assert result.tables["sentences"]["sentiment_terms"].notna().any()
