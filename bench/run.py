@@ -204,8 +204,8 @@ def summarise(rows: list[dict]) -> list[str]:
     by = {r["run"]: r for r in rows}
     lines = []
     raw = next((r for r in rows if r["run"].startswith("raw:")), None)
-    cold = next((r for r in rows if r["run"].startswith("build:") and r.get("workers") == 1
-                 and "cold_cpu_s" in r), None)
+    cold = min((r for r in rows if r["run"].startswith("build:") and r.get("workers") == 1
+                and "unchanged_cpu_s" in r), key=lambda r: r["articles"], default=None)
     if raw and cold and "cold_cpu_s" in cold:
         lines.append(f"| cold build of {cold['articles']:,} articles, speed vs raw spaCy "
                      f"(CPU) | ≥ 0.9× | {cold['words_per_cpu_s'] / raw['words_per_cpu_s']:.2f}× "
