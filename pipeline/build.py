@@ -16,9 +16,6 @@ tables: those are sorted and written by DuckDB straight from the parts.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -129,7 +126,6 @@ def _build(
             prestart("local" if engine else options.engine, workers, _installed(options.models))
 
     articles, first_report = _ingest(inputs, options, root, on_change=changed)
-    give_back_memory()
     if not articles.shape[0] and not first_report.shape[0]:
         raise BuildError(f"no input found in {', '.join(map(str, inputs))}")
     report = [first_report]
@@ -150,19 +146,6 @@ def _build(
     written = store.write_dataset(out, tables, manifest)
     return BuildResult(path=out, tables=written, manifest=manifest, seconds=seconds,
                        reused=reused)
-
-
-def give_back_memory() -> None:
-    """Hand the heap freed by the last step back to the system.
-
-    Ingest allocates and frees a lot (several copies of every text); glibc keeps the freed,
-    fragmented heap, and spaCy, next, cannot reuse most of it, so without this the build's peak
-    grew with the corpus (+~35 MiB per 1,000 articles: 535 MiB after ingesting 5,000 articles,
-    361 MiB once trimmed). Elsewhere than glibc, nothing to do.
-    """
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path, *,
@@ -291,7 +274,6 @@ def _run(
             if progress and result.annotated:
                 progress(done, to_annotate)
         index_a, index_b = cache.index("annotate"), cache.index("stages")
-        give_back_memory()
 
     position = pd.Series(np.arange(len(articles)), index=articles["article_id"])
     spans = _ordered(cache.read("annotate", "spans", key_a, index_a), position,
