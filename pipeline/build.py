@@ -5,11 +5,13 @@
            annotate → events → sentence and article sentiment          (cached per article)
       → on the client: publication dates, entity resolution (corpus-wide)
       → per batch, on the workers: quotes (they need each mention's entity)  (cached per article)
-      → assemble the tables from the cached parts → store
+      → store: the per-article tables go from the cached parts to the dataset (store.Parts)
 
 Every per-article output is cached in Parquet parts (pipeline/cache.py) keyed by what it depends
-on, so an unchanged rebuild re-runs only entity resolution, and memory holds a few batches plus
-the final tables, never a corpus' worth of spaCy documents.
+on, so an unchanged rebuild re-runs only entity resolution. Memory holds a few batches, the
+articles and what the corpus-wide steps need (spans for resolution, the mentions, a few columns of
+the sentences), never a corpus' worth of spaCy documents nor the whole sentences and quotes
+tables: those are sorted and written by DuckDB straight from the parts.
 """
 
 from __future__ import annotations
@@ -36,17 +38,19 @@ from pipeline.cache import (
     files_signature,
     text_hash,
 )
-from pipeline.engine import Engine, make_engine, prestart
+from pipeline.engine import Engine, PoolEngine, make_engine, prestart
 from pipeline.events import infer_publication_dates
 from pipeline.ingest import Limits, detect_language, ingest
 from pipeline.resolve import Resolved, resolve_entities
 from pipeline.sentiment import score_entities
+from pipeline.store import Parts, Table
 from pipeline.work import QuoteTask, StageTask, run_quotes, run_stages
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 Progress = Callable[[int, int], None]  # (articles done, articles to annotate)
 BATCH_CHARS = 200_000  # a batch of articles is about this much text (~30k words)...
 BATCH_ARTICLES = 100  # ...or this many articles, whichever comes first
+TAIL_BATCH_CHARS = 20_000  # the smallest batch the tail of a many-worker build is cut into
 ENGINES = ("local", "dask")
 
 
@@ -70,7 +74,7 @@ class BuildOptions:
 @dataclass(frozen=True)
 class BuildResult:
     path: Path
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]  # as written; each read from the dataset on first access
     manifest: dict[str, Any]
     seconds: float
     reused: int  # articles whose annotations came from the cache (an earlier build)
@@ -116,9 +120,10 @@ def _build(
     root: Path,
     began: float,
 ) -> BuildResult:
-    def changed() -> None:  # a changed corpus will need workers: start them early
-        if engine is None:
-            prestart(options.engine, options.workers)
+    def changed() -> None:  # a changed corpus will need workers: start the fork server early
+        if engine is None or isinstance(engine, PoolEngine):  # a given pool forks from it too
+            workers = options.workers if engine is None else engine.workers
+            prestart("local" if engine else options.engine, workers, _installed(options.models))
 
     articles, first_report = _ingest(inputs, options, root, on_change=changed)
     if not articles.shape[0] and not first_report.shape[0]:
@@ -137,9 +142,10 @@ def _build(
     finally:
         runner.close()
     seconds = time.perf_counter() - began
-    manifest = _manifest(inputs, options, model_ids, tables, seconds)
-    store.write_dataset(out, tables, manifest)
-    return BuildResult(path=out, tables=tables, manifest=manifest, seconds=seconds, reused=reused)
+    manifest = _manifest(inputs, options, model_ids, tables["articles"], seconds)
+    written = store.write_dataset(out, tables, manifest)
+    return BuildResult(path=out, tables=written, manifest=manifest, seconds=seconds,
+                       reused=reused)
 
 
 def _ingest(inputs: Sequence[str | Path], options: BuildOptions, root: Path, *,
@@ -238,8 +244,9 @@ def _run(
     cache: PartCache,
     runner: _Runner,
     progress: Progress | None,
-) -> tuple[dict[str, pd.DataFrame], int]:
-    """Run the stages (what the cache lacks) and assemble the tables; return them and reuse."""
+) -> tuple[dict[str, Any], int]:
+    """Run the stages (what the cache lacks); return the tables (the per-article ones as parts
+    of the cache, for the store to assemble) and how many articles were reused."""
     code_a, code_b = code_version("annotate"), code_version("events", "sentiment")
     languages = articles["language"].tolist()
     published = [None if pd.isna(p) else str(p) for p in articles["published"]]
@@ -271,15 +278,16 @@ def _run(
     position = pd.Series(np.arange(len(articles)), index=articles["article_id"])
     spans = _ordered(cache.read("annotate", "spans", key_a, index_a), position,
                      ["start", "end"], SPAN_COLUMNS)
-    sentences = _ordered(cache.read("stages", "sentences", key_b, index_b), position,
-                         ["sentence_id"], schema.columns("sentences"))
+    # only what entity sentiment and the quotes need: the table itself goes from the parts
+    slim = ["article_id", "sentence_id", "start", "end", "sentiment"]
+    sentences = _ordered(cache.read("stages", "sentences", key_b, index_b, columns=slim),
+                         position, ["sentence_id"], slim)
     events = _ordered(cache.read("stages", "events", key_b, index_b), position,
                       ["start", "end"], schema.columns("events"))
     scores = cache.read("stages", "articles", key_b, index_b)
     sentiment = (scores.set_index("article_id")["sentiment"] if scores is not None
                  else pd.Series(dtype="float64"))
     events = schema.conform("events", events)
-    sentences = schema.conform("sentences", sentences)
 
     final = articles.drop(columns=["key_a", "key_b"])
     final["sentiment"] = final["article_id"].map(sentiment).astype("float64")
@@ -289,9 +297,10 @@ def _run(
     mentions = schema.conform("mentions", resolved.mentions)
     quotes, key_q = _quotes(articles, sentences, mentions, position, cache, runner)
 
-    tables = {
+    del spans, sentences
+    tables: dict[str, Table] = {
         "articles": schema.conform("articles", final),
-        "sentences": sentences,
+        "sentences": Parts(cache.files("stages", "sentences", key_b, index_b)),
         "mentions": mentions,
         "entities": schema.conform("entities", entities),
         "aliases": schema.conform("aliases", resolved.aliases),
@@ -305,20 +314,35 @@ def _run(
     return tables, len(articles) - to_annotate
 
 
-def _batches(articles: pd.DataFrame, rows: Sequence[int], limit_chars: int
+def _batches(articles: pd.DataFrame, rows: Sequence[int], limit_chars: int, workers: int = 1
              ) -> Iterator[list[int]]:
-    """Group `rows` into batches of about `limit_chars` of text (a long article goes alone)."""
+    """Group `rows` into batches of about `limit_chars` of text (a long article goes alone).
+
+    With several workers the last batches shrink (to a share of what is left, down to
+    `TAIL_BATCH_CHARS`), so the workers finish together instead of one running the last big
+    batch alone while the others wait.
+    """
     lengths = articles["text"].str.len().to_numpy()
+    left = int(lengths[list(rows)].sum()) if len(rows) else 0
     batch: list[int] = []
     size = 0
+    limit = _batch_limit(limit_chars, left, workers)
     for i in rows:
-        if batch and (size + lengths[i] > limit_chars or len(batch) >= BATCH_ARTICLES):
+        if batch and (size + lengths[i] > limit or len(batch) >= BATCH_ARTICLES):
             yield batch
+            left -= size
             batch, size = [], 0
+            limit = _batch_limit(limit_chars, left, workers)
         batch.append(i)
         size += int(lengths[i])
     if batch:
         yield batch
+
+
+def _batch_limit(limit_chars: int, left: int, workers: int) -> int:
+    if workers <= 1:
+        return limit_chars
+    return max(min(limit_chars, left // (2 * workers)), min(limit_chars, TAIL_BATCH_CHARS))
 
 
 def _stage_tasks(
@@ -331,7 +355,7 @@ def _stage_tasks(
 ) -> Iterator[StageTask]:
     """One task per batch; articles already annotated bring their cached annotation along."""
     columns = ["article_id", "text", "language", "published", "key_a", "key_b"]
-    for batch in _batches(articles, rows, runner._options.batch_chars):
+    for batch in _batches(articles, rows, runner._options.batch_chars, runner.engine().workers):
         frame = articles.iloc[batch][columns].reset_index(drop=True)
         cached = [k for k in frame["key_a"] if k in index_a]
         task = StageTask(articles=frame, models=models)
@@ -361,7 +385,7 @@ def _quotes(
     position: pd.Series,
     cache: PartCache,
     runner: _Runner,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[Parts, list[str]]:
     """Quotes need resolved mentions, so their key includes a hash of the article's mentions."""
     code_q = code_version("quotes")
     hashed = pd.util.hash_pandas_object(mentions, index=False).to_numpy()
@@ -380,9 +404,7 @@ def _quotes(
         for keys, quotes in runner.engine().map(run_quotes, tasks):
             cache.write("quotes", keys, {"quotes": quotes})
         index = cache.index("quotes")
-    quotes = _ordered(cache.read("quotes", "quotes", key_q, index), position,
-                      ["start", "end"], schema.columns("quotes"))
-    return schema.conform("quotes", quotes), key_q
+    return Parts(cache.files("quotes", "quotes", key_q, index)), key_q
 
 
 def _quote_tasks(
@@ -398,7 +420,7 @@ def _quote_tasks(
     mention_pos = mentions["article_id"].map(position).to_numpy()
     mention_order = np.argsort(mention_pos, kind="stable")
     mention_pos = mention_pos[mention_order]
-    for batch in _batches(articles, rows, runner._options.batch_chars):
+    for batch in _batches(articles, rows, runner._options.batch_chars, runner.engine().workers):
         yield QuoteTask(
             articles=articles.iloc[batch].reset_index(drop=True),
             sentences=sentences.iloc[_rows_of(sentence_pos, batch)][
@@ -413,6 +435,11 @@ def _rows_of(sorted_positions: np.ndarray, wanted: list[int]) -> np.ndarray:
     hi = np.searchsorted(sorted_positions, wanted, "right")
     ranges = [np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a]
     return np.concatenate(ranges) if ranges else np.array([], dtype=np.int64)
+
+
+def _installed(models: Mapping[str, str]) -> list[str]:
+    """The model packages of `models` that are installed (what a fork server can preload)."""
+    return [name for name in dict.fromkeys(models.values()) if model_version(name) is not None]
 
 
 def _available_models(
@@ -446,10 +473,10 @@ def _manifest(
     inputs: Sequence[str | Path],
     options: BuildOptions,
     model_ids: dict[str, str],
-    tables: dict[str, pd.DataFrame],
+    articles: pd.DataFrame,
     seconds: float,
 ) -> dict[str, Any]:
-    articles = tables["articles"]
+    """The manifest; the store adds each table's `counts` as it writes them."""
     return {
         "schema_version": schema.SCHEMA_VERSION,
         "revue_version": model_version("revue") or "dev",
@@ -465,7 +492,6 @@ def _manifest(
             "scheduler": options.scheduler,
         },
         "models": model_ids,
-        "counts": {name: len(frame) for name, frame in tables.items()},
         "words": int(articles["n_words"].sum()),
         "seconds": round(seconds, 3),
         "text_hashes": dict(zip(articles["origin"], articles["article_id"], strict=True)),

@@ -132,10 +132,12 @@ class PartCache:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def read(self, stage: str, table: str, wanted: Collection[str],
-             index: Mapping[str, Path] | None = None) -> pd.DataFrame | None:
+             index: Mapping[str, Path] | None = None, *,
+             columns: Collection[str] | None = None) -> pd.DataFrame | None:
         """Return the rows of `table` for the `wanted` keys (one part per key), or None if none.
 
-        Each part is filtered as it is read, so memory holds the wanted rows, not whole parts.
+        Each part is filtered as it is read, so memory holds the wanted rows (and only the
+        `columns` asked for, when given), not whole parts.
         """
         index = self.index(stage) if index is None else index
         by_part: dict[Path, list[str]] = {}
@@ -143,12 +145,20 @@ class PartCache:
             if key in index:
                 by_part.setdefault(index[key], []).append(key)
         pieces = []
+        wanted_columns = None if columns is None else list(dict.fromkeys([KEY, *columns]))
         for part, keys in sorted(by_part.items()):
-            arrow = pq.read_table(part / f"{table}.parquet")
+            arrow = pq.read_table(part / f"{table}.parquet", columns=wanted_columns)
             pieces.append(arrow.filter(pc.is_in(arrow.column(KEY), pa.array(keys, pa.string()))))
         if not pieces:
             return None
         return pa.concat_tables(pieces, promote_options="permissive").to_pandas()
+
+    def files(self, stage: str, table: str, wanted: Iterable[str],
+              index: Mapping[str, Path]) -> pd.DataFrame:
+        """Return which file holds each `wanted` key's rows of `table` (columns file, key): the
+        table as parts, for `store.write_parts` to assemble without reading it here."""
+        pairs = [(str(index[key] / f"{table}.parquet"), key) for key in wanted if key in index]
+        return pd.DataFrame(pairs, columns=["file", "key"], dtype="str")
 
     def prune(self, stage: str, live: Collection[str]) -> None:
         """Delete the parts of `stage` that hold no live key, and half-written leftovers."""

@@ -6,9 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import schema, store
 from pipeline.annotate import DEFAULT_MODELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _say(text: str, *, err: bool = False) -> None:
@@ -114,7 +118,8 @@ def _build(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    _say(summary(result.tables, result.seconds, result.reused, result.path))
+    _say(summary(result.manifest, result.tables["report"], result.seconds, result.reused,
+                 result.path))
     return 0
 
 
@@ -139,10 +144,12 @@ def _progress_bar() -> _Bar | None:
     return _Bar() if sys.stderr.isatty() else None
 
 
-def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
-    """Return the one-screen summary printed at the end of a build."""
-    counts = {name: len(frame) for name, frame in tables.items()}
-    words = int(tables["articles"]["n_words"].sum())
+def summary(manifest: dict, report: pd.DataFrame, seconds: float, reused: int,
+            path: Path) -> str:
+    """Return the one-screen summary printed at the end of a build (from the manifest's counts:
+    no table is read back but the report)."""
+    counts = manifest["counts"]
+    words = int(manifest["words"])
     lines = [
         f"Built {path}",
         f"  articles   {counts['articles']:>8,}   ({reused:,} reused from the previous build)",
@@ -155,10 +162,10 @@ def summary(tables: dict, seconds: float, reused: int, path: Path) -> str:
     ]
     if counts["report"]:
         # group "duplicate of a.txt" and "duplicate of b.txt": the kind of reason, not its details
-        kinds = tables["report"]["reason"].str.replace(r"\s*(?:[:(]| of ).*", "", regex=True)
+        kinds = report["reason"].str.replace(r"\s*(?:[:(]| of ).*", "", regex=True)
         lines += [f"     {n:>5} × {kind}" for kind, n in kinds.value_counts().head(10).items()]
         # metadata the build could not use is named in full: it was given on purpose
-        unused = tables["report"][tables["report"]["reason"].str.startswith(
+        unused = report[report["reason"].str.startswith(
             ("columns not used", "metadata row matched no input"))]
         lines += [f"     {origin}: {reason}" for origin, reason in
                   unused[["origin", "reason"]].head(20).itertuples(index=False)]

@@ -12,7 +12,8 @@ number of batches whatever the corpus size.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
 
@@ -78,13 +79,24 @@ def _context() -> Any:
     return context
 
 
-def prestart(name: str, workers: int) -> None:
-    """Start the pool's fork server now, so its imports (~3 s) overlap the caller's ingest."""
+def prestart(name: str, workers: int, models: Sequence[str] = ()) -> None:
+    """Start the pool's fork server now, so its imports (~3 s) and the loading of `models`
+    (spaCy packages, ~3 s each) overlap the caller's ingest: workers fork with them loaded."""
     if name == "local" and workers > 1:
         from multiprocessing import forkserver
 
+        from pipeline.work import PRELOAD_ENV
+
         _context()
-        forkserver.ensure_running()
+        previous = os.environ.get(PRELOAD_ENV)
+        os.environ[PRELOAD_ENV] = ",".join(models)  # seen by the fork server alone
+        try:
+            forkserver.ensure_running()
+        finally:
+            if previous is None:
+                os.environ.pop(PRELOAD_ENV, None)
+            else:
+                os.environ[PRELOAD_ENV] = previous
 
 
 def windowed(submit: Callable[[Any], Future[R]], tasks: Iterable[Any], limit: int

@@ -19,12 +19,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeAlias
 
+import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline import schema
 
@@ -47,6 +49,25 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "quotes": ("article_id", "start"),
 }
 ROW_GROUP_SIZE = 64_000
+# DuckDB assembles tables given as parts: its sort spills to disk past this much memory, so
+# writing a table costs a bounded amount of memory whatever the corpus size.
+ASSEMBLY_MEMORY = "256MB"
+SQL_TYPES = {"str": "VARCHAR", "int64": "BIGINT", "float64": "DOUBLE",
+             "datetime64[us]": "TIMESTAMP", "bool": "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A table kept as Parquet parts (the build cache), written without ever being whole in memory.
+
+    `wanted` has one row per (file, key): the rows of `file` whose `key` column is `key` belong
+    to the table (a key may sit in several files; only the named one counts).
+    """
+
+    wanted: pd.DataFrame  # columns: file (str), key (str)
+
+
+Table: TypeAlias = pd.DataFrame | Parts
 
 
 class DatasetError(RuntimeError):
@@ -161,13 +182,16 @@ def list_datasets(root: Path) -> list[Path]:
 
 def write_dataset(
     path: Path,
-    tables: dict[str, pd.DataFrame],
+    tables: Mapping[str, Table],
     manifest: dict[str, Any],
     *,
     spans: pd.DataFrame | None = None,
-) -> None:
+) -> StoredTables:
     """Write every table, the report and the manifest to `path`, replacing it atomically.
 
+    A table may be given as `Parts` (streamed from the build cache); the manifest's `counts`
+    are set from what was written. Returns the tables as written, read lazily from files opened
+    before the swap (a later build into `path` does not change them).
     Raises DatasetError when `path` is something other than a dataset (a file, or a folder with
     other content: it is never replaced), or when another build holds the lock for too long.
     """
@@ -176,7 +200,7 @@ def write_dataset(
     with _folder_lock(path.parent, wait=True):
         _remove_leftovers(path)
         _check_replaceable(path)
-        _write_locked(path, tables, manifest, spans)
+        return _write_locked(path, tables, manifest, spans)
 
 
 def _check_replaceable(path: Path) -> None:
@@ -189,17 +213,26 @@ def _check_replaceable(path: Path) -> None:
 
 def _write_locked(
     path: Path,
-    tables: dict[str, pd.DataFrame],
+    tables: Mapping[str, Table],
     manifest: dict[str, Any],
     spans: pd.DataFrame | None,
-) -> None:
+) -> StoredTables:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+    counts = manifest.setdefault("counts", {})
     try:
         for table in PARQUET_TABLES:
-            schema.check(table, tables[table])
-            write_table(tmp / f"{table}.parquet", table, tables[table])
-        schema.check("report", tables["report"])
-        tables["report"].to_csv(tmp / REPORT_FILE, index=False)
+            given = tables[table]
+            if isinstance(given, Parts):
+                counts[table] = write_parts(tmp / f"{table}.parquet", table, given)
+            else:
+                schema.check(table, given)
+                write_table(tmp / f"{table}.parquet", table, given)
+                counts[table] = len(given)
+        report = tables["report"]
+        assert isinstance(report, pd.DataFrame)
+        schema.check("report", report)
+        report.to_csv(tmp / REPORT_FILE, index=False)
+        counts["report"] = len(report)
         if spans is not None:
             spans.to_parquet(tmp / f"{CACHE_TABLE}.parquet", index=False)
         if (path / CURATION_FILE).exists():
@@ -207,6 +240,7 @@ def _write_locked(
         (tmp / MANIFEST_FILE).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
+        written = StoredTables(tmp)  # opened before the swap: keeps this build's files
         if path.exists():
             shutil.rmtree(_backup(path), ignore_errors=True)
             os.replace(path, _backup(path))
@@ -214,6 +248,45 @@ def _write_locked(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(_backup(path), ignore_errors=True)
+    return written
+
+
+class StoredTables(Mapping[str, pd.DataFrame]):
+    """The tables of a dataset as written, each read (and conformed) on first access only.
+
+    The files are opened when the mapping is made, so the tables stay those of that build even
+    after another build replaces the dataset: a caller holding a build's result never reads a
+    newer one. Nothing is in memory until asked for: a build at any corpus size returns this
+    without reading its tables back.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._files: dict[str, IO[bytes]] = {
+            name: open(folder / f"{name}.parquet", "rb")  # noqa: SIM115  closed with the mapping
+            for name in PARQUET_TABLES}
+        self._files["report"] = open(folder / REPORT_FILE, "rb")  # noqa: SIM115
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._read:
+            file = self._files[name]
+            file.seek(0)
+            if name == "report":
+                frame = pd.read_csv(file, dtype="str", keep_default_na=False)
+            else:
+                frame = pq.read_table(file).to_pandas()
+            self._read[name] = schema.conform(name, frame)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __del__(self) -> None:
+        for file in getattr(self, "_files", {}).values():
+            file.close()
 
 
 def write_table(path: Path, table: str, frame: pd.DataFrame) -> None:
@@ -223,6 +296,43 @@ def write_table(path: Path, table: str, frame: pd.DataFrame) -> None:
     if keys:
         frame = frame.sort_values(keys, na_position="last", kind="stable", ignore_index=True)
     frame.to_parquet(path, index=False, row_group_size=ROW_GROUP_SIZE)
+
+
+def write_parts(path: Path, table: str, parts: Parts) -> int:
+    """Write `table` from its Parquet parts in the layout of `write_table`; return its rows.
+
+    DuckDB reads the parts, keeps the wanted rows, sorts them (spilling to disk past
+    `ASSEMBLY_MEMORY`) and writes the file: the table is never whole in this process' memory.
+    Ties in the sort keys keep the parts' own row order, so the file is the same whatever the
+    number of workers that wrote the parts.
+    """
+    files = sorted(set(parts.wanted["file"]))
+    if not files:
+        write_table(path, table, schema.empty(table))
+        return 0
+    select = ", ".join(f'CAST(t."{c.name}" AS {SQL_TYPES[c.dtype]}) AS "{c.name}"'
+                       for c in schema.TABLES[table])
+    keys = [*SORT_KEYS.get(table, ()), *schema.KEYS.get(table, ())]
+    order = ", ".join([*(f't."{k}"' for k in dict.fromkeys(keys)), "t.filename",
+                       "t.file_row_number"])
+    with tempfile.TemporaryDirectory(prefix=".assemble-", dir=path.parent) as spill:
+        con = duckdb.connect(config={"memory_limit": ASSEMBLY_MEMORY, "threads": 1,
+                                     "temp_directory": spill})
+        try:
+            con.register("wanted", parts.wanted[["file", "key"]].astype("str"))
+            con.execute(
+                f"COPY (SELECT {select} FROM read_parquet(?, filename = true, "
+                "file_row_number = true, union_by_name = true) AS t "
+                "JOIN wanted AS w ON t.filename = w.file AND t.key = w.key "
+                f"ORDER BY {order}) TO '{_sql_string(str(path))}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_SIZE})", [files])
+        finally:
+            con.close()
+    return int(pq.read_metadata(path).num_rows)
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def load_manifest(path: Path) -> dict[str, Any]:

