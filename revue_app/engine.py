@@ -40,7 +40,7 @@ MEMORY_LIMIT = "1GB"
 # The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
 # (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
 INDEX_DIR = ".engine"
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # What queries read from a stored index (tables and views made by `_apply` and `_index`).
 CURATION_MOVES = "cur_moved"
 INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
@@ -258,14 +258,15 @@ class Engine:
             FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
                 GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
             ORDER BY a.published NULLS LAST, a.article_id""")
-        # Mentions, articles and sentence sentiment (each sentence once per entity) per
+        # Mentions, articles, sentences and their sentiment (each sentence once per entity) per
         # entity, type, day and original/copy: the entity counts and sentiments under date,
         # type and minimum-mention filters read ~0.5M rows here, not 3.7M mentions (an
         # article has one date, so its articles and sentences add up across days).
         _do(con, """CREATE OR REPLACE TABLE entity_days AS SELECT k.entity_id, k.type,
                 date_trunc('day', k.published) AS published, k.original,
                 sum(k.n)::BIGINT AS n_mentions, count(DISTINCT k.article_id) AS n_articles,
-                sum(s.sentiment) AS sentiment_sum, count(s.sentiment) AS sentiment_n
+                sum(s.sentiment) AS sentiment_sum, count(s.sentiment) AS sentiment_n,
+                count(*) AS n_sentences
             FROM (SELECT entity_id, type, published, original, article_id, sentence_id,
                          count(*) AS n FROM mentions GROUP BY ALL) k
             LEFT JOIN sentences s ON s.article_id = k.article_id

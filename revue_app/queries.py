@@ -224,7 +224,8 @@ def search_condition(query: search.Query, column: str = "text") -> str:
 
 
 def _day_counts(db: Engine, f: Filters) -> str | None:
-    """Return a query of the view's entities with n_mentions, n_articles and sentiment from
+    """Return a query of the view's entities with n_mentions, n_articles, n_sentences and
+    sentiment from
     the engine's per-day table, or None when a filter needs the mentions themselves (search,
     sources, articles) or an entity has several types (the sums would not be exact)."""
     if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
@@ -240,7 +241,7 @@ def _day_counts(db: Engine, f: Filters) -> str | None:
         kept.append(_in("type", f.labels))
     having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" if f.min_mentions > 1 else ""
     return ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
-            "sum(n_articles)::BIGINT AS n_articles, "
+            "sum(n_articles)::BIGINT AS n_articles, sum(n_sentences)::BIGINT AS n_sentences, "
             "sum(sentiment_sum) / nullif(sum(sentiment_n), 0) AS sentiment FROM entity_days"
             + (f" WHERE {' AND '.join(kept)}" if kept else "") + f" GROUP BY entity_id{having}")
 
@@ -913,6 +914,21 @@ def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
             min_support: int, *, total: bool = True) -> pd.DataFrame:
     """Count the units shared with each partner; N (`total`: the units holding any mention)
     only when the caller has not counted it already (it costs another pass)."""
+    days = _day_counts(db, f)
+    if not total and days is not None:
+        # Each partner's units in the view from the per-day table; only the units of the
+        # entity itself are read from the mentions.
+        per_day = "n_sentences" if keys == "article_id, sentence_id" else "n_articles"
+        return db.sql(scope(db, f) + f""",
+            mine AS (SELECT DISTINCT {keys} FROM fm WHERE entity_id = {lit(entity_id)}),
+            near AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN mine USING ({keys})
+                     WHERE entity_id <> {lit(entity_id)}),
+            pairs AS (SELECT entity_id, count(*) AS n FROM near GROUP BY ALL
+                      HAVING count(*) >= {max(1, int(min_support))})
+            SELECT p.entity_id, p.n, (SELECT count(*) FROM mine) AS n_self, d.{per_day}
+                AS n_other, NULL::BIGINT AS total, e.name, e.label
+            FROM pairs p JOIN ({days}) d ON d.entity_id = p.entity_id
+            LEFT JOIN entities e ON e.entity_id = p.entity_id""")
     n_units = f"(SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units))" if total else \
         "NULL::BIGINT"
     return db.sql(scope(db, f) + f""",
@@ -1101,7 +1117,9 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
             a.published, a.date_source, x.ids, x.names
         FROM picked p JOIN articles a ON a.article_id = p.article_id
         JOIN texts t ON t.article_id = p.article_id::VARCHAR
-        LEFT JOIN sentences s ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
+        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM sentences
+                   SEMI JOIN picked USING (article_id, sentence_id)) s
+            ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
         LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLS})
