@@ -681,11 +681,13 @@ _ENTITY_SENTENCES = """SELECT s.article_id, s.sentence_id, s.sentiment FROM fs s
 
 def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.DataFrame:
     """Return, per article, the mean sentiment of the sentences mentioning the entity."""
-    out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published,
-            avg(k.sentiment) AS sentiment, count(*) AS n_sentences
-        FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
-        JOIN fa a ON a.article_id = k.article_id WHERE k.sentiment IS NOT NULL
-        GROUP BY ALL""")
+    # grouped by article id first, then joined with the titles: hashing ids, not titles
+    out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published, k.sentiment,
+            k.n_sentences
+        FROM (SELECT article_id, avg(sentiment) AS sentiment, count(*) AS n_sentences
+              FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))})
+              WHERE sentiment IS NOT NULL GROUP BY article_id) k
+        JOIN fa a ON a.article_id = k.article_id""")
     cols = ["article_id", "article", "published", "sentiment", "n_sentences"]
     if out.empty:
         return pd.DataFrame(columns=cols)
