@@ -37,6 +37,8 @@ TABLES = store.PARQUET_TABLES
 MAX_SEARCHES = 8
 # DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
 MEMORY_LIMIT = "1GB"
+# Articles whose sentences are folded at once when the index is built (see `_fold_sentences`).
+FOLD_BATCH = 20_000
 # The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
 # (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
 INDEX_DIR = ".engine"
@@ -280,25 +282,47 @@ class Engine:
         # so it is done once here, not on each new search. Folding never lengthens a text (only
         # accents as separate marks are dropped), so when an article's length is unchanged its
         # characters map one to one and its folded text is cut at the same offsets.
-        _do(con, f"""CREATE OR REPLACE TABLE folded AS
-            WITH spans AS (SELECT article_id, list(sentence_id::INTEGER ORDER BY sentence_id)
-                    AS ids, list(start::INTEGER ORDER BY sentence_id) AS starts,
-                    list("end"::INTEGER ORDER BY sentence_id) AS ends
-                FROM raw_sentences GROUP BY article_id),
-            cut AS (SELECT k.article_id, k.ids, CASE WHEN length(a.folded) = length(a.text)
-                    THEN list_transform(generate_series(1, len(k.ids)), lambda i: substring(
-                        a.folded, k.starts[i] + 1, k.ends[i] - k.starts[i]))
-                    ELSE list_transform(generate_series(1, len(k.ids)), lambda i: fold(substring(
-                        a.text, k.starts[i] + 1, k.ends[i] - k.starts[i]))) END AS texts
-                FROM (SELECT article_id, text, fold(text) AS folded FROM raw_articles) a
-                JOIN spans k ON k.article_id = a.article_id)
-            SELECT article_id::{aid} AS article_id, unnest(ids) AS sentence_id,
-                unnest(texts) AS text FROM cut""")
+        self._fold_sentences(aid)
         _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
                 article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
             FROM raw_events""")
         self._aid = aid
         self.eid = eid
+
+    def _fold_sentences(self, aid: str) -> None:
+        """Make the `folded` table (article_id, sentence_id, text), FOLD_BATCH articles at a time
+        in publication order (the articles' row groups), so the texts held at once stay
+        bounded however large the corpus (all at once ran out of memory at 300k articles)."""
+        con, batch = self.con, FOLD_BATCH
+        _do(con, """CREATE OR REPLACE TEMP TABLE fold_spans AS
+            SELECT article_id, list(sentence_id::INTEGER ORDER BY sentence_id) AS ids,
+                list(start::INTEGER ORDER BY sentence_id) AS starts,
+                list("end"::INTEGER ORDER BY sentence_id) AS ends
+            FROM raw_sentences GROUP BY article_id""")
+        _do(con, f"CREATE OR REPLACE TABLE folded (article_id {aid}, sentence_id INTEGER, "
+                 "text VARCHAR)")
+        cuts = self.sql(f"""SELECT DISTINCT published FROM (SELECT published,
+                row_number() OVER (ORDER BY published) AS k FROM raw_articles
+                WHERE published IS NOT NULL) WHERE (k - 1) % {int(batch)} = 0 ORDER BY 1""")
+        bounds = [lit_ts(t) for t in cuts["published"]]
+        ranges = [f"published >= {lo} AND published < {hi}" for lo, hi in
+                  zip(bounds, bounds[1:], strict=False)]
+        if bounds:
+            ranges.append(f"published >= {bounds[-1]}")
+        for where in [*ranges, "published IS NULL"]:
+            _do(con, f"""INSERT INTO folded
+                WITH cut AS (SELECT k.article_id, k.ids,
+                        CASE WHEN length(a.folded) = length(a.text)
+                        THEN list_transform(generate_series(1, len(k.ids)), lambda i: substring(
+                            a.folded, k.starts[i] + 1, k.ends[i] - k.starts[i]))
+                        ELSE list_transform(generate_series(1, len(k.ids)), lambda i: fold(
+                            substring(a.text, k.starts[i] + 1, k.ends[i] - k.starts[i])))
+                        END AS texts
+                    FROM (SELECT article_id, text, fold(text) AS folded FROM raw_articles
+                          WHERE {where}) a
+                    JOIN fold_spans k ON k.article_id = a.article_id)
+                SELECT article_id::{aid}, unnest(ids), unnest(texts) FROM cut""")
+        _do(con, "DROP TABLE fold_spans")
 
     @property
     def aid(self) -> str:
@@ -440,6 +464,11 @@ def _build_index(path: Path, index: Path) -> Path | None:
             leftover.unlink(missing_ok=True)
         return None
     return index
+
+
+def lit_ts(value: Any) -> str:
+    """Return a timestamp as a SQL literal (microseconds kept: batch bounds must be exact)."""
+    return f"TIMESTAMP '{pd.Timestamp(value).isoformat(sep=' ')}'"
 
 
 def _lit(text: str) -> str:

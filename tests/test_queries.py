@@ -307,6 +307,16 @@ def test_search_finds_sentences_after_a_decomposed_accent(tables):
         assert out[["article_id", "sentence_id"]].values.tolist() == [["a1", sentence]]
 
 
+def test_search_table_is_the_same_built_a_few_articles_at_a_time(tables, monkeypatch):
+    from revue_app import engine
+
+    whole = Engine.from_tables(tables).sql("SELECT * FROM folded ORDER BY 1, 2")
+    monkeypatch.setattr(engine, "FOLD_BATCH", 1)  # one publication date per batch
+    batched = Engine.from_tables(tables).sql("SELECT * FROM folded ORDER BY 1, 2")
+    assert len(whole) == len(tables["sentences"])
+    pd.testing.assert_frame_equal(whole, batched)
+
+
 def test_filter_search_keeps_matching_sentences_accent_insensitive(db):
     out = view(db, Filters(search="REGNE"))  # "règne"
     assert out["sentences"][["article_id", "sentence_id"]].values.tolist() == [["a1", 2]]
