@@ -22,6 +22,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from itertools import pairwise
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -305,8 +306,7 @@ class Engine:
                 row_number() OVER (ORDER BY published) AS k FROM raw_articles
                 WHERE published IS NOT NULL) WHERE (k - 1) % {int(batch)} = 0 ORDER BY 1""")
         bounds = [lit_ts(t) for t in cuts["published"]]
-        ranges = [f"published >= {lo} AND published < {hi}" for lo, hi in
-                  zip(bounds, bounds[1:], strict=False)]
+        ranges = [f"published >= {lo} AND published < {hi}" for lo, hi in pairwise(bounds)]
         if bounds:
             ranges.append(f"published >= {bounds[-1]}")
         for where in [*ranges, "published IS NULL"]:
