@@ -338,8 +338,9 @@ def main() -> None:
         row = {"name": name, "size": size, **child(["engine", path])}
         print(json.dumps(row), flush=True)
         results["engine"].append(row)
-    results["seconds"] = round(time.perf_counter() - began)
-    results["load_end"] = round(os.getloadavg()[0], 1)
+    if not args.only_engine:  # the run's own time and load (an engine-only rerun keeps them)
+        results["seconds"] = round(time.perf_counter() - began)
+        results["load_end"] = round(os.getloadavg()[0], 1)
     (ROOT / "bench" / "app-results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "bench" / "app-results.md").write_text(markdown(results))
     print(markdown(results))
