@@ -155,7 +155,8 @@ def run_page(data: str, page: str, n: int) -> dict[str, Any]:
         "p50_s": round(statistics.median(walls), 3), "p95_s": round(_p95(walls), 3),
         "max_s": round(max(walls), 3),
         "cpu_p50_s": round(statistics.median(cpus), 3), "cpu_p95_s": round(_p95(cpus), 3),
-        "interactions": n, "rss_open_mib": round(rss_open), "rss_end_mib": round(rss[-1]),
+        "interactions": n, "load": round(os.getloadavg()[0], 1),
+        "rss_open_mib": round(rss_open), "rss_end_mib": round(rss[-1]),
         "rss_max_mib": round(max(rss)), "rss_peak_mib": round(rss_mib()[1]),
         "rss_trace_mib": [round(r) for r in rss],
     }
@@ -315,6 +316,7 @@ def main() -> None:
         "datasets": [],
         "command": "python bench/app.py " + " ".join(sys.argv[1:]),
     }
+    began = time.perf_counter()
     if args.only_engine and saved.exists():
         results = json.loads(saved.read_text())
     for name in runs:
@@ -336,6 +338,9 @@ def main() -> None:
         row = {"name": name, "size": size, **child(["engine", path])}
         print(json.dumps(row), flush=True)
         results["engine"].append(row)
+    if not args.only_engine:  # the run's own time and load (an engine-only rerun keeps them)
+        results["seconds"] = round(time.perf_counter() - began)
+        results["load_end"] = round(os.getloadavg()[0], 1)
     (ROOT / "bench" / "app-results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "bench" / "app-results.md").write_text(markdown(results))
     print(markdown(results))
@@ -343,20 +348,27 @@ def main() -> None:
 
 def markdown(results: dict[str, Any]) -> str:
     command = results.get("command", "make bench-app")
-    lines = [f"Measured by `{command}` on {results['date']} ({results['machine']}); "
-             "seconds of wall time per rerun, server-side (AppTest), each page in a fresh "
-             "process.", ""]
+    took = f", {results['seconds'] / 60:.0f} min in all" if results.get("seconds") else ""
+    end = f", {results['load_end']} at the end" if results.get("load_end") is not None else ""
+    lines = [f"Measured by `{command}` on {results['date']} ({results['machine']}{end}{took}); "
+             "seconds per rerun, server-side (AppTest), each page in a fresh process: wall "
+             "time, and the CPU time of the process (all its threads: DuckDB runs two), which "
+             "other jobs on the machine do not inflate. Load: the 1-minute load average when "
+             "the page's run ended.", ""]
     for entry in results["datasets"]:
         size = entry["size"]
         lines += [f"**{entry['name']}**: {size['articles']:,} articles, "
                   f"{size['mentions']:,} mentions, {size['entities']:,} entities "
                   f"({size['mb']} MB of Parquet)", "",
                   "| page | cold open (s) | rerun p50 (s) | rerun p95 (s) | max (s) "
-                  "| RSS after open (MiB) | RSS at end (MiB) |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| CPU p50 (s) | CPU p95 (s) | load | RSS after open (MiB) "
+                  "| RSS at end (MiB) |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for row in entry["pages"]:
             lines.append(f"| {row['page']} | {row['open_s']} | {row['p50_s']} | {row['p95_s']} "
-                         f"| {row['max_s']} | {row['rss_open_mib']:,} | {row['rss_end_mib']:,} |")
+                         f"| {row['max_s']} | {row.get('cpu_p50_s', '–')} "
+                         f"| {row.get('cpu_p95_s', '–')} | {row.get('load', '–')} "
+                         f"| {row['rss_open_mib']:,} | {row['rss_end_mib']:,} |")
         trace = entry["rss_50"]["rss_trace_mib"]
         conc = entry["concurrent"]
         lines += ["", f"RSS over 50 Overview interactions: {trace[0]:,} → {trace[-1]:,} MiB "

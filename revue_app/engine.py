@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,14 +38,16 @@ TABLES = store.PARQUET_TABLES
 MAX_SEARCHES = 8
 # DuckDB's own memory (hash tables, buffers) per dataset; it spills to disk beyond this.
 MEMORY_LIMIT = "1GB"
+# Articles whose sentences are folded at once when the index is built (see `_fold_sentences`).
+FOLD_BATCH = 20_000
 # The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
 # (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
 INDEX_DIR = ".engine"
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 # What queries read from a stored index (tables and views made by `_apply` and `_index`).
 CURATION_MOVES = "cur_moved"
 INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
-           "texts", "entity_days", "article_types")
+           "texts", "entity_days", "article_types", "folded")
 
 
 def _raw(table: str) -> str:
@@ -259,14 +261,15 @@ class Engine:
             FROM raw_articles a LEFT JOIN (SELECT article_id, count(*) AS n FROM mentions
                 GROUP BY article_id) c ON c.article_id = a.article_id::{aid}
             ORDER BY a.published NULLS LAST, a.article_id""")
-        # Mentions, articles and sentence sentiment (each sentence once per entity) per
+        # Mentions, articles, sentences and their sentiment (each sentence once per entity) per
         # entity, type, day and original/copy: the entity counts and sentiments under date,
         # type and minimum-mention filters read ~0.5M rows here, not 3.7M mentions (an
         # article has one date, so its articles and sentences add up across days).
         _do(con, """CREATE OR REPLACE TABLE entity_days AS SELECT k.entity_id, k.type,
                 date_trunc('day', k.published) AS published, k.original,
                 sum(k.n)::BIGINT AS n_mentions, count(DISTINCT k.article_id) AS n_articles,
-                sum(s.sentiment) AS sentiment_sum, count(s.sentiment) AS sentiment_n
+                sum(s.sentiment) AS sentiment_sum, count(s.sentiment) AS sentiment_n,
+                count(*) AS n_sentences
             FROM (SELECT entity_id, type, published, original, article_id, sentence_id,
                          count(*) AS n FROM mentions GROUP BY ALL) k
             LEFT JOIN sentences s ON s.article_id = k.article_id
@@ -275,11 +278,51 @@ class Engine:
         # Mentions per article and type: the Overview's per-article and per-source counts.
         _do(con, """CREATE OR REPLACE TABLE article_types AS SELECT article_id, type,
                 count(*) AS n_mentions FROM mentions GROUP BY ALL ORDER BY article_id""")
+        # Each sentence's text folded (`fold`: lower case, no accents), what a search scans:
+        # folding and cutting every sentence out of its article costs seconds at 100k articles,
+        # so it is done once here, not on each new search. Folding never lengthens a text (only
+        # accents as separate marks are dropped), so when an article's length is unchanged its
+        # characters map one to one and its folded text is cut at the same offsets.
+        self._fold_sentences(aid)
         _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
                 article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
             FROM raw_events""")
         self._aid = aid
         self.eid = eid
+
+    def _fold_sentences(self, aid: str) -> None:
+        """Make the `folded` table (article_id, sentence_id, text), FOLD_BATCH articles at a time
+        in publication order (the articles' row groups), so the texts held at once stay
+        bounded however large the corpus (all at once ran out of memory at 300k articles)."""
+        con, batch = self.con, FOLD_BATCH
+        _do(con, """CREATE OR REPLACE TEMP TABLE fold_spans AS
+            SELECT article_id, list(sentence_id::INTEGER ORDER BY sentence_id) AS ids,
+                list(start::INTEGER ORDER BY sentence_id) AS starts,
+                list("end"::INTEGER ORDER BY sentence_id) AS ends
+            FROM raw_sentences GROUP BY article_id""")
+        _do(con, f"CREATE OR REPLACE TABLE folded (article_id {aid}, sentence_id INTEGER, "
+                 "text VARCHAR)")
+        cuts = self.sql(f"""SELECT DISTINCT published FROM (SELECT published,
+                row_number() OVER (ORDER BY published) AS k FROM raw_articles
+                WHERE published IS NOT NULL) WHERE (k - 1) % {int(batch)} = 0 ORDER BY 1""")
+        bounds = [lit_ts(t) for t in cuts["published"]]
+        ranges = [f"published >= {lo} AND published < {hi}" for lo, hi in pairwise(bounds)]
+        if bounds:
+            ranges.append(f"published >= {bounds[-1]}")
+        for where in [*ranges, "published IS NULL"]:
+            _do(con, f"""INSERT INTO folded
+                WITH cut AS (SELECT k.article_id, k.ids,
+                        CASE WHEN length(a.folded) = length(a.text)
+                        THEN list_transform(generate_series(1, len(k.ids)), lambda i: substring(
+                            a.folded, k.starts[i] + 1, k.ends[i] - k.starts[i]))
+                        ELSE list_transform(generate_series(1, len(k.ids)), lambda i: fold(
+                            substring(a.text, k.starts[i] + 1, k.ends[i] - k.starts[i])))
+                        END AS texts
+                    FROM (SELECT article_id, text, fold(text) AS folded FROM raw_articles
+                          WHERE {where}) a
+                    JOIN fold_spans k ON k.article_id = a.article_id)
+                SELECT article_id::{aid}, unnest(ids), unnest(texts) FROM cut""")
+        _do(con, "DROP TABLE fold_spans")
 
     @property
     def aid(self) -> str:
@@ -318,48 +361,22 @@ class Engine:
             cursor.close()
         return None if row is None else row[0]
 
-    def search_table(self, needle: str, *, conditions: tuple[str, str] | None = None) -> str:
-        """Return the name of a table of the sentences (article_id, sentence_id) whose text
-        contains `needle` (already folded: lower case, no accents), over the whole dataset.
-        With `conditions` (SQL on an article's `text`, then on a sentence `s` of article `a`:
-        `revue_app.search`'s words, phrases, prefixes and OR), those decide instead, and
-        `needle` only names the search.
+    def search_table(self, needle: str, condition: str) -> str:
+        """Return the name of a table of the sentences (article_id, sentence_id) whose folded
+        text (`text` of the `folded` table: lower case, no accents) meets `condition` (SQL,
+        `revue_app.search`'s words, phrases, prefixes and OR), over the whole dataset; `needle`
+        names the search.
 
         Made once per needle and kept for the next clicks (the last `MAX_SEARCHES` needles):
-        a search scans every article's text, the other filters then only join with it.
+        a search scans every sentence's text, the other filters then only join with it.
         """
         with self._lock:
             if needle in self._searches:
                 self._searches.move_to_end(needle)
                 return self._searches[needle]
             name = f"search_{len(self._searches)}_{abs(hash(needle)) % 10**12}"
-            if conditions is not None:
-                in_article, in_sentence = conditions
-                _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
-                    SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
-                    FROM raw_sentences s
-                    JOIN (SELECT article_id, text FROM raw_articles WHERE {in_article}) a
-                        ON s.article_id = a.article_id
-                    WHERE {in_sentence}""")
-                self._searches[needle] = name
-                while len(self._searches) > MAX_SEARCHES:
-                    _, old = self._searches.popitem(last=False)
-                    _do(self.con, f"DROP TABLE IF EXISTS {old}")
-                return name
-            pattern = search_pattern(needle)
-            width = len(needle)
             _do(self.con, f"""CREATE OR REPLACE TABLE {name} AS
-                WITH hit AS (SELECT article_id, string_split_regex(text, {_lit(pattern)}) AS parts
-                             FROM raw_articles WHERE regexp_matches(text, {_lit(pattern)})),
-                pieces AS (SELECT article_id, unnest(parts) AS piece,
-                               generate_subscripts(parts, 1) AS i, len(parts) AS k FROM hit),
-                found AS (SELECT article_id, i, k, sum(length(piece)) OVER (
-                              PARTITION BY article_id ORDER BY i ROWS UNBOUNDED PRECEDING)
-                              + (i - 1) * {width} AS pos FROM pieces)
-                SELECT DISTINCT s.article_id::{self._aid} AS article_id, s.sentence_id
-                FROM found f JOIN raw_sentences s ON s.article_id = f.article_id
-                    AND s.start <= f.pos AND f.pos + {width} <= s."end"
-                WHERE f.i < f.k""")
+                SELECT article_id, sentence_id FROM folded WHERE {condition}""")
             self._searches[needle] = name
             while len(self._searches) > MAX_SEARCHES:
                 _, old = self._searches.popitem(last=False)
@@ -449,42 +466,13 @@ def _build_index(path: Path, index: Path) -> Path | None:
     return index
 
 
+def lit_ts(value: Any) -> str:
+    """Return a timestamp as a SQL literal (microseconds kept: batch bounds must be exact)."""
+    return f"TIMESTAMP '{pd.Timestamp(value).isoformat(sep=' ')}'"
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("\x00", "").replace("'", "''") + "'"
-
-
-@lru_cache(maxsize=1)
-def _letter_classes() -> dict[str, str]:
-    """Map each letter to every character that folds to it (é, È, ê... → e)."""
-    import unicodedata
-
-    classes: dict[str, set[str]] = {}
-    for code in list(range(0x41, 0x250)) + list(range(0x1E00, 0x1F00)):
-        char = chr(code)
-        decomposed = unicodedata.normalize("NFKD", char.casefold())
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-        if len(folded) == 1 and folded.isalpha():
-            classes.setdefault(folded, set()).add(char)
-    return {k: "".join(sorted(v | {k})) for k, v in classes.items()}
-
-
-def search_pattern(needle: str) -> str:
-    """Return an RE2 pattern matching, in raw text, what contains `needle` once folded (case
-    and accents ignored: "demission" matches "Démission"), one character per character."""
-    classes = _letter_classes()
-    parts = []
-    for char in needle:
-        if char in classes and len(classes[char]) > 1:
-            parts.append("[" + "".join(_re_escape(c) for c in classes[char]) + "]")
-        else:
-            parts.append(_re_escape(char))
-    return "(?i)" + "".join(parts)
-
-
-def _re_escape(char: str) -> str:
-    if char.isalnum() or char.isspace() or ord(char) >= 128:
-        return char
-    return "\\" + char
 
 
 def _do(con: duckdb.DuckDBPyConnection, statement: str) -> None:
@@ -507,6 +495,11 @@ def _connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(database, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     _do(con, "SET enable_object_cache = true")  # Parquet footers read once
     _do(con, "SET preserve_insertion_order = false")
+    # Two optimizer passes cost more than the queries they improve here: each reference to a
+    # CTE of `queries.scope` (fa, fs, fm, fe) copies and compares plans carrying the ENUM
+    # types of 100k article ids, ~0.1-0.4 s per query at 100k articles against ~0.05-0.2 s
+    # of execution. Results are the same without them.
+    _do(con, "SET GLOBAL disabled_optimizers = 'common_subplan,cte_inlining'")
     _do(con, "CREATE MACRO fold(x) AS strip_accents(lower(x))")
     return con
 

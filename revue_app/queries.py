@@ -170,9 +170,7 @@ def scope(db: Engine, f: Filters) -> str:
     lazy = "AS NOT MATERIALIZED"
     if query:
         # the sentences matching the query, over the whole dataset, made once per query
-        found = db.search_table(query.describe(), conditions=(
-            search.sql_condition(query, "fold(text)"),
-            search.sql_condition(query, 'fold(substring(a.text, s.start + 1, s."end" - s.start))')))
+        found = db.search_table(query.describe(), search_condition(query))
         ctes = [f"fa0 {lazy} (SELECT * FROM articles{where})",
                 f"fs AS MATERIALIZED (SELECT s.* FROM sentences s SEMI JOIN {found} k "
                 "USING (article_id, sentence_id) SEMI JOIN fa0 USING (article_id))",
@@ -213,8 +211,21 @@ def scope(db: Engine, f: Filters) -> str:
     return "WITH " + ",\n".join(ctes) + "\n"
 
 
+def search_condition(query: search.Query, column: str = "text") -> str:
+    """Return the SQL condition of `query` on a folded sentence text (`Engine`'s `folded`
+    table): each term's longest word must occur as it is (a cheap scan) before the regular
+    expressions decide, so a search costs a substring test on most sentences."""
+    needed = []
+    for clause in query.clauses:
+        words = {max(term.words, key=len) for term in clause}
+        needed.append("(" + " OR ".join(f"contains({column}, {lit(w)})"
+                                        for w in sorted(words)) + ")")
+    return "(" + " AND ".join(needed) + f" AND {search.sql_condition(query, column)})"
+
+
 def _day_counts(db: Engine, f: Filters) -> str | None:
-    """Return a query of the view's entities with n_mentions, n_articles and sentiment from
+    """Return a query of the view's entities with n_mentions, n_articles, n_sentences and
+    sentiment from
     the engine's per-day table, or None when a filter needs the mentions themselves (search,
     sources, articles) or an entity has several types (the sums would not be exact)."""
     if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
@@ -230,7 +241,7 @@ def _day_counts(db: Engine, f: Filters) -> str | None:
         kept.append(_in("type", f.labels))
     having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" if f.min_mentions > 1 else ""
     return ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
-            "sum(n_articles)::BIGINT AS n_articles, "
+            "sum(n_articles)::BIGINT AS n_articles, sum(n_sentences)::BIGINT AS n_sentences, "
             "sum(sentiment_sum) / nullif(sum(sentiment_n), 0) AS sentiment FROM entity_days"
             + (f" WHERE {' AND '.join(kept)}" if kept else "") + f" GROUP BY entity_id{having}")
 
@@ -670,11 +681,13 @@ _ENTITY_SENTENCES = """SELECT s.article_id, s.sentence_id, s.sentiment FROM fs s
 
 def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.DataFrame:
     """Return, per article, the mean sentiment of the sentences mentioning the entity."""
-    out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published,
-            avg(k.sentiment) AS sentiment, count(*) AS n_sentences
-        FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
-        JOIN fa a ON a.article_id = k.article_id WHERE k.sentiment IS NOT NULL
-        GROUP BY ALL""")
+    # grouped by article id first, then joined with the titles: hashing ids, not titles
+    out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published, k.sentiment,
+            k.n_sentences
+        FROM (SELECT article_id, avg(sentiment) AS sentiment, count(*) AS n_sentences
+              FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))})
+              WHERE sentiment IS NOT NULL GROUP BY article_id) k
+        JOIN fa a ON a.article_id = k.article_id""")
     cols = ["article_id", "article", "published", "sentiment", "n_sentences"]
     if out.empty:
         return pd.DataFrame(columns=cols)
@@ -903,6 +916,21 @@ def _co_sql(db: Engine, f: Filters, entity_id: str, keys: str, on: str,
             min_support: int, *, total: bool = True) -> pd.DataFrame:
     """Count the units shared with each partner; N (`total`: the units holding any mention)
     only when the caller has not counted it already (it costs another pass)."""
+    days = _day_counts(db, f)
+    if not total and days is not None:
+        # Each partner's units in the view from the per-day table; only the units of the
+        # entity itself are read from the mentions.
+        per_day = "n_sentences" if keys == "article_id, sentence_id" else "n_articles"
+        return db.sql(scope(db, f) + f""",
+            mine AS (SELECT DISTINCT {keys} FROM fm WHERE entity_id = {lit(entity_id)}),
+            near AS (SELECT DISTINCT {keys}, entity_id FROM fm SEMI JOIN mine USING ({keys})
+                     WHERE entity_id <> {lit(entity_id)}),
+            pairs AS (SELECT entity_id, count(*) AS n FROM near GROUP BY ALL
+                      HAVING count(*) >= {max(1, int(min_support))})
+            SELECT p.entity_id, p.n, (SELECT count(*) FROM mine) AS n_self, d.{per_day}
+                AS n_other, NULL::BIGINT AS total, e.name, e.label
+            FROM pairs p JOIN ({days}) d ON d.entity_id = p.entity_id
+            LEFT JOIN entities e ON e.entity_id = p.entity_id""")
     n_units = f"(SELECT count(*) FROM (SELECT DISTINCT {keys} FROM units))" if total else \
         "NULL::BIGINT"
     return db.sql(scope(db, f) + f""",
@@ -1091,7 +1119,9 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
             a.published, a.date_source, x.ids, x.names
         FROM picked p JOIN articles a ON a.article_id = p.article_id
         JOIN texts t ON t.article_id = p.article_id::VARCHAR
-        LEFT JOIN sentences s ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
+        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM sentences
+                   SEMI JOIN picked USING (article_id, sentence_id)) s
+            ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
         LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLS})

@@ -264,6 +264,59 @@ def test_filter_min_mentions_recounts(db):
     assert out["entities"]["entity_id"].tolist() == ["per:sam-altman"]
 
 
+@pytest.mark.parametrize("window", ["sentence", "article"])
+@pytest.mark.parametrize("f", [ALL, Filters(date_from=date(2023, 11, 18)),
+                               Filters(labels=("ORG", "MISC")), Filters(min_mentions=2)])
+def test_co_mentioned_counts_alike_with_the_per_day_table(db, window, f):
+    # the page passes N (n_total): the partners' units then come from the per-day table
+    full = q.co_mentioned(db, f, "org:microsoft", window=window, weight="jaccard")
+    total = q.n_units(db, f, window)
+    fast = q.co_mentioned(db, f, "org:microsoft", window=window, weight="jaccard",
+                          n_total=total)
+    assert not full.empty
+    cols = ["entity_id", "name", "label", "n", "weight"]
+    pd.testing.assert_frame_equal(full[cols].sort_values("entity_id", ignore_index=True),
+                                  fast[cols].sort_values("entity_id", ignore_index=True))
+    if f == ALL:  # units holding each partner: A1.0 A2.0 | A1.0 A1.1 A2.1; articles a1 a2
+        n_other = {"sentence": {"misc:openai": 2, "per:sam-altman": 3},
+                   "article": {"misc:openai": 2, "per:sam-altman": 2}}[window]
+        raw = q._co_sql(db, f, "org:microsoft", q._unit_keys(window), "", 1, total=False)
+        assert {k: raw.set_index("entity_id")["n_other"].to_dict()[k] for k in n_other} \
+            == n_other
+
+
+def test_search_finds_sentences_after_a_decomposed_accent(tables):
+    # "e" + a combining accent: folding drops the mark and shortens the article, so its
+    # sentences cannot be cut from the folded article at the same offsets
+    arts, sents = tables["articles"].copy(), tables["sentences"].copy()
+    text = "Cafe\u0301 fermé. Le conseil vote."
+    arts.loc[0, "text"] = text
+    sents = sents[sents["article_id"] != "a1"]
+    second = text.index("Le")
+    one = pd.DataFrame({"article_id": ["a1", "a1"], "sentence_id": [0, 1],
+                        "start": [0, second], "end": [second - 1, len(text)],
+                        "sentiment": [None, None],
+                        "sentiment_terms": [None, None]})
+    tables = {**tables, "articles": arts,
+              "sentences": conform("sentences", pd.concat([one, sents], ignore_index=True)),
+              "mentions": tables["mentions"][tables["mentions"]["article_id"] != "a1"],
+              "events": empty("events"), "quotes": empty("quotes")}
+    db = Engine.from_tables(tables)
+    for needle, sentence in (("le conseil", 1), ("cafe", 0)):
+        out = view(db, Filters(search=needle))["sentences"]
+        assert out[["article_id", "sentence_id"]].values.tolist() == [["a1", sentence]]
+
+
+def test_search_table_is_the_same_built_a_few_articles_at_a_time(tables, monkeypatch):
+    from revue_app import engine
+
+    whole = Engine.from_tables(tables).sql("SELECT * FROM folded ORDER BY 1, 2")
+    monkeypatch.setattr(engine, "FOLD_BATCH", 1)  # one publication date per batch
+    batched = Engine.from_tables(tables).sql("SELECT * FROM folded ORDER BY 1, 2")
+    assert len(whole) == len(tables["sentences"])
+    pd.testing.assert_frame_equal(whole, batched)
+
+
 def test_filter_search_keeps_matching_sentences_accent_insensitive(db):
     out = view(db, Filters(search="REGNE"))  # "règne"
     assert out["sentences"][["article_id", "sentence_id"]].values.tolist() == [["a1", 2]]
