@@ -332,12 +332,15 @@ def main() -> None:
         entry["concurrent"] = child(["concurrent", path, "10", "2" if args.quick else "4"])
         print(json.dumps(entry["concurrent"]), flush=True)
         results["datasets"].append(entry)
-    results["engine"] = []
+    # an engine-only rerun replaces the rows it re-measures and keeps the others
+    results["engine"] = [row for row in results.get("engine", [])
+                         if args.only_engine and row["name"] not in args.engine]
     for name in args.engine:
         path, size = dataset(name)
         row = {"name": name, "size": size, **child(["engine", path])}
         print(json.dumps(row), flush=True)
         results["engine"].append(row)
+    results["engine"].sort(key=lambda row: row["size"]["articles"])
     if not args.only_engine:  # the run's own time and load (an engine-only rerun keeps them)
         results["seconds"] = round(time.perf_counter() - began)
         results["load_end"] = round(os.getloadavg()[0], 1)

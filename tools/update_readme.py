@@ -42,6 +42,9 @@ def main() -> None:
     results = ROOT / "bench" / "results.md"
     if results.exists():
         text = replace_section(text, "bench", results.read_text(encoding="utf-8"))
+    app_results = ROOT / "bench" / "app-results.md"
+    if app_results.exists():
+        text = replace_section(text, "bench-app", app_results.read_text(encoding="utf-8"))
     README.write_text(text, encoding="utf-8")
 
 
