@@ -41,7 +41,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -1427,62 +1427,45 @@ class _FileMemo:
         """Keep what this build used: its files, and the signatures of its final `texts`."""
         if self.folder is None:
             return
-        rows = [(key, *[getattr(a, f) for f in self._FIELDS[:-1]], json.dumps(a.notes))
-                for key, (articles, _) in self._used.items() for a in articles]
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[]] * 9
-        text = pa.string()
-        articles = pa.table({
-            "key": pa.array(columns[0], text), "origin": pa.array(columns[1], text),
-            "text": pa.array(columns[2], text), "title": pa.array(columns[3], text),
-            "source": pa.array(columns[4], text), "url": pa.array(columns[5], text),
-            "published": pa.array([None if p is None else pd.Timestamp(p).to_datetime64()
-                                   for p in columns[6]], pa.timestamp("us")),
-            "language": pa.array(columns[7], text), "notes": pa.array(columns[8], text)})
-        reports = [(key, origin, reason) for key, (_, report) in self._used.items()
-                   for origin, reason in report]
+        articles = pd.DataFrame(
+            [{"key": key, **asdict(a), "notes": json.dumps(a.notes)}
+             for key, (found, _) in self._used.items() for a in found],
+            columns=["key", *self._FIELDS])
+        articles["published"] = pd.to_datetime(articles["published"]).astype("datetime64[us]")
+        reports = pd.DataFrame([(key, *row) for key, (_, report) in self._used.items()
+                                for row in report], columns=["key", "origin", "reason"])
         kept = {k: self.signatures[k] for k in map(signature_key, texts) if k in self.signatures}
-        tables = {
-            "files": pa.table({"key": pa.array(list(self._used), text)}),
-            "articles": articles,
-            "reports": pa.table({name: pa.array([r[i] for r in reports], text)
-                                 for i, name in enumerate(("key", "origin", "reason"))}),
-            "signatures": pa.table({
-                "key": pa.array(list(kept), text),
-                "values": pa.array([None if v is None else v.tolist() for v in kept.values()],
-                                   pa.list_(pa.uint64()))}),
-            "version": pa.table({"version": pa.array([self._version], text)}),
-        }
-        self.folder.mkdir(parents=True, exist_ok=True)
+        signatures = pa.table({
+            "key": pa.array(list(kept), pa.string()),
+            "values": pa.array([None if v is None else v.tolist() for v in kept.values()],
+                               pa.list_(pa.uint64()))})
         tmp = self.folder.with_name(f".{self.folder.name}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        for name, table in tables.items():
-            pq.write_table(table, tmp / f"{name}.parquet")
+        tmp.mkdir(parents=True)
+        pd.DataFrame({"key": list(self._used)}, dtype="str").to_parquet(tmp / "files.parquet")
+        articles.astype({c: "str" for c in self._FIELDS if c != "published"}
+                        | {"key": "str"}).to_parquet(tmp / "articles.parquet")
+        reports.astype("str").to_parquet(tmp / "reports.parquet")
+        pq.write_table(signatures, tmp / "signatures.parquet")
+        pd.DataFrame({"version": [self._version]}).to_parquet(tmp / "version.parquet")
         shutil.rmtree(self.folder, ignore_errors=True)
         os.replace(tmp, self.folder)
 
     def _load(self, folder: Path) -> None:
-        def read(name: str) -> dict[str, list[Any]]:
-            return pq.read_table(folder / f"{name}.parquet").to_pydict()
-
         if not (folder / "version.parquet").exists():
             return
-        if read("version")["version"] != [self._version]:
+        if pd.read_parquet(folder / "version.parquet")["version"].tolist() != [self._version]:
             return
-        self.parsed = {key: ([], []) for key in read("files")["key"]}
-        articles = read("articles")
-        for i, key in enumerate(articles["key"]):
-            values = [articles[f][i] for f in self._FIELDS]
-            published = None if values[5] is None else pd.Timestamp(values[5])
-            notes = [(str(o), str(r)) for o, r in json.loads(values[7])]
-            origin, text, title, source, url = values[:5]
-            self.parsed[key][0].append(_Article(origin, text, title, source, url, published,
-                                                values[6], notes))
-        reports = read("reports")
-        for key, origin, reason in zip(reports["key"], reports["origin"], reports["reason"],
-                                       strict=True):
+        self.parsed = {key: ([], []) for key in pd.read_parquet(folder / "files.parquet")["key"]}
+        articles = pd.read_parquet(folder / "articles.parquet").astype(object)
+        for row in articles.where(articles.notna(), None).to_dict("records"):
+            key = row.pop("key")
+            row["notes"] = [(str(o), str(r)) for o, r in json.loads(row["notes"])]
+            self.parsed[key][0].append(_Article(**row))
+        for key, origin, reason in pd.read_parquet(folder / "reports.parquet").itertuples(
+                index=False):
             self.parsed[key][1].append((origin, reason))
-        signatures = read("signatures")
+        signatures = pq.read_table(folder / "signatures.parquet").to_pydict()
         self.signatures = {
             key: None if values is None else np.array(values, dtype=np.uint64)
             for key, values in zip(signatures["key"], signatures["values"], strict=True)}
