@@ -23,11 +23,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline import schema, store
@@ -243,7 +245,7 @@ class Engine:
                          "SELECT DISTINCT label FROM raw_mentions")["label"].dropna()
         extra = sorted(set(found) - {"PER", "ORG", "LOC", "MISC"})
         if extra:
-            labels = "(" + ", ".join(_lit(x) for x in ["PER", "ORG", "LOC", "MISC", *extra]) + ")"
+            labels = "(" + ", ".join(lit(x) for x in ["PER", "ORG", "LOC", "MISC", *extra]) + ")"
         _do(con, f"CREATE TYPE label_t AS ENUM {labels}")
         _do(con, f"""CREATE OR REPLACE TABLE mentions AS SELECT m.* REPLACE (
                 m.article_id::{aid} AS article_id, m.sentence_id::INTEGER AS sentence_id,
@@ -305,7 +307,7 @@ class Engine:
         cuts = self.sql(f"""SELECT DISTINCT published FROM (SELECT published,
                 row_number() OVER (ORDER BY published) AS k FROM raw_articles
                 WHERE published IS NOT NULL) WHERE (k - 1) % {int(batch)} = 0 ORDER BY 1""")
-        bounds = [lit_ts(t) for t in cuts["published"]]
+        bounds = [lit(t) for t in cuts["published"]]
         ranges = [f"published >= {lo} AND published < {hi}" for lo, hi in pairwise(bounds)]
         if bounds:
             ranges.append(f"published >= {bounds[-1]}")
@@ -466,13 +468,25 @@ def _build_index(path: Path, index: Path) -> Path | None:
     return index
 
 
-def lit_ts(value: Any) -> str:
-    """Return a timestamp as a SQL literal (microseconds kept: batch bounds must be exact)."""
-    return f"TIMESTAMP '{pd.Timestamp(value).isoformat(sep=' ')}'"
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("\x00", "").replace("'", "''") + "'"
+def lit(value: Any) -> str:
+    """Return `value` as a SQL literal (strings quoted, lists as lists, timestamps to the
+    microsecond): filters come from the URL, so nothing is pasted into SQL unquoted."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return repr(float(value)) if isinstance(value, float | np.floating) else str(int(value))
+    if isinstance(value, datetime | pd.Timestamp):
+        return f"TIMESTAMP '{pd.Timestamp(value).isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"TIMESTAMP '{value:%Y-%m-%d} 00:00:00'"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return "[" + ", ".join(lit(v) for v in items) + "]::VARCHAR[]" if not items else \
+            "[" + ", ".join(lit(v) for v in items) + "]"
+    text = str(value).replace("\x00", "")
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _do(con: duckdb.DuckDBPyConnection, statement: str) -> None:

@@ -14,8 +14,8 @@ from dataclasses import replace
 import pandas as pd
 
 from revue_app import search
-from revue_app.engine import Engine
-from revue_app.queries import _TRUNC, UNKNOWN_SOURCE, Filters, Freq, _periods, lit, run
+from revue_app.engine import Engine, lit
+from revue_app.queries import _TRUNC, UNKNOWN_SOURCE, Filters, Freq, _periods, run
 
 _SENTENCE_TEXT = 'substring(t.text, s.start + 1, s."end" - s.start)'
 # the view's sentences with their article (fa a) and its text (texts t: kept out of `articles`)

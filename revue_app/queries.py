@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from revue_app import search
-from revue_app.engine import Engine
+from revue_app.engine import Engine, lit
 from revue_app.engine import cached as engine_cached
 from revue_app.vocab import LABELS as LABELS  # re-exported: filters.py and tests use q.LABELS
 from revue_app.vocab import TYPE_COLOURS, Freq
@@ -108,27 +108,6 @@ def article_label(articles: pd.DataFrame) -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------
 # Filters → SQL
-
-
-def lit(value: Any) -> str:
-    """Return `value` as a SQL literal (strings quoted, lists as lists): filters come from the
-    URL, so nothing is pasted into SQL unquoted."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return repr(float(value)) if isinstance(value, float | np.floating) else str(int(value))
-    if isinstance(value, datetime | pd.Timestamp):
-        return f"TIMESTAMP '{pd.Timestamp(value):%Y-%m-%d %H:%M:%S}'"
-    if isinstance(value, date):
-        return f"TIMESTAMP '{value:%Y-%m-%d} 00:00:00'"
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value) if isinstance(value, set | frozenset) else value
-        return "[" + ", ".join(lit(v) for v in items) + "]::VARCHAR[]" if not items else \
-            "[" + ", ".join(lit(v) for v in items) + "]"
-    text = str(value).replace("\x00", "")
-    return "'" + text.replace("'", "''") + "'"
 
 
 def unrestricted(db: Engine, f: Filters) -> bool:
@@ -225,9 +204,9 @@ def search_condition(query: search.Query, column: str = "text") -> str:
 
 def _day_counts(db: Engine, f: Filters) -> str | None:
     """Return a query of the view's entities with n_mentions, n_articles, n_sentences and
-    sentiment from
-    the engine's per-day table, or None when a filter needs the mentions themselves (search,
-    sources, articles) or an entity has several types (the sums would not be exact)."""
+    sentiment from the engine's per-day table, or None when a filter needs the mentions
+    themselves (search, sources, articles) or an entity has several types (the sums would not
+    be exact)."""
     if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
         return None
     kept = []
