@@ -81,7 +81,8 @@ def main(path: str) -> None:
         found = synonym_mean(head, thesaurus[head], words)
         if found and abs(found[0]) >= THRESHOLD:
             value, voters = found
-            sys.stdout.write(f"{head}\t{max(-4.0, min(4.0, value * slope)):.2f}\t{', '.join(voters)}\n")
+            valence = max(-4.0, min(4.0, value * slope))  # VADER's scale
+            sys.stdout.write(f"{head}\t{valence:.2f}\t{', '.join(voters)}\n")
 
 
 if __name__ == "__main__":
