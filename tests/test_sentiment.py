@@ -230,6 +230,15 @@ def test_verbs_vader_fr_lacks_are_rated_by_their_synonyms():
     assert score_text("Le club n'a pas remporté le titre.").score < 0  # the rules still apply
 
 
+def test_verbs_whose_synonyms_lean_weakly_are_rated_too():
+    """Threshold 0.25 (not 0.4): the sign still agrees 98% on rated verbs, and more verbs count."""
+    assert fr("Le ministre a reproché au maire sa gestion du budget.") < 0
+    assert fr("L'entreprise revalorise les salaires de ses ouvriers.") > 0
+    # proposed by the synonyms but rejected on review: neutral in news
+    assert fr("Le comité a proposé une nouvelle date.") == 0
+    assert fr("Les élus participent à la réunion.") == 0
+
+
 def test_the_verb_lexicon_never_overrides_vader_fr_and_explains_each_value():
     verbs, words = load_verbs("fr"), load_lexicon("fr").words
     assert len(verbs) > 100

@@ -27,7 +27,7 @@ from spacy.lang.fr.stop_words import STOP_WORDS
 
 from pipeline import sentiment, wordforms
 
-THRESHOLD = 0.4  # mean synonym valence (VADER's ±4 scale) a verb needs to be proposed
+THRESHOLD = 0.25  # mean synonym valence (VADER's ±4 scale) a verb needs to be proposed
 
 
 def read_thesaurus(path: Path) -> dict[str, list[str]]:
@@ -81,7 +81,8 @@ def main(path: str) -> None:
         found = synonym_mean(head, thesaurus[head], words)
         if found and abs(found[0]) >= THRESHOLD:
             value, voters = found
-            sys.stdout.write(f"{head}\t{value * slope:.2f}\t{', '.join(voters)}\n")
+            valence = max(-4.0, min(4.0, value * slope))  # VADER's scale
+            sys.stdout.write(f"{head}\t{valence:.2f}\t{', '.join(voters)}\n")
 
 
 if __name__ == "__main__":
