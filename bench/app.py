@@ -3,15 +3,25 @@
     make bench-app                          # seeds + 100k articles (~3.7M mentions)
     python bench/app.py --copies 50 150     # also 300k articles
     python bench/app.py --quick             # fewer interactions, for a try
+    python bench/app.py --only --browser 50 # only the real-server sessions, other rows kept
+    python bench/app.py --only --rss 50     # only the 50-interaction RSS curve, likewise
+    python bench/app.py --only --engine 150 # only the queries without Streamlit, likewise
 
-Each run is a fresh process that opens the dashboard with Streamlit's AppTest (the script runs
-in-process, as on a server; no browser), so "cold open" includes opening the dataset. Then, per
-page, it changes the filters (dates, types, minimum mentions, a search) and the page's own
+Each page runs in a fresh process that opens the dashboard with Streamlit's AppTest (the script
+runs in-process, as on a server; no browser), so "cold open" includes opening the dataset. Then,
+per page, it changes the filters (dates, types, minimum mentions, a search) and the page's own
 controls, one new state at a time, and times each rerun (wall and CPU seconds of the process).
-It also records the process RSS over 50 interactions and the peak RSS of 10 sessions running at
-once (threads, as Streamlit serves them). The dataset is made by bench/appdata.py and cached
-under data/bench-app/. Results go to bench/app-results.json and bench/app-results.md (quoted by
-the README). A benchmark, not a test: nothing here fails on a slow machine.
+It also records the process RSS over 50 Overview interactions.
+
+Sessions at once are measured on a real server (bench/appserver.py): `streamlit run
+dashboard.py` on the dataset, one headless-Chromium session of 50 interactions (the server's
+RSS after each), then 10 sessions at once on four pages, each interaction timed as the browser
+sees it. (AppTest cannot run sessions at once: its mock Runtime is a process global.)
+
+The dataset is made by bench/appdata.py and cached under data/bench-app/. Results go to
+bench/app-results.json and bench/app-results.md (quoted by the README via
+tools/update_readme.py); `--only` reruns merge into them. A benchmark, not a test: nothing here
+fails on a slow machine.
 """
 
 from __future__ import annotations
@@ -274,6 +284,9 @@ def main() -> None:
     parser.add_argument("--browser", nargs="*", default=None,
                         help="copies to measure on a real server with browser sessions "
                              "(default: those of --copies; none: `--browser` alone)")
+    parser.add_argument("--rss", nargs="+", default=[],
+                        help="with --only: re-measure the 50-interaction RSS curve (AppTest) "
+                             "of these datasets, keeping their page rows")
     parser.add_argument("--sessions", type=int, default=10,
                         help="browser sessions at once (--browser)")
     parser.add_argument("--only", "--only-engine", action="store_true", dest="only",
@@ -324,6 +337,15 @@ def main() -> None:
         entry["rss_50"] = child(["page", path, "overview", "50"])
         print("50 interactions:", entry["rss_50"]["rss_trace_mib"][::5], flush=True)
         results["datasets"].append(entry)
+    for name in args.rss if args.only else []:
+        path, size = dataset(name)
+        entry = next((e for e in results["datasets"] if e["name"] == name), None)
+        if entry is None:
+            entry = {"name": name, "size": size, "pages": []}
+            results["datasets"].append(entry)
+        entry["rss_50"] = child(["page", path, "overview", "50"])
+        entry["rss_50_load"] = round(os.getloadavg()[0], 1)
+        print("50 interactions:", entry["rss_50"]["rss_trace_mib"][::5], flush=True)
     # a rerun of --engine / --browser alone replaces the rows it re-measures, keeps the others
     results["engine"] = [row for row in results.get("engine", [])
                          if args.only and row["name"] not in args.engine]
@@ -372,8 +394,9 @@ def markdown(results: dict[str, Any]) -> str:
                          f"| {row.get('cpu_p95_s', '–')} | {row.get('load', '–')} "
                          f"| {row['rss_open_mib']:,} | {row['rss_end_mib']:,} |")
         trace = entry["rss_50"]["rss_trace_mib"]
-        lines += ["", f"RSS over 50 Overview interactions (AppTest, in-process): "
-                      f"{_trace(trace)} MiB (max {max(trace):,}).", ""]
+        lines += ["", f"RSS over 50 Overview interactions (AppTest, in-process), after "
+                      f"interaction (n): {_trace(trace)} MiB (max {max(trace):,}; load "
+                      f"{entry['rss_50'].get('load', '–')}).", ""]
     if results.get("browser"):
         lines += _browser_lines(results["browser"])
     if results.get("engine"):
