@@ -326,6 +326,9 @@ def main() -> None:
         results = json.loads(saved.read_text())
         for entry in results["datasets"]:  # AppTest's threads: not a faithful figure
             entry.pop("concurrent", None)
+        results.setdefault("reruns", []).append(
+            f"`python bench/app.py {' '.join(sys.argv[1:])}` on {time.strftime('%Y-%m-%d')} "
+            f"(load average {os.getloadavg()[0]:.1f} at start)")
     for name in runs:
         path, size = dataset(name)
         entry: dict[str, Any] = {"name": name, "size": size, "pages": []}
@@ -378,7 +381,9 @@ def markdown(results: dict[str, Any]) -> str:
              "seconds per rerun, server-side (AppTest), each page in a fresh process: wall "
              "time, and the CPU time of the process (all its threads: DuckDB runs two), which "
              "other jobs on the machine do not inflate. Load: the 1-minute load average when "
-             "the page's run ended.", ""]
+             "the page's run ended."
+             + (" Rows re-measured since, the others kept: " + "; ".join(results["reruns"])
+                + "." if results.get("reruns") else ""), ""]
     for entry in results["datasets"]:
         size = entry["size"]
         lines += [f"**{entry['name']}**: {size['articles']:,} articles, "
