@@ -48,7 +48,8 @@ bench: $(STAMP)
 DEVSET      ?= ../shared/devset
 DEVSET_DATA ?= data/devset
 
-# The dashboard at 100k articles (dataset made once under data/bench-app/); see bench/app.py.
+# The dashboard at 100k articles (dataset made once under data/bench-app/), in-process and on a
+# real server with headless-Chromium sessions; see bench/app.py.
 bench-app: $(STAMP)
 	$(BIN)/python bench/app.py
 

@@ -3,15 +3,25 @@
     make bench-app                          # seeds + 100k articles (~3.7M mentions)
     python bench/app.py --copies 50 150     # also 300k articles
     python bench/app.py --quick             # fewer interactions, for a try
+    python bench/app.py --only --browser 50 # only the real-server sessions, other rows kept
+    python bench/app.py --only --rss 50     # only the 50-interaction RSS curve, likewise
+    python bench/app.py --only --engine 150 # only the queries without Streamlit, likewise
 
-Each run is a fresh process that opens the dashboard with Streamlit's AppTest (the script runs
-in-process, as on a server; no browser), so "cold open" includes opening the dataset. Then, per
-page, it changes the filters (dates, types, minimum mentions, a search) and the page's own
+Each page runs in a fresh process that opens the dashboard with Streamlit's AppTest (the script
+runs in-process, as on a server; no browser), so "cold open" includes opening the dataset. Then,
+per page, it changes the filters (dates, types, minimum mentions, a search) and the page's own
 controls, one new state at a time, and times each rerun (wall and CPU seconds of the process).
-It also records the process RSS over 50 interactions and the peak RSS of 10 sessions running at
-once (threads, as Streamlit serves them). The dataset is made by bench/appdata.py and cached
-under data/bench-app/. Results go to bench/app-results.json and bench/app-results.md (quoted by
-the README). A benchmark, not a test: nothing here fails on a slow machine.
+It also records the process RSS over 50 Overview interactions.
+
+Sessions at once are measured on a real server (bench/appserver.py): `streamlit run
+dashboard.py` on the dataset, one headless-Chromium session of 50 interactions (the server's
+RSS after each), then 10 sessions at once on four pages, each interaction timed as the browser
+sees it. (AppTest cannot run sessions at once: its mock Runtime is a process global.)
+
+The dataset is made by bench/appdata.py and cached under data/bench-app/. Results go to
+bench/app-results.json and bench/app-results.md (quoted by the README via
+tools/update_readme.py); `--only` reruns merge into them. A benchmark, not a test: nothing here
+fails on a slow machine.
 """
 
 from __future__ import annotations
@@ -23,7 +33,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -174,45 +183,6 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def run_concurrent(data: str, sessions: int, n: int) -> dict[str, Any]:
-    """Run `sessions` app sessions at once (threads), each on its own page and filters."""
-    os.environ["REVUE_DATA"] = data
-    from streamlit.testing.v1 import AppTest
-
-    errors: list[str] = []
-    walls: list[float] = []
-    lock = threading.Lock()
-
-    def session(k: int) -> None:
-        try:
-            at = AppTest.from_file(APP, default_timeout=900)
-            at.run(timeout=900)
-            page = PAGES[k % 4]
-            if page != "overview":
-                at.switch_page(f"revue_app/pages/{page}.py")
-                at.run(timeout=900)
-            first, last = _bounds(at)
-            for state in states(str(first), str(last), n + k)[k:]:
-                apply_state(at, state)
-                wall, _ = _timed(lambda: at.run(timeout=900))
-                with lock:
-                    walls.append(wall)
-        except Exception as error:  # reported, not raised: the other sessions go on
-            errors.append(f"{type(error).__name__}: {error}")
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {"sessions": sessions, "interactions_each": n,
-            "seconds": round(time.perf_counter() - began, 1),
-            "p50_s": round(statistics.median(walls), 3) if walls else None,
-            "p95_s": round(_p95(walls), 3) if walls else None,
-            "rss_peak_mib": round(rss_mib()[1]), "errors": errors[:3]}
-
-
 def run_engine(data: str) -> dict[str, Any]:
     """Without Streamlit: open the engine and time the queries the pages make, for a year's
     date range (what scales with the corpus; used for the 300k / 1M statement)."""
@@ -260,6 +230,28 @@ def child(args: list[str]) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def browser_rows(name: str, sessions: int, *, quick: bool) -> dict[str, Any] | None:
+    """Measure dataset `name` on a real server: one browser session of 50 interactions (the
+    server's RSS after each), then `sessions` sessions at once. None if no browser here."""
+    from bench.appserver import available
+
+    why = available()
+    if why:
+        print(f"browser sessions not measured: {why}", flush=True)
+        return None
+    path, size = dataset(name)
+    row: dict[str, Any] = {"name": name, "size": size}
+    for label, args in (("single", ["1", "25" if quick else "50"]),
+                        ("sessions", [str(sessions), "3" if quick else "6"])):
+        try:
+            row[label] = child(["browser", path, *args])
+        except subprocess.CalledProcessError as error:  # reported, the other rows go on
+            row[label] = {"errors": [(error.stderr or "")[-500:]]}
+        print(json.dumps({k: v for k, v in row[label].items() if k != "rss_trace_mib"}),
+              flush=True)
+    return row
+
+
 def dataset(name: str) -> tuple[str, dict[str, Any]]:
     """Return the path of a dataset (`seeds` or a copy count) and its size."""
     import duckdb
@@ -289,8 +281,17 @@ def main() -> None:
     parser.add_argument("--no-seeds", action="store_true")
     parser.add_argument("--engine", nargs="+", default=[],
                         help="copies to measure without Streamlit (queries only), e.g. 150")
-    parser.add_argument("--only-engine", action="store_true",
-                        help="run only --engine, adding it to the existing results")
+    parser.add_argument("--browser", nargs="*", default=None,
+                        help="copies to measure on a real server with browser sessions "
+                             "(default: those of --copies; none: `--browser` alone)")
+    parser.add_argument("--rss", nargs="+", default=[],
+                        help="with --only: re-measure the 50-interaction RSS curve (AppTest) "
+                             "of these datasets, keeping their page rows")
+    parser.add_argument("--sessions", type=int, default=10,
+                        help="browser sessions at once (--browser)")
+    parser.add_argument("--only", "--only-engine", action="store_true", dest="only",
+                        help="run only --engine and --browser, adding them to the existing "
+                             "results (the other rows are kept)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -300,13 +301,17 @@ def main() -> None:
         elif kind == "engine":
             result = run_engine(data)
         else:
-            result = run_concurrent(data, int(rest[0]), int(rest[1]))
+            from bench.appserver import run_browser
+
+            result = run_browser(data, int(rest[0]), int(rest[1]))
         print(json.dumps(result))
         return
     n = 10 if args.quick else 20
     runs = ([] if args.no_seeds else ["seeds"]) + list(args.copies)
     saved = ROOT / "bench" / "app-results.json"
-    if args.only_engine:
+    browser = list(args.copies if args.browser is None and not args.only else
+                   args.browser or [])
+    if args.only:
         runs = []
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
@@ -317,8 +322,13 @@ def main() -> None:
         "command": "python bench/app.py " + " ".join(sys.argv[1:]),
     }
     began = time.perf_counter()
-    if args.only_engine and saved.exists():
+    if args.only and saved.exists():
         results = json.loads(saved.read_text())
+        for entry in results["datasets"]:  # AppTest's threads: not a faithful figure
+            entry.pop("concurrent", None)
+        results.setdefault("reruns", []).append(
+            f"`python bench/app.py {' '.join(sys.argv[1:])}` on {time.strftime('%Y-%m-%d')} "
+            f"(load average {os.getloadavg()[0]:.1f} at start)")
     for name in runs:
         path, size = dataset(name)
         entry: dict[str, Any] = {"name": name, "size": size, "pages": []}
@@ -329,19 +339,33 @@ def main() -> None:
             entry["pages"].append(row)
         entry["rss_50"] = child(["page", path, "overview", "50"])
         print("50 interactions:", entry["rss_50"]["rss_trace_mib"][::5], flush=True)
-        entry["concurrent"] = child(["concurrent", path, "10", "2" if args.quick else "4"])
-        print(json.dumps(entry["concurrent"]), flush=True)
         results["datasets"].append(entry)
-    # an engine-only rerun replaces the rows it re-measures and keeps the others
+    for name in args.rss if args.only else []:
+        path, size = dataset(name)
+        entry = next((e for e in results["datasets"] if e["name"] == name), None)
+        if entry is None:
+            entry = {"name": name, "size": size, "pages": []}
+            results["datasets"].append(entry)
+        entry["rss_50"] = child(["page", path, "overview", "50"])
+        entry["rss_50_load"] = round(os.getloadavg()[0], 1)
+        print("50 interactions:", entry["rss_50"]["rss_trace_mib"][::5], flush=True)
+    # a rerun of --engine / --browser alone replaces the rows it re-measures, keeps the others
     results["engine"] = [row for row in results.get("engine", [])
-                         if args.only_engine and row["name"] not in args.engine]
+                         if args.only and row["name"] not in args.engine]
+    results["browser"] = [row for row in results.get("browser", [])
+                          if args.only and row["name"] not in browser]
+    for name in browser:
+        row = browser_rows(name, args.sessions, quick=args.quick)
+        if row is not None:
+            results["browser"].append(row)
+    results["browser"].sort(key=lambda row: row["size"]["articles"])
     for name in args.engine:
         path, size = dataset(name)
         row = {"name": name, "size": size, **child(["engine", path])}
         print(json.dumps(row), flush=True)
         results["engine"].append(row)
     results["engine"].sort(key=lambda row: row["size"]["articles"])
-    if not args.only_engine:  # the run's own time and load (an engine-only rerun keeps them)
+    if not args.only:  # the run's own time and load (a rerun of some modes keeps them)
         results["seconds"] = round(time.perf_counter() - began)
         results["load_end"] = round(os.getloadavg()[0], 1)
     (ROOT / "bench" / "app-results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -357,7 +381,9 @@ def markdown(results: dict[str, Any]) -> str:
              "seconds per rerun, server-side (AppTest), each page in a fresh process: wall "
              "time, and the CPU time of the process (all its threads: DuckDB runs two), which "
              "other jobs on the machine do not inflate. Load: the 1-minute load average when "
-             "the page's run ended.", ""]
+             "the page's run ended."
+             + (" Rows re-measured since, the others kept: " + "; ".join(results["reruns"])
+                + "." if results.get("reruns") else ""), ""]
     for entry in results["datasets"]:
         size = entry["size"]
         lines += [f"**{entry['name']}**: {size['articles']:,} articles, "
@@ -373,12 +399,11 @@ def markdown(results: dict[str, Any]) -> str:
                          f"| {row.get('cpu_p95_s', '–')} | {row.get('load', '–')} "
                          f"| {row['rss_open_mib']:,} | {row['rss_end_mib']:,} |")
         trace = entry["rss_50"]["rss_trace_mib"]
-        conc = entry["concurrent"]
-        lines += ["", f"RSS over 50 Overview interactions: {trace[0]:,} → {trace[-1]:,} MiB "
-                      f"(max {max(trace):,}). 10 concurrent sessions: peak RSS "
-                      f"{conc['rss_peak_mib']:,} MiB, rerun p50 {conc['p50_s']} s / p95 "
-                      f"{conc['p95_s']} s while sharing the 2 cores"
-                      + (f", errors: {conc['errors']}" if conc["errors"] else "") + ".", ""]
+        lines += ["", f"RSS over 50 Overview interactions (AppTest, in-process), after "
+                      f"interaction (n): {_trace(trace)} MiB (max {max(trace):,}; load "
+                      f"{entry['rss_50'].get('load', '–')}).", ""]
+    if results.get("browser"):
+        lines += _browser_lines(results["browser"])
     if results.get("engine"):
         lines += ["Queries alone (no Streamlit), a year's date range, seconds for each page's "
                   "queries; the engine's index is built once per dataset version, then each "
@@ -393,6 +418,53 @@ def markdown(results: dict[str, Any]) -> str:
                          f"| {row['network_s']} | {row['timeline_s']} |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _trace(trace: list[int]) -> str:
+    """RSS after interactions 1, 10, 20, ... of a trace, as 'a → b → c'."""
+    picks = [0, *range(9, len(trace), 10)]
+    return " → ".join(f"{trace[i]:,} ({i + 1})" for i in picks)
+
+
+def _name(name: str) -> str:
+    return f"x{name}" if name.isdigit() else name
+
+
+def _browser_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["On a real server (`streamlit run dashboard.py` with `REVUE_DATA` naming the "
+             "dataset), driven by headless Chromium (Playwright): each interaction is timed as "
+             "the browser sees it, from the keypress or click to the page drawn again (script "
+             "done, charts laid out); interactions type a date, a minimum mention count or a "
+             "search, or switch the page's own control. RSS: the server process and its "
+             "children (MiB), after the first open, at its peak, when the last session ended, "
+             "and 5 s after the tabs closed. The browsers share the 2 cores with the server.",
+             "", "| dataset | sessions × interactions | first open (s) | open p50 (s) "
+             "| interaction p50 (s) | p95 (s) | max (s) | server CPU (s) | RSS open "
+             "| RSS peak | RSS end | RSS after | load (start → end) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    notes = []
+    for row in rows:
+        for label in ("single", "sessions"):
+            run = row.get(label) or {}
+            if "p50_s" not in run:
+                notes.append(f"{_name(row['name'])} {label}: not measured "
+                             f"({run.get('errors')})")
+                continue
+            lines.append(
+                f"| {_name(row['name'])} ({row['size']['articles']:,} articles) "
+                f"| {run['sessions']} × {run['interactions_each']} | {run['cold_open_s']} "
+                f"| {run['open_p50_s']} | {run['p50_s']} | {run['p95_s']} | {run['max_s']} "
+                f"| {run['server_cpu_s']} | {run['rss_open_mib']:,} | {run['rss_peak_mib']:,} "
+                f"| {run['rss_end_mib']:,} | {run['rss_after_mib']:,} "
+                f"| {run['load_start']} → {run['load_end']} |")
+            if run.get("errors"):
+                notes.append(f"{_name(row['name'])}, {run['sessions']} session(s): errors "
+                             f"{run['errors']}")
+            if run.get("rss_trace_mib"):
+                notes.append(f"{_name(row['name'])}, one session, server RSS after "
+                             "interaction (n): "
+                             f"{_trace(run['rss_trace_mib'])} MiB.")
+    return [*lines, "", *[f"- {note}" for note in notes], ""] if notes else [*lines, ""]
 
 
 if __name__ == "__main__":
