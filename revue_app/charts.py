@@ -336,8 +336,8 @@ def _place_words(sizes: Sequence[tuple[str, int]], width: int, height: int, *,
         for vertical in (first, not first):
             font = _font(size, vertical)
             box = draw.textbbox((0, 0), word, font=font, anchor="lt")
-            high = -(-(box[3] + CLOUD_MARGIN) // cell)  # cells the word and margin span
-            wide = -(-(box[2] + CLOUD_MARGIN) // cell)
+            high = -(-(int(box[3]) + CLOUD_MARGIN) // cell)  # cells the word and margin span
+            wide = -(-(int(box[2]) + CLOUD_MARGIN) // cell)
             if high > rows or wide > cols:
                 continue
             sums = (table[high:, wide:] - table[:-high, wide:] - table[high:, :-wide]
