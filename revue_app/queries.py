@@ -675,10 +675,40 @@ def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.Da
     return _str(_int64(out, "n_sentences"), "article_id", "article")[cols]
 
 
+def _entity_days_sentiment(db: Engine, f: Filters, entity_id: str, freq: Freq) -> str | None:
+    """Return the query of `entity_sentiment_timeline` on the per-day table (each sentence
+    once per entity and day, with its sentiment: `Engine._index`), ~700 rows for a year
+    instead of the entity's sentences joined with every sentence of the view; None when a
+    filter needs the mentions themselves (see `_day_counts`)."""
+    days = _day_counts(db, f)
+    if days is None:
+        return None
+    kept = [f"entity_id = {lit(entity_id)}"]
+    if f.date_from is not None:
+        kept.append(f"published >= {lit(f.date_from)}")
+    if f.date_to is not None:
+        kept.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
+    if not f.duplicates and db.has_duplicates:
+        kept.append("original")
+    if f.labels:
+        kept.append(_in("type", f.labels))
+    where = " AND ".join(kept)
+    # the minimum-mention filter keeps the entity or not, by its mentions in the whole view
+    enough = "" if f.min_mentions <= 1 else (
+        f" AND (SELECT sum(n_mentions) FROM entity_days WHERE {where}) >= {int(f.min_mentions)}")
+    return f"""SELECT date_trunc('{_TRUNC[freq]}', published) AS period,
+            sum(sentiment_sum) / sum(sentiment_n) AS sentiment,
+            sum(sentiment_n)::BIGINT AS n_sentences
+        FROM entity_days WHERE {where} AND published IS NOT NULL{enough}
+        GROUP BY ALL HAVING sum(sentiment_n) > 0 ORDER BY period"""
+
+
 def entity_sentiment_timeline(db: Engine, f: Filters, entity_id: str,
                               freq: Freq = "D") -> pd.DataFrame:
     """Return the mean sentiment of the sentences mentioning the entity, per period."""
-    out = run(db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
+    days = _entity_days_sentiment(db, f, entity_id, freq)
+    out = db.sql(days) if days is not None else run(
+        db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
             avg(k.sentiment) AS sentiment, count(*) AS n_sentences
         FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
         JOIN fa a ON a.article_id = k.article_id
@@ -938,18 +968,59 @@ _ORDER = {
 }
 
 
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLS})
+
+
 def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
                    limit: int | None, spans_of: str) -> pd.DataFrame:
-    """Return the sentences in `keys_sql` (article_id, sentence_id) with what a reader needs:
-    text, article metadata, forms used, sentiment and the spans of the mentions in
-    `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting."""
+    """Return the sentences in `keys_sql` (article_id, sentence_id, published) with what a
+    reader needs: text, article metadata, forms used, sentiment and the spans of the mentions
+    in `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting.
+
+    By date with a limit, the first keys are picked from the mentions alone (they carry their
+    article's date), then only the rows of their dates are read (the tables are in date order,
+    so the other row groups are skipped): a page of 60 sentences no longer joins the 300k
+    sentences of a frequent entity. Should a key have no sentence or article in the view (a
+    damaged dataset), the rows are made the long way."""
+    keys = f"SELECT article_id, sentence_id FROM ({keys_sql})"
+    if order != "date" or limit is None or db.aid == "VARCHAR":
+        return _sentence_rows_of(db, f, keys, order=order, limit=limit, spans_of=spans_of)
+    # the articles by their ENUM code: a text id cast to the ENUM of 100k ids costs ~20 ms
+    first = run(db, f, f"SELECT enum_code(article_id)::BIGINT AS code, sentence_id, published "
+                       f"FROM ({keys_sql}) ORDER BY {_ORDER['date']} LIMIT {int(limit)}")
+    if first.empty:
+        return _no_rows()
+    dated = first["published"].dropna()
+    near = ["{t}.published IS NULL"] if len(dated) < len(first) else []
+    if len(dated):
+        near.append(f"{{t}}.published BETWEEN {lit(dated.min())} AND {lit(dated.max())}")
+    rows = ", ".join(f"({int(a)}, {int(i)})"
+                     for a, i in zip(first["code"], first["sentence_id"], strict=True))
+    out = _sentence_rows_of(
+        db, f, f"SELECT * FROM (VALUES {rows}) k(code, sentence_id)", order=order,
+        limit=limit, spans_of=spans_of, near="(" + " OR ".join(near) + ")",
+        on="ON enum_code(s.article_id) = keys.code AND s.sentence_id = keys.sentence_id")
+    if len(out) == len(first):
+        return out
+    return _sentence_rows_of(db, f, keys, order=order, limit=limit, spans_of=spans_of)
+
+
+def _sentence_rows_of(db: Engine, f: Filters, keys_sql: str, *, order: Order,
+                      limit: int | None, spans_of: str, near: str = "",
+                      on: str = "USING (article_id, sentence_id)") -> pd.DataFrame:
+    """`_sentence_rows` for the keys `keys_sql` (article_id, sentence_id, or as `on` joins
+    them with the sentences `s`); `near`: a condition on the dates the keys have (`{t}`
+    stands for a table's alias), to skip the others."""
     cap = f"LIMIT {int(limit)}" if limit is not None else ""
+    where_s = f" WHERE {near.format(t='s')} AND {near.format(t='a')}" if near else ""
+    where_m = f" AND {near.format(t='m')}" if near else ""
     out = run(db, f, f""", keys AS ({keys_sql}),
         picked AS (SELECT s.article_id, s.sentence_id, s.start, s."end", s.sentiment,
                 s.sentiment_terms, a.published, a.date_source, a.title,
                 coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
-            FROM fs s SEMI JOIN keys USING (article_id, sentence_id)
-            JOIN fa a ON a.article_id = s.article_id
+            FROM fs s SEMI JOIN keys {on}
+            JOIN fa a ON a.article_id = s.article_id{where_s}
             ORDER BY {_ORDER[order]} {cap}),
         spans AS (SELECT m.article_id, m.sentence_id,
                 list(m.surface ORDER BY m.start, m."end") AS forms,
@@ -958,14 +1029,14 @@ def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
                      ORDER BY m.start, m."end") AS marks
             FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
             LEFT JOIN entities e ON e.entity_id = m.entity_id
-            WHERE {spans_of} GROUP BY ALL)
+            WHERE {spans_of}{where_m} GROUP BY ALL)
         SELECT p.*, substring(t.text, p.start + 1, p."end" - p.start) AS sentence,
             sp.forms, sp.marks
         FROM picked p JOIN texts t ON t.article_id = p.article_id::VARCHAR
         LEFT JOIN spans sp ON sp.article_id = p.article_id AND sp.sentence_id = p.sentence_id
         ORDER BY {_ORDER[order]}""")
     if out.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLS})
+        return _no_rows()
     out["surface"] = ["; ".join(dict.fromkeys(_seq(forms))) for forms in out["forms"]]
     out["spans"] = [
         sorted((int(s) - start, int(e) - start, str(label), str(name))
@@ -989,7 +1060,8 @@ def evidence(db: Engine, f: Filters, entity_id: str, *, order: Order = "date",
     """
     e = lit(entity_id)
     return _sentence_rows(
-        db, f, f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}",
+        db, f, "SELECT DISTINCT article_id, sentence_id, published FROM fm "
+               f"WHERE entity_id = {e}",
         order=order, limit=limit, spans_of=f"m.entity_id = {e}")
 
 
@@ -1002,11 +1074,13 @@ def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
 def _pair_keys(a: str, b: str, window: Window) -> str:
     both = _in("entity_id", [a, b])
     if window == "sentence":
-        return (f"SELECT article_id, sentence_id FROM fm WHERE {both} "
-                "GROUP BY article_id, sentence_id HAVING count(DISTINCT entity_id) = 2")
-    return (f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE {both} AND article_id IN "
+        return (f"SELECT article_id, sentence_id, any_value(published) AS published FROM fm "
+                f"WHERE {both} GROUP BY article_id, sentence_id "
+                "HAVING min(entity_id) < max(entity_id)")
+    return (f"SELECT DISTINCT article_id, sentence_id, published FROM fm WHERE {both} "
+            "AND article_id IN "
             f"(SELECT article_id FROM fm WHERE {both} GROUP BY article_id "
-            "HAVING count(DISTINCT entity_id) = 2)")
+            "HAVING min(entity_id) < max(entity_id))")
 
 
 def pair_evidence(db: Engine, f: Filters, a: str, b: str, *, window: Window = "sentence",

@@ -565,3 +565,38 @@ def test_cached_queries_are_shared_and_keyed_by_filters(db):
     assert cached(db, q.corpus_counts, Filters()) is a
     b = cached(db, q.corpus_counts, Filters(sources=("Le Monde",)))
     assert b is not a and b["articles"] == 2
+
+
+# Sources naming every source (the unknown one too) keep the same view, but force the queries
+# to read the mentions themselves (`_day_counts` cannot serve a source filter): the fast paths
+# must give what the mentions give.
+EVERY_SOURCE = ("Le Monde", q.UNKNOWN_SOURCE)
+
+
+@pytest.mark.parametrize("extra", [{}, {"min_mentions": 3}, {"min_mentions": 4},
+                                   {"labels": ("PER",)}, {"labels": ("ORG",)},
+                                   {"date_from": date(2023, 11, 18)}])
+@pytest.mark.parametrize("entity", ["per:sam-altman", "org:microsoft"])
+def test_entity_sentiment_timeline_per_day_is_the_mentions_one(db, extra, entity):
+    fast = Filters(**extra)
+    slow = Filters(**extra, sources=EVERY_SOURCE)
+    assert q._entity_days_sentiment(db, fast, entity, "D") is not None
+    assert q._entity_days_sentiment(db, slow, entity, "D") is None
+    for freq in ("D", "W", "M"):
+        a = q.entity_sentiment_timeline(db, fast, entity, freq)
+        b = q.entity_sentiment_timeline(db, slow, entity, freq)
+        pd.testing.assert_frame_equal(a, b, check_exact=False)
+
+
+@pytest.mark.parametrize("window", ["sentence", "article"])
+def test_evidence_by_date_picked_first_is_the_whole_list_cut(db, window):
+    whole = q.evidence(db, ALL, "per:sam-altman")
+    for limit in (1, 2, 3, 10):
+        pd.testing.assert_frame_equal(q.evidence(db, ALL, "per:sam-altman", limit=limit),
+                                      whole.head(limit))
+    pairs = q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft", window=window)
+    assert len(pairs) == q.pair_evidence_count(db, ALL, "per:sam-altman", "org:microsoft",
+                                               window=window)
+    pd.testing.assert_frame_equal(
+        q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft", window=window, limit=1),
+        pairs.head(1))
