@@ -45,7 +45,7 @@ FOLD_BATCH = 20_000
 # The engine's own tables, stored once per dataset version in `INDEX_DIR` inside the dataset
 # (see `_build_index`); bump INDEX_FORMAT when `_index` or `_apply` change what they make.
 INDEX_DIR = ".engine"
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 # What queries read from a stored index (tables and views made by `_apply` and `_index`).
 CURATION_MOVES = "cur_moved"
 INDEXED = ("sentences", "mentions", "articles", "entities", "aliases", "quotes", "events",
@@ -286,9 +286,11 @@ class Engine:
         # accents as separate marks are dropped), so when an article's length is unchanged its
         # characters map one to one and its folded text is cut at the same offsets.
         self._fold_sentences(aid)
-        _do(con, f"""CREATE OR REPLACE VIEW events AS SELECT * REPLACE (
+        # Events as a table, their article ids cast once: a view casting them on each query
+        # cost ~0.07 s per Timeline query at 100k articles (the cast to an ENUM of 100k ids)
+        _do(con, f"""CREATE OR REPLACE TABLE events AS SELECT * REPLACE (
                 article_id::{aid} AS article_id, sentence_id::INTEGER AS sentence_id)
-            FROM raw_events""")
+            FROM raw_events ORDER BY article_id, start""")
         self._aid = aid
         self.eid = eid
 

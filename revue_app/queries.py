@@ -1142,12 +1142,16 @@ EVENT_COLS = ["article_id", "sentence_id", "start", "end", "expression", "date",
               "how", "sentence", "title", "published", "date_source", "entity_ids", "entities"]
 
 
-def _events_sql(only: Sequence[str]) -> str:
+def _events_sql(f: Filters, only: Sequence[str]) -> str:
+    """The view's events: of its articles, or of its sentences when a search keeps only some
+    (the join with a million sentences at 100k articles is then needed, not otherwise)."""
     chosen = ""
     if only:
         chosen = (f"SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE "
                   f"{_in('entity_id', only)}) k USING (article_id, sentence_id)")
-    return f"SELECT v.* FROM events v SEMI JOIN fs USING (article_id, sentence_id) {chosen}"
+    kept = "fs USING (article_id, sentence_id)" if search.parse(f.search.strip()) else \
+        "fa USING (article_id)"
+    return f"SELECT v.* FROM events v SEMI JOIN {kept} {chosen}"
 
 
 def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
@@ -1164,7 +1168,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
         restrict = (f"WHERE article_id IN (SELECT article_id FROM ev GROUP BY article_id "
                     f"ORDER BY count(*) DESC, article_id LIMIT {int(max_articles)})")
     cap = f"LIMIT {int(limit)}" if limit is not None else ""
-    out = run(db, f, f""", ev AS ({_events_sql(only)}),
+    out = run(db, f, f""", ev AS ({_events_sql(f, only)}),
         picked AS (SELECT * FROM ev {restrict}
                    ORDER BY date, article_id, start {cap}),
         ents AS (SELECT m.article_id, m.sentence_id,
@@ -1176,7 +1180,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
             a.published, a.date_source, x.ids, x.names
         FROM picked p JOIN articles a ON a.article_id = p.article_id
         JOIN texts t ON t.article_id = p.article_id::VARCHAR
-        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM sentences
+        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM fs
                    SEMI JOIN picked USING (article_id, sentence_id)) s
             ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
         LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
@@ -1199,7 +1203,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
 
 def event_counts(db: Engine, f: Filters, *, only: Sequence[str] = ()) -> tuple[int, int]:
     """Return (events, articles with an event) in the view (see `events_with_entities`)."""
-    row = run(db, f, f", ev AS ({_events_sql(only)}) SELECT count(*) AS n, "
+    row = run(db, f, f", ev AS ({_events_sql(f, only)}) SELECT count(*) AS n, "
                      "count(DISTINCT article_id) AS k FROM ev").iloc[0]
     return int(row["n"]), int(row["k"])
 
@@ -1207,7 +1211,7 @@ def event_counts(db: Engine, f: Filters, *, only: Sequence[str] = ()) -> tuple[i
 def event_entities(db: Engine, f: Filters) -> list[str]:
     """Return the entities named in the sentences of the view's events, most mentioned (in
     the view) first: what the Timeline's event filter offers."""
-    out = run(db, f, f""", ev AS ({_events_sql(())}),
+    out = run(db, f, f""", ev AS ({_events_sql(f, ())}),
         named AS (SELECT DISTINCT m.entity_id FROM fm m
                   SEMI JOIN ev USING (article_id, sentence_id))
         SELECT n.entity_id FROM named n JOIN fe e ON e.entity_id = n.entity_id
