@@ -661,10 +661,11 @@ _ENTITY_SENTENCES = """SELECT s.article_id, s.sentence_id, s.sentiment FROM fs s
 def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.DataFrame:
     """Return, per article, the mean sentiment of the sentences mentioning the entity."""
     # grouped by article id first, then joined with the titles: hashing ids, not titles
+    mine = _entity_sentences(db, f, entity_id) or _ENTITY_SENTENCES.format(e=lit(entity_id))
     out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published, k.sentiment,
             k.n_sentences
         FROM (SELECT article_id, avg(sentiment) AS sentiment, count(*) AS n_sentences
-              FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))})
+              FROM ({mine})
               WHERE sentiment IS NOT NULL GROUP BY article_id) k
         JOIN fa a ON a.article_id = k.article_id""")
     cols = ["article_id", "article", "published", "sentiment", "n_sentences"]
@@ -675,13 +676,13 @@ def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.Da
     return _str(_int64(out, "n_sentences"), "article_id", "article")[cols]
 
 
-def _entity_days_sentiment(db: Engine, f: Filters, entity_id: str, freq: Freq) -> str | None:
-    """Return the query of `entity_sentiment_timeline` on the per-day table (each sentence
-    once per entity and day, with its sentiment: `Engine._index`), ~700 rows for a year
-    instead of the entity's sentences joined with every sentence of the view; None when a
-    filter needs the mentions themselves (see `_day_counts`)."""
-    days = _day_counts(db, f)
-    if days is None:
+def _entity_rows(db: Engine, f: Filters, entity_id: str) -> tuple[str, str] | None:
+    """Return (condition, check) selecting one entity's rows of the per-day and per-sentence
+    tables (`entity_days`, `entity_sentences`) in the view: its id, dates, originals and type,
+    and `check` (a condition to AND) for the minimum-mention filter, which keeps the entity or
+    not by its mentions in the view. None when a filter needs the mentions themselves (see
+    `_day_counts`)."""
+    if _day_counts(db, f) is None:
         return None
     kept = [f"entity_id = {lit(entity_id)}"]
     if f.date_from is not None:
@@ -693,14 +694,37 @@ def _entity_days_sentiment(db: Engine, f: Filters, entity_id: str, freq: Freq) -
     if f.labels:
         kept.append(_in("type", f.labels))
     where = " AND ".join(kept)
-    # the minimum-mention filter keeps the entity or not, by its mentions in the whole view
-    enough = "" if f.min_mentions <= 1 else (
+    check = "" if f.min_mentions <= 1 else (
         f" AND (SELECT sum(n_mentions) FROM entity_days WHERE {where}) >= {int(f.min_mentions)}")
+    return where, check
+
+
+def _entity_days_sentiment(db: Engine, f: Filters, entity_id: str, freq: Freq) -> str | None:
+    """Return the query of `entity_sentiment_timeline` on the per-day table (each sentence
+    once per entity and day, with its sentiment: `Engine._index`), ~700 rows for a year
+    instead of the entity's sentences joined with every sentence of the view; None when a
+    filter needs the mentions themselves."""
+    rows = _entity_rows(db, f, entity_id)
+    if rows is None:
+        return None
+    where, check = rows
     return f"""SELECT date_trunc('{_TRUNC[freq]}', published) AS period,
             sum(sentiment_sum) / sum(sentiment_n) AS sentiment,
             sum(sentiment_n)::BIGINT AS n_sentences
-        FROM entity_days WHERE {where} AND published IS NOT NULL{enough}
+        FROM entity_days WHERE {where} AND published IS NOT NULL{check}
         GROUP BY ALL HAVING sum(sentiment_n) > 0 ORDER BY period"""
+
+
+def _entity_sentences(db: Engine, f: Filters, entity_id: str) -> str | None:
+    """Return a query of the view's sentences mentioning the entity (article_id, sentence_id,
+    published, sentiment) from the per-sentence table (`Engine._index`: in entity order, so
+    only the entity's row groups are read), or None when a filter needs the mentions."""
+    rows = _entity_rows(db, f, entity_id)
+    if rows is None:
+        return None
+    where, check = rows
+    return ("SELECT article_id, sentence_id, published, sentiment FROM entity_sentences "
+            f"WHERE {where}{check}")
 
 
 def entity_sentiment_timeline(db: Engine, f: Filters, entity_id: str,
@@ -973,7 +997,7 @@ def _no_rows() -> pd.DataFrame:
 
 
 def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
-                   limit: int | None, spans_of: str) -> pd.DataFrame:
+                   limit: int | None, spans_of: str, sortable: bool = False) -> pd.DataFrame:
     """Return the sentences in `keys_sql` (article_id, sentence_id, published) with what a
     reader needs: text, article metadata, forms used, sentiment and the spans of the mentions
     in `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting.
@@ -982,13 +1006,14 @@ def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
     article's date), then only the rows of their dates are read (the tables are in date order,
     so the other row groups are skipped): a page of 60 sentences no longer joins the 300k
     sentences of a frequent entity. Should a key have no sentence or article in the view (a
-    damaged dataset), the rows are made the long way."""
+    damaged dataset), the rows are made the long way. `sortable`: the keys carry their
+    sentence's sentiment too, so the first ones are picked that way in any order."""
     keys = f"SELECT article_id, sentence_id FROM ({keys_sql})"
-    if order != "date" or limit is None or db.aid == "VARCHAR":
+    if (order != "date" and not sortable) or limit is None or db.aid == "VARCHAR":
         return _sentence_rows_of(db, f, keys, order=order, limit=limit, spans_of=spans_of)
     # the articles by their ENUM code: a text id cast to the ENUM of 100k ids costs ~20 ms
     first = run(db, f, f"SELECT enum_code(article_id)::BIGINT AS code, sentence_id, published "
-                       f"FROM ({keys_sql}) ORDER BY {_ORDER['date']} LIMIT {int(limit)}")
+                       f"FROM ({keys_sql}) ORDER BY {_ORDER[order]} LIMIT {int(limit)}")
     if first.empty:
         return _no_rows()
     dated = first["published"].dropna()
@@ -1059,6 +1084,10 @@ def evidence(db: Engine, f: Filters, entity_id: str, *, order: Order = "date",
     negative/positive first, then by date); the first `limit` when given.
     """
     e = lit(entity_id)
+    mine = _entity_sentences(db, f, entity_id)
+    if mine is not None:  # the entity's own sentences, with their sentiment: any order
+        return _sentence_rows(db, f, mine, order=order, limit=limit,
+                              spans_of=f"m.entity_id = {e}", sortable=True)
     return _sentence_rows(
         db, f, "SELECT DISTINCT article_id, sentence_id, published FROM fm "
                f"WHERE entity_id = {e}",
@@ -1067,6 +1096,9 @@ def evidence(db: Engine, f: Filters, entity_id: str, *, order: Order = "date",
 
 def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
     """Return how many sentences of the view mention the entity."""
+    mine = _entity_sentences(db, f, entity_id)
+    if mine is not None:
+        return int(db.scalar(f"SELECT count(*) FROM ({mine})"))
     return int(run(db, f, "SELECT count(*) AS n FROM (SELECT DISTINCT article_id, sentence_id "
                           f"FROM fm WHERE entity_id = {lit(entity_id)})").iloc[0]["n"])
 
@@ -1124,9 +1156,11 @@ def quotes_for(db: Engine, f: Filters, entity_id: str, *, limit: int | None = No
     select = ("SELECT a.published, a.title, q.quote, q.speaker, q.cue, q.article_id, "
               f"q.sentence_id, q.start FROM {quotes} q JOIN fa a ON a.article_id = q.article_id ")
     order = f"ORDER BY published NULLS LAST, article_id, start {cap}"
+    mine = _entity_sentences(db, f, entity_id) or (
+        f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}")
     said = run(db, f, f"SELECT * FROM ({select} WHERE q.speaker_id = {e}) {order}")
     about = run(db, f, f"""SELECT * FROM ({select}
-        SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}) k
+        SEMI JOIN ({mine}) k
             ON k.article_id = q.article_id AND k.sentence_id = q.sentence_id
         WHERE coalesce(q.speaker_id, '') <> {e}) {order}""")
     return (_str(said, "title", "quote", "speaker", "cue", "article_id")[QUOTE_COLS],
