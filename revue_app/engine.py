@@ -453,7 +453,7 @@ def _build_index(path: Path, index: Path) -> Path | None:
         index.parent.mkdir(exist_ok=True)
         con = _connect(str(tmp))
         try:
-            _open_raw(con, path)
+            _open_raw(con, path.resolve())  # the views in the file: from any directory
             engine = Engine(con=con, path=path, key=(str(path), 0.0, 0.0))
             engine._curate(path / store.CURATION_FILE)
             engine._index()
