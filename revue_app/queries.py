@@ -661,10 +661,11 @@ _ENTITY_SENTENCES = """SELECT s.article_id, s.sentence_id, s.sentiment FROM fs s
 def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.DataFrame:
     """Return, per article, the mean sentiment of the sentences mentioning the entity."""
     # grouped by article id first, then joined with the titles: hashing ids, not titles
+    mine = _entity_sentences(db, f, entity_id) or _ENTITY_SENTENCES.format(e=lit(entity_id))
     out = run(db, f, f"""SELECT k.article_id, a.title, a.origin, a.published, k.sentiment,
             k.n_sentences
         FROM (SELECT article_id, avg(sentiment) AS sentiment, count(*) AS n_sentences
-              FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))})
+              FROM ({mine})
               WHERE sentiment IS NOT NULL GROUP BY article_id) k
         JOIN fa a ON a.article_id = k.article_id""")
     cols = ["article_id", "article", "published", "sentiment", "n_sentences"]
@@ -675,10 +676,63 @@ def entity_sentiment_by_article(db: Engine, f: Filters, entity_id: str) -> pd.Da
     return _str(_int64(out, "n_sentences"), "article_id", "article")[cols]
 
 
+def _entity_rows(db: Engine, f: Filters, entity_id: str) -> tuple[str, str] | None:
+    """Return (condition, check) selecting one entity's rows of the per-day and per-sentence
+    tables (`entity_days`, `entity_sentences`) in the view: its id, dates, originals and type,
+    and `check` (a condition to AND) for the minimum-mention filter, which keeps the entity or
+    not by its mentions in the view. None when a filter needs the mentions themselves (see
+    `_day_counts`)."""
+    if _day_counts(db, f) is None:
+        return None
+    kept = [f"entity_id = {lit(entity_id)}"]
+    if f.date_from is not None:
+        kept.append(f"published >= {lit(f.date_from)}")
+    if f.date_to is not None:
+        kept.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
+    if not f.duplicates and db.has_duplicates:
+        kept.append("original")
+    if f.labels:
+        kept.append(_in("type", f.labels))
+    where = " AND ".join(kept)
+    check = "" if f.min_mentions <= 1 else (
+        f" AND (SELECT sum(n_mentions) FROM entity_days WHERE {where}) >= {int(f.min_mentions)}")
+    return where, check
+
+
+def _entity_days_sentiment(db: Engine, f: Filters, entity_id: str, freq: Freq) -> str | None:
+    """Return the query of `entity_sentiment_timeline` on the per-day table (each sentence
+    once per entity and day, with its sentiment: `Engine._index`), ~700 rows for a year
+    instead of the entity's sentences joined with every sentence of the view; None when a
+    filter needs the mentions themselves."""
+    rows = _entity_rows(db, f, entity_id)
+    if rows is None:
+        return None
+    where, check = rows
+    return f"""SELECT date_trunc('{_TRUNC[freq]}', published) AS period,
+            sum(sentiment_sum) / sum(sentiment_n) AS sentiment,
+            sum(sentiment_n)::BIGINT AS n_sentences
+        FROM entity_days WHERE {where} AND published IS NOT NULL{check}
+        GROUP BY ALL HAVING sum(sentiment_n) > 0 ORDER BY period"""
+
+
+def _entity_sentences(db: Engine, f: Filters, entity_id: str) -> str | None:
+    """Return a query of the view's sentences mentioning the entity (article_id, sentence_id,
+    published, sentiment) from the per-sentence table (`Engine._index`: in entity order, so
+    only the entity's row groups are read), or None when a filter needs the mentions."""
+    rows = _entity_rows(db, f, entity_id)
+    if rows is None:
+        return None
+    where, check = rows
+    return ("SELECT article_id, sentence_id, published, sentiment FROM entity_sentences "
+            f"WHERE {where}{check}")
+
+
 def entity_sentiment_timeline(db: Engine, f: Filters, entity_id: str,
                               freq: Freq = "D") -> pd.DataFrame:
     """Return the mean sentiment of the sentences mentioning the entity, per period."""
-    out = run(db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
+    days = _entity_days_sentiment(db, f, entity_id, freq)
+    out = db.sql(days) if days is not None else run(
+        db, f, f"""SELECT date_trunc('{_TRUNC[freq]}', a.published) AS period,
             avg(k.sentiment) AS sentiment, count(*) AS n_sentences
         FROM ({_ENTITY_SENTENCES.format(e=lit(entity_id))}) k
         JOIN fa a ON a.article_id = k.article_id
@@ -938,18 +992,60 @@ _ORDER = {
 }
 
 
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLS})
+
+
 def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
-                   limit: int | None, spans_of: str) -> pd.DataFrame:
-    """Return the sentences in `keys_sql` (article_id, sentence_id) with what a reader needs:
-    text, article metadata, forms used, sentiment and the spans of the mentions in
-    `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting."""
+                   limit: int | None, spans_of: str, sortable: bool = False) -> pd.DataFrame:
+    """Return the sentences in `keys_sql` (article_id, sentence_id, published) with what a
+    reader needs: text, article metadata, forms used, sentiment and the spans of the mentions
+    in `spans_of` (a SQL condition on fm) relative to the sentence, for highlighting.
+
+    By date with a limit, the first keys are picked from the mentions alone (they carry their
+    article's date), then only the rows of their dates are read (the tables are in date order,
+    so the other row groups are skipped): a page of 60 sentences no longer joins the 300k
+    sentences of a frequent entity. Should a key have no sentence or article in the view (a
+    damaged dataset), the rows are made the long way. `sortable`: the keys carry their
+    sentence's sentiment too, so the first ones are picked that way in any order."""
+    keys = f"SELECT article_id, sentence_id FROM ({keys_sql})"
+    if (order != "date" and not sortable) or limit is None or db.aid == "VARCHAR":
+        return _sentence_rows_of(db, f, keys, order=order, limit=limit, spans_of=spans_of)
+    # the articles by their ENUM code: a text id cast to the ENUM of 100k ids costs ~20 ms
+    first = run(db, f, f"SELECT enum_code(article_id)::BIGINT AS code, sentence_id, published "
+                       f"FROM ({keys_sql}) ORDER BY {_ORDER[order]} LIMIT {int(limit)}")
+    if first.empty:
+        return _no_rows()
+    dated = first["published"].dropna()
+    near = ["{t}.published IS NULL"] if len(dated) < len(first) else []
+    if len(dated):
+        near.append(f"{{t}}.published BETWEEN {lit(dated.min())} AND {lit(dated.max())}")
+    rows = ", ".join(f"({int(a)}, {int(i)})"
+                     for a, i in zip(first["code"], first["sentence_id"], strict=True))
+    out = _sentence_rows_of(
+        db, f, f"SELECT * FROM (VALUES {rows}) k(code, sentence_id)", order=order,
+        limit=limit, spans_of=spans_of, near="(" + " OR ".join(near) + ")",
+        on="ON enum_code(s.article_id) = keys.code AND s.sentence_id = keys.sentence_id")
+    if len(out) == len(first):
+        return out
+    return _sentence_rows_of(db, f, keys, order=order, limit=limit, spans_of=spans_of)
+
+
+def _sentence_rows_of(db: Engine, f: Filters, keys_sql: str, *, order: Order,
+                      limit: int | None, spans_of: str, near: str = "",
+                      on: str = "USING (article_id, sentence_id)") -> pd.DataFrame:
+    """`_sentence_rows` for the keys `keys_sql` (article_id, sentence_id, or as `on` joins
+    them with the sentences `s`); `near`: a condition on the dates the keys have (`{t}`
+    stands for a table's alias), to skip the others."""
     cap = f"LIMIT {int(limit)}" if limit is not None else ""
+    where_s = f" WHERE {near.format(t='s')} AND {near.format(t='a')}" if near else ""
+    where_m = f" AND {near.format(t='m')}" if near else ""
     out = run(db, f, f""", keys AS ({keys_sql}),
         picked AS (SELECT s.article_id, s.sentence_id, s.start, s."end", s.sentiment,
                 s.sentiment_terms, a.published, a.date_source, a.title,
                 coalesce(a.source, {lit(UNKNOWN_SOURCE)}) AS source
-            FROM fs s SEMI JOIN keys USING (article_id, sentence_id)
-            JOIN fa a ON a.article_id = s.article_id
+            FROM fs s SEMI JOIN keys {on}
+            JOIN fa a ON a.article_id = s.article_id{where_s}
             ORDER BY {_ORDER[order]} {cap}),
         spans AS (SELECT m.article_id, m.sentence_id,
                 list(m.surface ORDER BY m.start, m."end") AS forms,
@@ -958,14 +1054,14 @@ def _sentence_rows(db: Engine, f: Filters, keys_sql: str, *, order: Order,
                      ORDER BY m.start, m."end") AS marks
             FROM fm m SEMI JOIN picked USING (article_id, sentence_id)
             LEFT JOIN entities e ON e.entity_id = m.entity_id
-            WHERE {spans_of} GROUP BY ALL)
+            WHERE {spans_of}{where_m} GROUP BY ALL)
         SELECT p.*, substring(t.text, p.start + 1, p."end" - p.start) AS sentence,
             sp.forms, sp.marks
         FROM picked p JOIN texts t ON t.article_id = p.article_id::VARCHAR
         LEFT JOIN spans sp ON sp.article_id = p.article_id AND sp.sentence_id = p.sentence_id
         ORDER BY {_ORDER[order]}""")
     if out.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLS})
+        return _no_rows()
     out["surface"] = ["; ".join(dict.fromkeys(_seq(forms))) for forms in out["forms"]]
     out["spans"] = [
         sorted((int(s) - start, int(e) - start, str(label), str(name))
@@ -988,13 +1084,21 @@ def evidence(db: Engine, f: Filters, entity_id: str, *, order: Order = "date",
     negative/positive first, then by date); the first `limit` when given.
     """
     e = lit(entity_id)
+    mine = _entity_sentences(db, f, entity_id)
+    if mine is not None:  # the entity's own sentences, with their sentiment: any order
+        return _sentence_rows(db, f, mine, order=order, limit=limit,
+                              spans_of=f"m.entity_id = {e}", sortable=True)
     return _sentence_rows(
-        db, f, f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}",
+        db, f, "SELECT DISTINCT article_id, sentence_id, published FROM fm "
+               f"WHERE entity_id = {e}",
         order=order, limit=limit, spans_of=f"m.entity_id = {e}")
 
 
 def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
     """Return how many sentences of the view mention the entity."""
+    mine = _entity_sentences(db, f, entity_id)
+    if mine is not None:
+        return int(db.scalar(f"SELECT count(*) FROM ({mine})"))
     return int(run(db, f, "SELECT count(*) AS n FROM (SELECT DISTINCT article_id, sentence_id "
                           f"FROM fm WHERE entity_id = {lit(entity_id)})").iloc[0]["n"])
 
@@ -1002,11 +1106,13 @@ def evidence_count(db: Engine, f: Filters, entity_id: str) -> int:
 def _pair_keys(a: str, b: str, window: Window) -> str:
     both = _in("entity_id", [a, b])
     if window == "sentence":
-        return (f"SELECT article_id, sentence_id FROM fm WHERE {both} "
-                "GROUP BY article_id, sentence_id HAVING count(DISTINCT entity_id) = 2")
-    return (f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE {both} AND article_id IN "
+        return (f"SELECT article_id, sentence_id, any_value(published) AS published FROM fm "
+                f"WHERE {both} GROUP BY article_id, sentence_id "
+                "HAVING min(entity_id) < max(entity_id)")
+    return (f"SELECT DISTINCT article_id, sentence_id, published FROM fm WHERE {both} "
+            "AND article_id IN "
             f"(SELECT article_id FROM fm WHERE {both} GROUP BY article_id "
-            "HAVING count(DISTINCT entity_id) = 2)")
+            "HAVING min(entity_id) < max(entity_id))")
 
 
 def pair_evidence(db: Engine, f: Filters, a: str, b: str, *, window: Window = "sentence",
@@ -1042,13 +1148,19 @@ def quotes_for(db: Engine, f: Filters, entity_id: str, *, limit: int | None = No
     """Return (quotes said by the entity, quotes in sentences that mention it), with titles."""
     e = lit(entity_id)
     cap = f" LIMIT {int(limit)}" if limit is not None else ""
+    # The quotes of the view's sentences: of its articles, unless a search keeps only some of
+    # their sentences (a join with the view's sentences, a million at 100k articles, is the
+    # costly part and only then changes anything).
+    quotes = ("(SELECT * FROM quotes SEMI JOIN fs USING (article_id, sentence_id))"
+              if search.parse(f.search.strip()) else "quotes")
     select = ("SELECT a.published, a.title, q.quote, q.speaker, q.cue, q.article_id, "
-              "q.sentence_id, q.start FROM (SELECT * FROM quotes SEMI JOIN fs "
-              "USING (article_id, sentence_id)) q JOIN fa a ON a.article_id = q.article_id ")
+              f"q.sentence_id, q.start FROM {quotes} q JOIN fa a ON a.article_id = q.article_id ")
     order = f"ORDER BY published NULLS LAST, article_id, start {cap}"
+    mine = _entity_sentences(db, f, entity_id) or (
+        f"SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}")
     said = run(db, f, f"SELECT * FROM ({select} WHERE q.speaker_id = {e}) {order}")
     about = run(db, f, f"""SELECT * FROM ({select}
-        SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE entity_id = {e}) k
+        SEMI JOIN ({mine}) k
             ON k.article_id = q.article_id AND k.sentence_id = q.sentence_id
         WHERE coalesce(q.speaker_id, '') <> {e}) {order}""")
     return (_str(said, "title", "quote", "speaker", "cue", "article_id")[QUOTE_COLS],
@@ -1064,12 +1176,16 @@ EVENT_COLS = ["article_id", "sentence_id", "start", "end", "expression", "date",
               "how", "sentence", "title", "published", "date_source", "entity_ids", "entities"]
 
 
-def _events_sql(only: Sequence[str]) -> str:
+def _events_sql(f: Filters, only: Sequence[str]) -> str:
+    """The view's events: of its articles, or of its sentences when a search keeps only some
+    (the join with a million sentences at 100k articles is then needed, not otherwise)."""
     chosen = ""
     if only:
         chosen = (f"SEMI JOIN (SELECT DISTINCT article_id, sentence_id FROM fm WHERE "
                   f"{_in('entity_id', only)}) k USING (article_id, sentence_id)")
-    return f"SELECT v.* FROM events v SEMI JOIN fs USING (article_id, sentence_id) {chosen}"
+    kept = "fs USING (article_id, sentence_id)" if search.parse(f.search.strip()) else \
+        "fa USING (article_id)"
+    return f"SELECT v.* FROM events v SEMI JOIN {kept} {chosen}"
 
 
 def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
@@ -1086,7 +1202,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
         restrict = (f"WHERE article_id IN (SELECT article_id FROM ev GROUP BY article_id "
                     f"ORDER BY count(*) DESC, article_id LIMIT {int(max_articles)})")
     cap = f"LIMIT {int(limit)}" if limit is not None else ""
-    out = run(db, f, f""", ev AS ({_events_sql(only)}),
+    out = run(db, f, f""", ev AS ({_events_sql(f, only)}),
         picked AS (SELECT * FROM ev {restrict}
                    ORDER BY date, article_id, start {cap}),
         ents AS (SELECT m.article_id, m.sentence_id,
@@ -1098,7 +1214,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
             a.published, a.date_source, x.ids, x.names
         FROM picked p JOIN articles a ON a.article_id = p.article_id
         JOIN texts t ON t.article_id = p.article_id::VARCHAR
-        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM sentences
+        LEFT JOIN (SELECT article_id, sentence_id, start, "end" FROM fs
                    SEMI JOIN picked USING (article_id, sentence_id)) s
             ON s.article_id = p.article_id AND s.sentence_id = p.sentence_id
         LEFT JOIN ents x ON x.article_id = p.article_id AND x.sentence_id = p.sentence_id""")
@@ -1121,7 +1237,7 @@ def events_with_entities(db: Engine, f: Filters, *, only: Sequence[str] = (),
 
 def event_counts(db: Engine, f: Filters, *, only: Sequence[str] = ()) -> tuple[int, int]:
     """Return (events, articles with an event) in the view (see `events_with_entities`)."""
-    row = run(db, f, f", ev AS ({_events_sql(only)}) SELECT count(*) AS n, "
+    row = run(db, f, f", ev AS ({_events_sql(f, only)}) SELECT count(*) AS n, "
                      "count(DISTINCT article_id) AS k FROM ev").iloc[0]
     return int(row["n"]), int(row["k"])
 
@@ -1129,7 +1245,7 @@ def event_counts(db: Engine, f: Filters, *, only: Sequence[str] = ()) -> tuple[i
 def event_entities(db: Engine, f: Filters) -> list[str]:
     """Return the entities named in the sentences of the view's events, most mentioned (in
     the view) first: what the Timeline's event filter offers."""
-    out = run(db, f, f""", ev AS ({_events_sql(())}),
+    out = run(db, f, f""", ev AS ({_events_sql(f, ())}),
         named AS (SELECT DISTINCT m.entity_id FROM fm m
                   SEMI JOIN ev USING (article_id, sentence_id))
         SELECT n.entity_id FROM named n JOIN fe e ON e.entity_id = n.entity_id

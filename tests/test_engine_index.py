@@ -101,3 +101,16 @@ def test_per_article_counts_from_the_per_type_table_match_the_mentions(seed_buil
         assert total == want_total and not want.empty
         pd.testing.assert_frame_equal(by_article, want, obj=str(f))
         pd.testing.assert_frame_equal(by_source, q.mention_counts_by_source(db, f), obj=str(f))
+
+
+def test_an_index_built_from_a_relative_path_opens_from_elsewhere(seed_build, tmp_path,
+                                                                   monkeypatch):
+    path = tmp_path / "ds"
+    shutil.copytree(seed_build.path, path)
+    monkeypatch.chdir(tmp_path)
+    built = Engine.open("ds")  # the dashboard may be given a relative path
+    monkeypatch.chdir(path / engine_mod.INDEX_DIR)
+    again = Engine.open(path)  # the views stored in the index still find the Parquet files
+    assert _attached(again)
+    pd.testing.assert_frame_equal(q.evidence(again, q.Filters(), "per:sam-altman"),
+                                  q.evidence(built, q.Filters(), "per:sam-altman"))

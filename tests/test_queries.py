@@ -565,3 +565,61 @@ def test_cached_queries_are_shared_and_keyed_by_filters(db):
     assert cached(db, q.corpus_counts, Filters()) is a
     b = cached(db, q.corpus_counts, Filters(sources=("Le Monde",)))
     assert b is not a and b["articles"] == 2
+
+
+# Sources naming every source (the unknown one too) keep the same view, but force the queries
+# to read the mentions themselves (`_day_counts` cannot serve a source filter): the fast paths
+# must give what the mentions give.
+EVERY_SOURCE = ("Le Monde", q.UNKNOWN_SOURCE)
+
+
+@pytest.mark.parametrize("extra", [{}, {"min_mentions": 3}, {"min_mentions": 4},
+                                   {"labels": ("PER",)}, {"labels": ("ORG",)},
+                                   {"date_from": date(2023, 11, 18)}])
+@pytest.mark.parametrize("entity", ["per:sam-altman", "org:microsoft"])
+def test_entity_sentiment_timeline_per_day_is_the_mentions_one(db, extra, entity):
+    fast = Filters(**extra)
+    slow = Filters(**extra, sources=EVERY_SOURCE)
+    assert q._entity_days_sentiment(db, fast, entity, "D") is not None
+    assert q._entity_days_sentiment(db, slow, entity, "D") is None
+    assert q._entity_sentences(db, fast, entity) is not None
+    assert q._entity_sentences(db, slow, entity) is None
+    for freq in ("D", "W", "M"):
+        a = q.entity_sentiment_timeline(db, fast, entity, freq)
+        b = q.entity_sentiment_timeline(db, slow, entity, freq)
+        pd.testing.assert_frame_equal(a, b, check_exact=False)
+    pd.testing.assert_frame_equal(q.entity_sentiment_by_article(db, fast, entity),
+                                  q.entity_sentiment_by_article(db, slow, entity),
+                                  check_exact=False)
+    assert q.evidence_count(db, fast, entity) == q.evidence_count(db, slow, entity)
+    for order in ("date", "most negative", "most positive"):
+        for limit in (None, 1, 2):
+            pd.testing.assert_frame_equal(q.evidence(db, fast, entity, order=order, limit=limit),
+                                          q.evidence(db, slow, entity, order=order, limit=limit))
+    for a, b in zip(q.quotes_for(db, fast, entity), q.quotes_for(db, slow, entity), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("window", ["sentence", "article"])
+def test_evidence_by_date_picked_first_is_the_whole_list_cut(db, window):
+    whole = q.evidence(db, ALL, "per:sam-altman")
+    for limit in (1, 2, 3, 10):
+        pd.testing.assert_frame_equal(q.evidence(db, ALL, "per:sam-altman", limit=limit),
+                                      whole.head(limit))
+    pairs = q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft", window=window)
+    assert len(pairs) == q.pair_evidence_count(db, ALL, "per:sam-altman", "org:microsoft",
+                                               window=window)
+    pd.testing.assert_frame_equal(
+        q.pair_evidence(db, ALL, "per:sam-altman", "org:microsoft", window=window, limit=1),
+        pairs.head(1))
+
+
+@pytest.mark.parametrize("f", [ALL, Filters(date_from=date(2023, 11, 18)),
+                               Filters(labels=("PER", "ORG"))])
+def test_a_pairs_count_is_its_sentence_evidence_count(db, f):
+    # the Network page shows the pair's count as its number of sentences (sentence window)
+    among = ("per:sam-altman", "org:microsoft", "misc:openai", "loc:paris")
+    edges, _ = q.pair_counts(db, f, window="sentence", among=among)
+    assert not edges.empty
+    for row in edges.itertuples():
+        assert row.n == q.pair_evidence_count(db, f, row.a, row.b, window="sentence")

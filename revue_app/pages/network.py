@@ -92,7 +92,10 @@ pair = url_selectbox("Pair", pair_ids, key="pair", labels=_pair_label,
 if pair:
     a, b = pair.split("|", 1)
     rows = view.q(q.pair_evidence, a, b, window=window, limit=PAIR_LIMIT)
-    n_rows = view.q(q.pair_evidence_count, a, b, window=window)
+    if window == "sentence":  # the sentences holding both: the pair's count, already known
+        n_rows = int(drawn.loc[(drawn["a"] == a) & (drawn["b"] == b), "n"].sum())
+    else:
+        n_rows = view.q(q.pair_evidence_count, a, b, window=window)
     where = "sentence" if window == "sentence" else "article (sentences naming either)"
     st.caption(f"{n_rows} sentence(s) where {md_escape(view.name(a))} and "
                f"{md_escape(view.name(b))} share a {where}.")
