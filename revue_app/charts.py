@@ -16,7 +16,7 @@ import io
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -298,74 +298,32 @@ def _font(size: int, vertical: bool) -> Any:
                                     orientation=Image.Transpose.ROTATE_90 if vertical else None)
 
 
+def _no_colour(*_: Any, random_state: Any = None, **__: Any) -> str:
+    """The colour `wordcloud` would pick for a word, unused (words take their type's colour):
+    it draws the same random number as wordcloud's default (a matplotlib colormap, ~1 ms a
+    word, and pyplot imported), so the layout is the same, without the colormap."""
+    if random_state is not None:
+        random_state.uniform(0, 1)
+    return "black"
+
+
+class _Shrunk(Exception):
+    """A word of the cloud could not be placed at its own size (see `cloud_layout`)."""
+
+
+def _exact_or_stop(expected: Mapping[str, int], word: str, *_: Any, font_size: int = 0,
+                   random_state: Any = None, **__: Any) -> str:
+    """`_no_colour`, called by `wordcloud` as each word is placed; raises _Shrunk when the
+    word's size is not the one asked for (the try would be rejected anyway)."""
+    if abs(font_size - expected[word]) > max(1, 0.04 * expected[word]):
+        raise _Shrunk(word)
+    return _no_colour(random_state=random_state)
+
+
 CLOUD_MIN_PX = 13  # the smallest word, in image px (about 9 px on screen)
 CLOUD_CHARS = 30  # a longer name is cut in the cloud (whole on hover)
 CLOUD_FILL = 0.42  # share of the image the words may cover at first try
 CLOUD_TRIES = 8
-CLOUD_MARGIN = 2  # px kept free around each word
-CLOUD_CELL = 2  # px per side of a cell of the occupancy grid
-CLOUD_HORIZONTAL = 0.9  # share of words laid horizontally (the others turned, if they fit)
-
-
-def _place_words(sizes: Sequence[tuple[str, int]], width: int, height: int, *,
-                 skip: bool) -> list[tuple[str, int, int, int, int, int, bool]] | None:
-    """Place each word at its own font size, largest first, at a random free spot of a
-    `width` × `height` image; return (word, px, left, top, box width, box height, vertical)
-    per word, or None as soon as one does not fit (`skip`: leave it out and go on instead).
-
-    Each word is drawn into a mask as it is placed, and a spot is free when no drawn pixel
-    falls in the word's box plus a margin, so words nest in each other's gaps (as in
-    `wordcloud`, whose layout this replaces). The mask is searched on a grid of CLOUD_CELL px
-    through its summed-area table, with numpy: a fourth of the positions a pixel search
-    visits, and never a word shrunk to fit (`wordcloud` shrank it, then dropped the rest).
-    """
-    import random
-
-    from PIL import Image, ImageDraw
-
-    cell = CLOUD_CELL
-    rows, cols = height // cell, width // cell
-    mask = Image.new("L", (cols * cell, rows * cell))
-    draw = ImageDraw.Draw(mask)
-    taken = np.zeros((rows, cols), dtype=np.int32)  # 1 where a cell holds a drawn pixel
-    table = np.zeros((rows + 1, cols + 1), dtype=np.int32)  # summed-area table of `taken`
-    rng = random.Random(7)
-    out = []
-    for word, size in sizes:
-        first = rng.random() >= CLOUD_HORIZONTAL
-        for vertical in (first, not first):
-            font = _font(size, vertical)
-            box = draw.textbbox((0, 0), word, font=font, anchor="lt")
-            high = -(-(int(box[3]) + CLOUD_MARGIN) // cell)  # cells the word and margin span
-            wide = -(-(int(box[2]) + CLOUD_MARGIN) // cell)
-            if high > rows or wide > cols:
-                continue
-            sums = (table[high:, wide:] - table[:-high, wide:] - table[high:, :-wide]
-                    + table[:-high, :-wide])
-            free = np.flatnonzero(sums == 0)
-            if free.size:
-                break
-        else:
-            if skip:
-                continue
-            return None
-        row, col = divmod(int(free[rng.randrange(free.size)]), sums.shape[1])
-        left, top = col * cell + CLOUD_MARGIN // 2, row * cell + CLOUD_MARGIN // 2
-        draw.text((left, top), word, fill=255, font=font, anchor="lt")
-        drawn = np.asarray(mask.crop((col * cell, row * cell, (col + wide) * cell,
-                                      (row + high) * cell)))
-        block = taken[row:row + high, col:col + wide]
-        added = (drawn.reshape(high, cell, wide, cell).max(axis=(1, 3)) > 0) & (block == 0)
-        block |= added
-        # the table grows by the cumulated new cells, below and right of them
-        grown = added.astype(np.int32).cumsum(axis=0).cumsum(axis=1)
-        r1, c1, r2, c2 = row + 1, col + 1, row + high + 1, col + wide + 1
-        table[r1:r2, c1:c2] += grown
-        table[r1:r2, c2:] += grown[:, -1:]
-        table[r2:, c1:c2] += grown[-1:, :]
-        table[r2:, c2:] += grown[-1, -1]
-        out.append((word, int(size), int(left), int(top), int(box[2]), int(box[3]), vertical))
-    return out
 
 
 @lru_cache(maxsize=32)
@@ -375,10 +333,14 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
     the rarest at CLOUD_MIN_PX at least. Returns (word, font px, left, top, box width, box
     height, vertical) per word drawn, largest first.
 
-    The cloud is laid out at a first scale estimated from the words' area, then at smaller
-    scales until every word fits at its own size (or CLOUD_TRIES runs out: then the words
-    that fit, at their own size: a word drawn smaller would misstate its count).
+    `wordcloud` sizes each word relative to the one before and shrinks everything after a word
+    that did not fit (and drops the rest once below its minimum size): so the cloud is laid out
+    at a first scale estimated from the words' area, then at smaller scales until every word
+    fits at its own size (or CLOUD_TRIES runs out: then the words that fit, the sizes exact).
     """
+    from PIL import Image, ImageDraw
+    from wordcloud import WordCloud
+
     top = max(w for _, w in items)
     root = [(word, math.sqrt(w / top)) for word, w in items]
     area = sum((0.6 * len(word) + 0.4) * 1.2 * f * f for word, f in root)
@@ -386,15 +348,39 @@ def cloud_layout(items: tuple[tuple[str, float], ...], width: int, height: int
     widest = max((0.6 * len(word) + 0.4) * f for word, f in root)
     scale = min(math.sqrt(CLOUD_FILL * width * height / max(area, 1e-9)), 0.3 * height,
                 0.8 * width / widest)
-    placed: list[tuple[str, int, int, int, int, int, bool]] | None = []
+    layout: list = []
+    expected: dict[str, int] = {}
     for attempt in range(CLOUD_TRIES):
         scale = max(scale, CLOUD_MIN_PX)
-        sizes = [(word, max(CLOUD_MIN_PX, round(scale * f))) for word, f in root]
-        placed = _place_words(sizes, width, height, skip=attempt == CLOUD_TRIES - 1)
-        if placed is not None:
+        weights = {word: max(f, CLOUD_MIN_PX / scale) for word, f in root}
+        expected = {word: max(CLOUD_MIN_PX, round(scale * f)) for word, f in weights.items()}
+        # Before the last try, a word placed at a size other than its own dooms the try: it
+        # stops there (the next scale is tried) rather than laying out every other word first.
+        colour = _no_colour if attempt == CLOUD_TRIES - 1 else partial(_exact_or_stop, expected)
+        cloud = WordCloud(width=width, height=height, relative_scaling=1, random_state=7,
+                          max_font_size=round(scale), min_font_size=CLOUD_MIN_PX - 1,
+                          prefer_horizontal=0.9, max_words=len(weights), margin=2,
+                          collocations=False, font_path=_font_path(), color_func=colour)
+        try:
+            layout = cloud.generate_from_frequencies(weights).layout_
+        except _Shrunk:
+            scale *= 0.85
+            continue
+        exact = all(abs(size - expected[word]) <= max(1, 0.04 * expected[word])
+                    for (word, _), size, *_ in layout)
+        if exact and len(layout) == len(root):
             break
         scale *= 0.85
-    return tuple(placed or ())
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    out = []
+    for (word, _), size, (row, col), orientation, _colour in layout:
+        if abs(size - expected[word]) > max(1, 0.04 * expected[word]):
+            continue  # shrunk to fit: drawing it would misstate its count
+        box = draw.textbbox((0, 0), word, font=_font(size, orientation is not None),
+                            anchor="lt")
+        out.append((word, int(size), int(col), int(row), int(box[2]), int(box[3]),
+                    orientation is not None))
+    return tuple(out)
 
 
 def word_cloud(frame: pd.DataFrame, *, title: str | None = None, width: int = 800,
