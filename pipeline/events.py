@@ -693,10 +693,12 @@ def extract_events(articles: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFr
     """
     by_article: dict[str, tuple[list[int], list[int], list[int]]] = {}
     ordered = sentences.sort_values(["article_id", "start"])
-    for aid, group in ordered.groupby("article_id", sort=False):
-        by_article[str(aid)] = (group["start"].astype(int).tolist(),
-                                group["end"].astype(int).tolist(),
-                                group["sentence_id"].astype(int).tolist())
+    for aid, start, end, sid in zip(*(ordered[c].tolist() for c in
+                                      ("article_id", "start", "end", "sentence_id")), strict=True):
+        starts, ends, ids = by_article.setdefault(str(aid), ([], [], []))
+        starts.append(int(start))
+        ends.append(int(end))
+        ids.append(int(sid))
     langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
     rows = []
     for aid, text, published, language in zip(articles["article_id"], articles["text"],
