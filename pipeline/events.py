@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -189,9 +189,18 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
 # than a regular expression tried at every character) finds the very same matches. A need is a
 # tuple of lower-case strings one of which the line must contain; a pattern has a tuple of needs.
 Needs = tuple[tuple[str, ...], ...]
-_MONTH_FR = ("janv", "fév", "fev", "mars", "avr", "mai", "juin", "juil", "août", "aout", "sept",
-             "oct", "nov", "déc", "dec")  # every month name and abbreviation holds one
-_MONTH_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class _WordEnd(tuple[str, ...]):
+    """A need met only where one of the words ends a word ("mai" in "en mai", not in "mais")."""
+
+
+# Every month name and abbreviation, as the patterns spell them: each is followed there by a
+# character that is not a letter or a digit ("17 mai 2023", "déc. 2022", "March 3").
+_MONTH_FR = _WordEnd((*_MONTHS_FR.split(), "janv", "févr", "fevr", "fév", "avr", "juil", "sept",
+                      "oct", "nov", "déc", "dec"))
+_MONTH_EN = _WordEnd((*_MONTHS_EN.lower().split(), "jan", "feb", "mar", "apr", "jun", "jul",
+                      "aug", "sep", "sept", "oct", "nov", "dec"))
 _YEAR_NEED = ("18", "19", "20")  # `_YEAR`'s first two digits
 _DAY_NEED = tuple("123456789")  # a day of the month
 _SEASONS = ("printemps", "été", "automne", "hiver")
@@ -261,7 +270,8 @@ class _Lines:
         ok = [True] * len(self.lines)
         for need in needs:
             if need not in self._met:
-                self._met[need] = [any(word in low for word in need) for _, _, low in self.lines]
+                met = _word_ends if isinstance(need, _WordEnd) else _holds
+                self._met[need] = [met(low, need) for _, _, low in self.lines]
             ok = [a and b for a, b in zip(ok, self._met[need], strict=True)]
         out: list[tuple[int, int]] = []
         for (start, end, _), good in zip(self.lines, ok, strict=True):
@@ -272,6 +282,28 @@ class _Lines:
             else:
                 out.append((start, end))
         return out
+
+
+def _holds(line: str, words: tuple[str, ...]) -> bool:
+    return _any_of(words).search(line) is not None
+
+
+@cache
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A search for any of `words` as written (literals only: the engine skips ahead fast)."""
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def _word_ends(line: str, words: tuple[str, ...]) -> bool:
+    """True when one of `words` occurs in `line` followed by no letter, digit or "_" (`\\w`)."""
+    for word in words:
+        at = line.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if after == len(line) or not (line[after].isalnum() or line[after] == "_"):
+                return True
+            at = line.find(word, at + 1)
+    return False
 
 
 _COMPILED: dict[str, list[tuple[re.Pattern[str], Resolver, Needs]]] = {}
@@ -301,7 +333,25 @@ def _parse(expression: str, language: str) -> date | None:
     return parsed.date() if parsed else None
 
 
+# The month of every spelling the patterns match (any case, with or without the dot), as
+# dateparser reads it (`tests/test_events.py` checks the two agree): importing dateparser costs
+# more than all the dates of a thousand articles.
+_MONTH_NUMBERS: dict[str, dict[str, int]] = {
+    "fr": {**{name: k for k, names in enumerate(
+        ["janvier janv", "février fevrier févr fevr fév", "mars", "avril avr", "mai", "juin",
+         "juillet juil", "août aout", "septembre sept", "octobre oct", "novembre nov",
+         "décembre decembre déc dec"], 1) for name in names.split()}},
+    "en": {**{name: k for k, names in enumerate(
+        ["january jan", "february feb", "march mar", "april apr", "may", "june jun",
+         "july jul", "august aug", "september sept sep", "october oct", "november nov",
+         "december dec"], 1) for name in names.split()}},
+}
+
+
 def _month_number(name: str, language: str) -> int | None:
+    known = _MONTH_NUMBERS.get(language, {}).get(name.lower().removesuffix("."))
+    if known is not None:
+        return known
     parsed = _parse(f"1 {name} 2000" if language == "fr" else f"{name} 1, 2000", language)
     return parsed.month if parsed else None
 
@@ -602,6 +652,10 @@ def _lean(text: str, start: int, end: int, language: str) -> int:
 def _boilerplate_lines(text: str) -> list[tuple[int, int]]:
     """The (start, end) of every copyright-like line, found in one pass over the text."""
     spans: list[tuple[int, int]] = []
+    low = text.lower()
+    if not any(ch in text for ch in _ODD_CASES) and not any(
+            word in low for word in ("©", "(c)", "copyright", "droits", "rights")):
+        return spans  # none of the words every copyright line holds
     for m in _BOILERPLATE_LINE.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
         if spans and spans[-1][1] >= start:

@@ -409,3 +409,15 @@ def test_scanning_only_the_lines_with_a_patterns_words_finds_every_date(language
     whole = list(find_dates(text, published=published, language=language))
     assert filtered == whole
     assert len(whole) >= len(_EVERY_KIND[language])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_month_table_reads_every_spelling_as_dateparser_does(language, monkeypatch):
+    from pipeline import events
+
+    spellings = [name for names in events._MONTH_NUMBERS[language].items() for name in names[:1]]
+    variants = {v for name in spellings for v in (name, name.title(), name.upper(), name + ".")}
+    table = {v: events._month_number(v, language) for v in variants}
+    monkeypatch.setattr(events, "_MONTH_NUMBERS", {})
+    assert table == {v: events._month_number(v, language) for v in variants}
+    assert sorted(set(table.values())) == list(range(1, 13))
