@@ -409,8 +409,12 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     conceded = _conceded(words, language)
     hits: list[tuple[int, str, float]] = []
     phrase_starts = _phrase_starts(language)
-    i = 0
-    while i < len(tokens):
+    valences = [_word_valence(t.norm, t.lemma, t.name, language) for t in tokens]
+    # a word with no valence that begins no phrase moves nothing: visit the others only
+    free = 0  # the first word not inside a phrase already scored
+    for i in [i for i, v in enumerate(valences) if v or words[i] in phrase_starts]:
+        if i < free:
+            continue
         n, valence = 0, None
         starts = words[i] in phrase_starts  # else no phrase can begin here
         for size in range(min(lex.longest, len(words) - i) if starts else 0, 1, -1):
@@ -419,12 +423,11 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
                 n, valence = size, lex.phrases[phrase]
                 break
         if valence is None:
-            tok = tokens[i]
-            n, valence = 1, _word_valence(tok.norm, tok.lemma, tok.name, language)
+            n, valence = 1, valences[i]
         if valence and words[i] not in boosters:
             text = " ".join(t.text for t in tokens[i : i + n])
             hits.append((i, text, _modified(valence, i, n, words, neg, boosters, language)))
-        i += n
+        free = i + n
     terms: list[tuple[str, float]] = []
     total = 0.0
     for i, text, value in hits:
