@@ -212,17 +212,17 @@ _NEEDS: dict[str, list[Needs]] = {  # one per pattern of `_patterns`, in the sam
         (_MONTH_FR, _DAY_NEED),  # 17 novembre
         (_MONTH_FR, _DAY_NEED, ("du", "entre")),  # du 3 au 5 mars
         (("semestre", "trimestre", *_SEASONS), _YEAR_NEED),  # le premier semestre 2012
-        (_SEASONS, ("dernier", "prochain")),  # l'été dernier
+        (_SEASONS, _WordEnd(("dernier", "prochain"))),  # l'été dernier
         (_MONTH_FR, _YEAR_NEED),  # juin 2019
         (_MONTH_FR,),  # en juin
         (_MONTH_FR, ("dernier", "prochain", "passé")),  # juin dernier
         (_YEAR_NEED,),  # en 2019
-        (("il",), ("jour", "semaine", "mois", "an")),  # il y a deux ans
-        (("hier", "demain", "aujourd"),),
-        (("matin", "soir", "midi", "nuit", "semaine", "mois", "année", "dernier", "passé",
-          "prochain"),),  # ce matin, la semaine dernière, l'an prochain...
+        (_WordEnd(("y",)), _WordEnd(("jour", "jours", "semaine", "semaines", "mois", "an", "ans",
+                                     "année", "années"))),  # il y a deux ans
+        (_WordEnd(("hier", "demain", "aujourd")),),
+        (("matin", "soir", "midi", "nuit", "semaine", "mois", "année", "l'an", "l’an"),),
         (("week-end",),),
-        (("année",),),  # la fin de l'année
+        (("année",), ("fin", "début")),  # la fin de l'année
         (tuple(w.lower() for w in _WEEKDAYS["fr"]),),
     ],
     "en": [
