@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -183,12 +183,138 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
     return [(re.compile(p, flags), resolve) for p, flags, resolve in specs]
 
 
-_COMPILED: dict[str, list[tuple[re.Pattern[str], Resolver]]] = {}
+# ---- which lines a pattern can match in -----------------------------------------------------
+# No pattern crosses a line, and each needs certain words: a month name, a year, "hier"...
+# Scanning only the lines that hold them (found with `in` on the lower-cased line, far cheaper
+# than a regular expression tried at every character) finds the very same matches. A need is a
+# tuple of lower-case strings one of which the line must contain; a pattern has a tuple of needs.
+Needs = tuple[tuple[str, ...], ...]
 
 
-def _compiled(language: str) -> list[tuple[re.Pattern[str], Resolver]]:
+class _WordEnd(tuple[str, ...]):
+    """A need met only where one of the words ends a word ("mai" in "en mai", not in "mais")."""
+
+
+# Every month name and abbreviation, as the patterns spell them: each is followed there by a
+# character that is not a letter or a digit ("17 mai 2023", "déc. 2022", "March 3").
+_MONTH_FR = _WordEnd((*_MONTHS_FR.split(), "janv", "févr", "fevr", "fév", "avr", "juil", "sept",
+                      "oct", "nov", "déc", "dec"))
+_MONTH_EN = _WordEnd((*_MONTHS_EN.lower().split(), "jan", "feb", "mar", "apr", "jun", "jul",
+                      "aug", "sep", "sept", "oct", "nov", "dec"))
+_YEAR_NEED = ("18", "19", "20")  # `_YEAR`'s first two digits
+_DAY_NEED = tuple("123456789")  # a day of the month
+_SEASONS = ("printemps", "été", "automne", "hiver")
+_NEEDS: dict[str, list[Needs]] = {  # one per pattern of `_patterns`, in the same order
+    "fr": [
+        (_MONTH_FR, _YEAR_NEED),  # 17 novembre 2023
+        (("/",), _YEAR_NEED),  # 17/11/2023
+        (("-",), _YEAR_NEED),  # 2023-11-17
+        (_MONTH_FR, _DAY_NEED),  # 17 novembre
+        (_MONTH_FR, _DAY_NEED, ("du", "entre")),  # du 3 au 5 mars
+        (("semestre", "trimestre", *_SEASONS), _YEAR_NEED),  # le premier semestre 2012
+        (_SEASONS, _WordEnd(("dernier", "prochain"))),  # l'été dernier
+        (_MONTH_FR, _YEAR_NEED),  # juin 2019
+        (_MONTH_FR,),  # en juin
+        (_MONTH_FR, ("dernier", "prochain", "passé")),  # juin dernier
+        (_YEAR_NEED,),  # en 2019
+        (_WordEnd(("y",)), _WordEnd(("jour", "jours", "semaine", "semaines", "mois", "an", "ans",
+                                     "année", "années"))),  # il y a deux ans
+        (_WordEnd(("hier", "demain", "aujourd")),),
+        (("matin", "soir", "midi", "nuit", "semaine", "mois", "année", "l'an", "l’an"),),
+        (("week-end",),),
+        (("année",), ("fin", "début")),  # la fin de l'année
+        (tuple(w.lower() for w in _WEEKDAYS["fr"]),),
+    ],
+    "en": [
+        (_MONTH_EN, _YEAR_NEED),  # November 17, 2023
+        (_MONTH_EN, _YEAR_NEED),  # 17 November 2023
+        (("/",), _YEAR_NEED),
+        (("-",), _YEAR_NEED),
+        (_MONTH_EN, _DAY_NEED),  # November 17
+        (_MONTH_EN, _DAY_NEED),  # 17 November
+        (_MONTH_EN, _YEAR_NEED),  # November 2023
+        (_MONTH_EN,),  # in November
+        (_YEAR_NEED,),  # in 2019
+        (("ago",),),
+        (("yesterday", "today", "tomorrow", "tonight", "morning", "evening", "afternoon",
+          "week", "month", "year"),),
+        (("weekend",),),
+        (tuple(w.lower() for w in _WEEKDAYS["en"]),),
+    ],
+}
+_ANAPHORA_NEEDS: dict[str, Needs] = {"fr": (("lendemain", "veille", "jour", "mois", "année"),),
+                                     "en": (("day",),)}
+# Characters that match an ASCII letter under re.IGNORECASE but do not lower-case to it: a text
+# holding one is scanned whole.
+_ODD_CASES = ("İ", "ı", "ſ")
+
+
+class _Lines:
+    """The lines of a text, to find the stretches of it where a pattern's needs are met."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        self.whole = [(0, len(text))] if any(ch in text for ch in _ODD_CASES) else None
+        self.lines: list[tuple[int, int, str]] = []  # start, end (after its newline), lower case
+        start = 0
+        for line in text.split("\n"):
+            end = start + len(line)
+            self.lines.append((start, min(end + 1, len(text)), line.lower()))
+            start = end + 1
+        self._met: dict[tuple[str, ...], list[bool]] = {}
+
+    def spans(self, needs: Needs) -> list[tuple[int, int]]:
+        """Merged (start, end) of the lines that meet every need."""
+        if self.whole is not None:
+            return self.whole
+        ok = [True] * len(self.lines)
+        for need in needs:
+            if need not in self._met:
+                met = _word_ends if isinstance(need, _WordEnd) else _holds
+                self._met[need] = [met(low, need) for _, _, low in self.lines]
+            ok = [a and b for a, b in zip(ok, self._met[need], strict=True)]
+        out: list[tuple[int, int]] = []
+        for (start, end, _), good in zip(self.lines, ok, strict=True):
+            if not good:
+                continue
+            if out and out[-1][1] == start:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+        return out
+
+
+def _holds(line: str, words: tuple[str, ...]) -> bool:
+    return _any_of(words).search(line) is not None
+
+
+@cache
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A search for any of `words` as written (literals only: the engine skips ahead fast)."""
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def _word_ends(line: str, words: tuple[str, ...]) -> bool:
+    """True when one of `words` occurs in `line` followed by no letter, digit or "_" (`\\w`)."""
+    for word in words:
+        at = line.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if after == len(line) or not (line[after].isalnum() or line[after] == "_"):
+                return True
+            at = line.find(word, at + 1)
+    return False
+
+
+_COMPILED: dict[str, list[tuple[re.Pattern[str], Resolver, Needs]]] = {}
+
+
+def _compiled(language: str) -> list[tuple[re.Pattern[str], Resolver, Needs]]:
     if language not in _COMPILED:
-        _COMPILED[language] = _patterns(language)
+        patterns = _patterns(language)
+        assert len(patterns) == len(_NEEDS[language])
+        _COMPILED[language] = [(p, r, n) for (p, r), n in zip(patterns, _NEEDS[language],
+                                                                strict=True)]
     return _COMPILED[language]
 
 
@@ -207,7 +333,25 @@ def _parse(expression: str, language: str) -> date | None:
     return parsed.date() if parsed else None
 
 
+# The month of every spelling the patterns match (any case, with or without the dot), as
+# dateparser reads it (`tests/test_events.py` checks the two agree): importing dateparser costs
+# more than all the dates of a thousand articles.
+_MONTH_NUMBERS: dict[str, dict[str, int]] = {
+    "fr": {**{name: k for k, names in enumerate(
+        ["janvier janv", "février fevrier févr fevr fév", "mars", "avril avr", "mai", "juin",
+         "juillet juil", "août aout", "septembre sept", "octobre oct", "novembre nov",
+         "décembre decembre déc dec"], 1) for name in names.split()}},
+    "en": {**{name: k for k, names in enumerate(
+        ["january jan", "february feb", "march mar", "april apr", "may", "june jun",
+         "july jul", "august aug", "september sept sep", "october oct", "november nov",
+         "december dec"], 1) for name in names.split()}},
+}
+
+
 def _month_number(name: str, language: str) -> int | None:
+    known = _MONTH_NUMBERS.get(language, {}).get(name.lower().removesuffix("."))
+    if known is not None:
+        return known
     parsed = _parse(f"1 {name} 2000" if language == "fr" else f"{name} 1, 2000", language)
     return parsed.month if parsed else None
 
@@ -508,6 +652,10 @@ def _lean(text: str, start: int, end: int, language: str) -> int:
 def _boilerplate_lines(text: str) -> list[tuple[int, int]]:
     """The (start, end) of every copyright-like line, found in one pass over the text."""
     spans: list[tuple[int, int]] = []
+    low = text.lower()
+    if not any(ch in text for ch in _ODD_CASES) and not any(
+            word in low for word in ("©", "(c)", "copyright", "droits", "rights")):
+        return spans  # none of the words every copyright line holds
     for m in _BOILERPLATE_LINE.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
         if spans and spans[-1][1] >= start:
@@ -530,9 +678,10 @@ def find_dates(text: str, *, published: date | None, language: str = "fr") -> It
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping spans of earlier patterns
     taken_starts: list[int] = []
     found: list[Found] = []
-    for pattern, resolve in _compiled(language):
+    lines = _Lines(text)
+    for pattern, resolve, needs in _compiled(language):
         claimed: list[tuple[int, int]] = []  # this pattern's matches never overlap each other
-        for m in pattern.finditer(text):
+        for m in (m for lo, hi in lines.spans(needs) for m in pattern.finditer(text, lo, hi)):
             start, end = m.span()
             k = bisect.bisect_left(taken_starts, end)  # spans starting before `end`
             if k and taken[k - 1][1] > start:
@@ -550,11 +699,11 @@ def find_dates(text: str, *, published: date | None, language: str = "fr") -> It
             taken = sorted(taken + claimed)
             taken_starts = [s for s, _ in taken]
     found.sort(key=lambda f: f.start)
-    yield from _with_anaphora(text, found, taken, language)
+    yield from _with_anaphora(text, found, taken, language, lines)
 
 
-def _with_anaphora(text: str, found: list[Found], taken: list[tuple[int, int]], language: str
-                   ) -> list[Found]:
+def _with_anaphora(text: str, found: list[Found], taken: list[tuple[int, int]], language: str,
+                   lines: _Lines) -> list[Found]:
     """`found` (sorted) with the days told relative to the previous date of the text ("le
     lendemain", "la veille", "the next day"; "ce mois-là", "cette année-là"), each counted from
     the date told just before it, when that one is precise enough (one pass over both sorted
@@ -562,7 +711,8 @@ def _with_anaphora(text: str, found: list[Found], taken: list[tuple[int, int]], 
     out: list[Found] = []
     k, last = 0, None  # next of `found` to emit; the last date emitted
     taken_starts = [s for s, _ in taken]
-    for m in _ANAPHORA[language].finditer(text):
+    spans = lines.spans(_ANAPHORA_NEEDS[language])
+    for m in (m for lo, hi in spans for m in _ANAPHORA[language].finditer(text, lo, hi)):
         start, end = m.span()
         t = bisect.bisect_left(taken_starts, end)
         if t and taken[t - 1][1] > start:
@@ -597,10 +747,12 @@ def extract_events(articles: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFr
     """
     by_article: dict[str, tuple[list[int], list[int], list[int]]] = {}
     ordered = sentences.sort_values(["article_id", "start"])
-    for aid, group in ordered.groupby("article_id", sort=False):
-        by_article[str(aid)] = (group["start"].astype(int).tolist(),
-                                group["end"].astype(int).tolist(),
-                                group["sentence_id"].astype(int).tolist())
+    for aid, start, end, sid in zip(*(ordered[c].tolist() for c in
+                                      ("article_id", "start", "end", "sentence_id")), strict=True):
+        starts, ends, ids = by_article.setdefault(str(aid), ([], [], []))
+        starts.append(int(start))
+        ends.append(int(end))
+        ids.append(int(sid))
     langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
     rows = []
     for aid, text, published, language in zip(articles["article_id"], articles["text"],

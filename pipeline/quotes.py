@@ -193,8 +193,11 @@ yet you your"""
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 _NOUN_SUBJECT = re.compile(r"\s*(?:Le|La|Les|L['’]|Un|Une|Ce|Cette|Ces|The|A|An)[^\S\n]*"
                            r"[a-zà-ÿ]")
-_SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\bM)(?<!\bMme)(?<!\bDr)[.!?…](?=\s|$)")
+# The mark first, then what must not precede it (the same test as lookbehinds before the mark,
+# but the regex engine can skip to the next mark instead of trying every character).
+_SENTENCE_END = re.compile(r"[.!?…](?<!\b[A-ZÀ-Ý].)(?<!\bM.)(?<!\bMme.)(?<!\bDr.)(?=\s|$)")
 _CLOSERS = {"«": "»", "“": "”", '"': '"'}
+_OPENER = re.compile("[«“\"]")
 _SPEAKER_LABELS = ("PER", "ORG")
 # the gender a mention's surroundings show: an honorific, or "la/sa <noun>, X", "X, le <noun>"
 _FEMININE_BEFORE = re.compile(r"(?:\b(?:Mme|Madame|Mlle|Mademoiselle)\.?|\b(?:la|sa|cette|une)"
@@ -247,10 +250,11 @@ def find_quoted(text: str) -> Iterator[Quote]:
     for para in text.split("\n"):
         i = 0
         while i < len(para):
+            opener = _OPENER.search(para, i)
+            if opener is None:
+                break
+            i = opener.start()
             mark = para[i]
-            if mark not in _CLOSERS:
-                i += 1
-                continue
             close = _closing(para, i, mark)
             if close < 0 and mark != "«":
                 break
@@ -285,15 +289,20 @@ def _closing(para: str, i: int, mark: str) -> int:
             return nxt_close
 
 
-def _mentions_of(frame: pd.DataFrame) -> list[Mention]:
-    """The article's mentions that can name someone: a lower-case "tweeté" tagged PER cannot."""
-    return sorted(
-        (Mention(int(s), int(e), str(surface), str(label),
-                 None if pd.isna(eid) else str(eid))
-         for s, e, surface, label, eid in zip(frame["start"], frame["end"], frame["surface"],
-                                              frame["label"], frame["entity_id"], strict=True)
-         if str(surface)[:1].isupper() or str(surface)[:1].isdigit()),
-        key=lambda m: m.start)
+def _mentions_by_article(frame: pd.DataFrame) -> dict[str, list[Mention]]:
+    """Each article's mentions that can name someone (a lower-case "tweeté" tagged PER cannot),
+    by start, in one pass over the table."""
+    out: dict[str, list[Mention]] = {}
+    columns = ("article_id", "start", "end", "surface", "label", "entity_id")
+    for aid, s, e, surface, label, eid in zip(*(frame[c].tolist() for c in columns),
+                                               strict=True):
+        if str(surface)[:1].isupper() or str(surface)[:1].isdigit():
+            out.setdefault(str(aid), []).append(
+                Mention(int(s), int(e), str(surface), str(label),
+                        None if pd.isna(eid) else str(eid)))
+    for found in out.values():
+        found.sort(key=lambda m: m.start)
+    return out
 
 
 class _Article:
@@ -464,11 +473,13 @@ def _described(text: str, mentions: list[Mention], in_quote: Callable[[int], boo
     for d in _DESCRIPTION.finditer(text):
         while given < len(roles) and roles[given][0] < d.start():
             given += 1
-        role = _role(d.group())
-        if (role is None or in_quote(d.start())
+        if (in_quote(d.start())
                 or not (d.start() == 0 or _SUBJECT_SLOT.search(text, max(0, d.start() - 12),
                                                                 d.start()))
                 or _NAMED_RIGHT_AFTER.match(text, d.end(), min(len(text), d.end() + 4))):
+            continue  # the cheap tests first: most descriptions fail one
+        role = _role(d.group())
+        if role is None:
             continue
         head = min(role.heads, key=d.group().lower().find)  # the first noun
         who = {m.entity_id: m for _, m, r in roles[:given]
@@ -859,11 +870,14 @@ def extract_quotes(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd
     is left out.
     """
     by_sentence: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    for aid, group in sentences.sort_values(["article_id", "start"]).groupby("article_id"):
-        by_sentence[str(aid)] = (group["start"].astype(int).tolist(),
-                                 group["end"].astype(int).tolist(),
-                                 group["sentence_id"].astype(int).tolist())
-    by_mention = {str(aid): _mentions_of(group) for aid, group in mentions.groupby("article_id")}
+    ordered = sentences.sort_values(["article_id", "start"])
+    for aid, start, end, sid in zip(*(ordered[c].tolist() for c in
+                                      ("article_id", "start", "end", "sentence_id")), strict=True):
+        starts, ends, ids = by_sentence.setdefault(str(aid), ([], [], []))
+        starts.append(int(start))
+        ends.append(int(end))
+        ids.append(int(sid))
+    by_mention = _mentions_by_article(mentions)
     langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
     rows = []
     for aid, text, language in zip(articles["article_id"], articles["text"], langs, strict=True):

@@ -79,11 +79,17 @@ _CONCESSION: Phrases = {"fr": [("malgré",), ("en", "dépit", "de"), ("en", "dé
                                ("bien", "qu'"), ("même", "si"), ("quoique",), ("quoiqu'",)],
                         "en": [("despite",), ("in", "spite", "of"), ("although",), ("though",),
                                ("even", "if")]}
+_NOT_NEG_FIRST = {lang: {p[0] for p in phrases} for lang, phrases in _NOT_NEG.items()}
+_NEG_FIRST = {lang: {p[0] for p in phrases} for lang, phrases in _NEG_PHRASES.items()}
 _CONCESSION_FIRST = {lang: {p[0] for p in phrases} for lang, phrases in _CONCESSION.items()}
 _NOT_CONCESSION = {("malgré", "tout"), ("malgré", "cela"), ("malgré", "ça")}
 _PUNCT_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "–", "—", "…"}
 _LESS = {"fr": {"moins"}, "en": {"less", "fewer"}}
 _LESS_NOT = {"fr": {("au", "moins"), ("à", "moins"), ("du", "moins")}, "en": {("at", "least")}}
+# Every word that can make `_negated` change a factor ("ne", a negator, the first word of a
+# negating phrase, "moins"): a sentence without one is left alone.
+_NEG_TRIGGERS = {lang: {"ne", "n'"} | _BARE_NEG[lang] | _NEG_FIRST[lang] | _LESS[lang]
+                 for lang in ("fr", "en")}
 _CONTRAST = {"fr": {"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
              "en": {"but", "however", "yet", "nevertheless"}}
 # A noun the raters scored weakly (|valence| < 0.9 on VADER's ±4 scale) names a topic in news
@@ -95,7 +101,7 @@ CLAUSE_BREAK = {",", ";", ":", ".", "!", "?", "(", ")", "«", "»", "“", "”"
                 "…", "et", "mais", "car", "or", "and", "but", "because", "que", "qui", "which",
                 "who", "that"}
 
-_APOSTROPHES = str.maketrans(textnorm.APOSTROPHES)
+_APOSTROPHE_CHARS = tuple(textnorm.APOSTROPHES)
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?|[^\w\s]", re.UNICODE)
 _ELIDED = re.compile(rf"^({textnorm.FRENCH_ELIDED}')(.+)$")
 _KEEP_WHOLE = {"aujourd'hui", "quelqu'un", "presqu'île", "prud'homme", "entr'acte"}
@@ -174,18 +180,26 @@ def tokenize(text: str, *, language: str = "fr") -> list[Token]:
     valence would be that of another word, not of the name or the compound.
     """
     out: list[Token] = []
-    matches = list(_TOKEN.finditer(text.translate(_APOSTROPHES)))
+    plain = text
+    for ch in _APOSTROPHE_CHARS:  # str.replace: much cheaper than str.translate on French text
+        if ch in plain:
+            plain = plain.replace(ch, "'")
     hyphens = any(h in text for h in _HYPHENS)
+    matches = list(_TOKEN.finditer(plain)) if hyphens else []  # positions: compounds only
+    raws = [m.group() for m in matches] if hyphens else _TOKEN.findall(plain)
+    fr = language == "fr"
+    compounds = _compounds(matches) if hyphens else set()
     first_word = True
-    for k, match in enumerate(matches):
-        raw = match.group()
-        norm = raw.lower()
+    for k, raw in enumerate(raws):
         is_word = raw[0].isalpha()
-        compound = hyphens and _in_compound(matches, k)
-        name = language == "fr" and is_word and (
-            compound or (not first_word and raw[0].isupper()))
+        compound = k in compounds
+        name = fr and is_word and (compound or (not first_word and raw[0].isupper()))
         first_word = first_word and not is_word
-        if language == "fr" and norm not in _KEEP_WHOLE:
+        if not (fr and "'" in raw):  # no elision without an apostrophe: a shared token
+            out.append(_token(raw, name))
+            continue
+        norm = raw.lower()
+        if norm not in _KEEP_WHOLE:
             m = _ELIDED.match(norm)
             if m:
                 cut = len(m.group(1))
@@ -196,21 +210,31 @@ def tokenize(text: str, *, language: str = "fr") -> list[Token]:
     return out
 
 
+@lru_cache(maxsize=200_000)
+def _token(raw: str, name: bool) -> Token:
+    """The token of a word as written (frozen, so one instance serves every sentence)."""
+    return Token(raw, raw.lower(), name=name)
+
+
 _HYPHENS = {"-", "‐", "‑"}
 # Pronouns after a verb joined by a hyphen are not a compound: "regrette-t-il", "dit-elle".
 _INVERTED = {"t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "le", "la",
              "les", "lui", "leur", "moi", "toi", "y", "en", "ce", "là", "ci"}
 
 
-def _in_compound(matches: Sequence[re.Match[str]], k: int) -> bool:
-    """True when word k is joined by a hyphen to a word (not an inverted pronoun)."""
-    def joined(a: int) -> bool:  # words a and a + 2 with a hyphen between, no spaces
-        return (a >= 0 and a + 2 < len(matches) and matches[a + 1].group() in _HYPHENS
-                and matches[a].end() == matches[a + 1].start()
-                and matches[a + 1].end() == matches[a + 2].start()
-                and matches[a].group()[0].isalpha() and matches[a + 2].group()[0].isalpha()
-                and matches[a + 2].group().lower() not in _INVERTED)
-    return joined(k) or (joined(k - 2) and matches[k].group().lower() not in _INVERTED)
+def _compounds(matches: Sequence[re.Match[str]]) -> set[int]:
+    """The positions of the words joined by a hyphen to a word (not to an inverted pronoun):
+    words a and a + 2 with a hyphen between them and no spaces, found from the hyphens."""
+    out: set[int] = set()
+    for h in range(1, len(matches) - 1):
+        if matches[h].group() not in _HYPHENS:
+            continue
+        left, hyphen, right = matches[h - 1], matches[h], matches[h + 1]
+        if (left.end() == hyphen.start() and hyphen.end() == right.start()
+                and left.group()[0].isalpha() and right.group()[0].isalpha()
+                and right.group().lower() not in _INVERTED):
+            out.update((h - 1, h + 1))
+    return out
 
 
 def _lookup(tok: Token, lex: Lexicon, language: str) -> float | None:
@@ -225,6 +249,13 @@ def _lookup(tok: Token, lex: Lexicon, language: str) -> float | None:
     if valence and language == "fr" and abs(valence) < WEAK_NOUN and _only_a_noun(tok.norm):
         return 0.0
     return valence
+
+
+@lru_cache(maxsize=200_000)
+def _word_valence(norm: str, lemma: str | None, name: bool, language: str) -> float | None:
+    """`_lookup` in the language's lexicon, remembered per word: words recur, sentences do not.
+    Keyed by the fields `_lookup` reads (a Token hashes far slower than this tuple)."""
+    return _lookup(Token(norm, norm, lemma, name), load_lexicon(language), language)
 
 
 @lru_cache(maxsize=100_000)
@@ -303,6 +334,9 @@ def _match(words: Sequence[str], i: int, phrases: Iterable[tuple[str, ...]]) -> 
 def _negated(words: Sequence[str], language: str) -> list[float]:
     """Per word, the factor negation (or "moins") applies to it: 1.0 when none."""
     factor = [1.0] * len(words)
+    if _NEG_TRIGGERS[language].isdisjoint(words) and not (
+            language == "en" and any(w.endswith("n't") for w in words)):
+        return factor  # most sentences: no word that could start a negation or "moins"
 
     def reach(start: int, extra: int = 0) -> None:
         j, seen = start, 0
@@ -314,7 +348,7 @@ def _negated(words: Sequence[str], language: str) -> list[float]:
     i = 0
     while i < len(words):
         w = words[i]
-        skip = _match(words, i, _NOT_NEG[language])
+        skip = _match(words, i, _NOT_NEG[language]) if w in _NOT_NEG_FIRST[language] else 0
         if skip:
             i += skip
             continue
@@ -327,7 +361,7 @@ def _negated(words: Sequence[str], language: str) -> list[float]:
                 reach(i + 1, extra=particle + 1)
                 i += particle + 2
                 continue
-        n = _match(words, i, _NEG_PHRASES[language])
+        n = _match(words, i, _NEG_PHRASES[language]) if w in _NEG_FIRST[language] else 0
         if n:
             reach(i + n)
             i += n
@@ -347,6 +381,8 @@ def _conceded(words: Sequence[str], language: str) -> set[int]:
     """Positions inside a concessive clause ("malgré la crise", "despite the storm")."""
     out: set[int] = set()
     first = _CONCESSION_FIRST[language]
+    if first.isdisjoint(words):
+        return out
     for i in range(len(words)):
         if words[i] not in first:  # the cheap test first: this runs on every word
             continue
@@ -368,24 +404,30 @@ def score_tokens(tokens: Sequence[Token], *, language: str) -> Scored:
     words = [t.norm for t in tokens]
     neg = _negated(words, language)
     boosters = BOOSTERS[language]
-    contrast = next((i for i, w in enumerate(words) if w in _CONTRAST[language] and i > 0), None)
+    contrast = None if _CONTRAST[language].isdisjoint(words) else next(
+        (i for i, w in enumerate(words) if w in _CONTRAST[language] and i > 0), None)
     conceded = _conceded(words, language)
     hits: list[tuple[int, str, float]] = []
-    i = 0
-    while i < len(tokens):
+    phrase_starts = _phrase_starts(language)
+    valences = [_word_valence(t.norm, t.lemma, t.name, language) for t in tokens]
+    # a word with no valence that begins no phrase moves nothing: visit the others only
+    free = 0  # the first word not inside a phrase already scored
+    for i in [i for i, v in enumerate(valences) if v or words[i] in phrase_starts]:
+        if i < free:
+            continue
         n, valence = 0, None
-        starts = words[i] in _phrase_starts(language)  # else no phrase can begin here
+        starts = words[i] in phrase_starts  # else no phrase can begin here
         for size in range(min(lex.longest, len(words) - i) if starts else 0, 1, -1):
             phrase = tuple(words[i : i + size])
             if phrase in lex.phrases:
                 n, valence = size, lex.phrases[phrase]
                 break
         if valence is None:
-            n, valence = 1, _lookup(tokens[i], lex, language)
+            n, valence = 1, valences[i]
         if valence and words[i] not in boosters:
             text = " ".join(t.text for t in tokens[i : i + n])
             hits.append((i, text, _modified(valence, i, n, words, neg, boosters, language)))
-        i += n
+        free = i + n
     terms: list[tuple[str, float]] = []
     total = 0.0
     for i, text, value in hits:

@@ -35,7 +35,9 @@ def _tables() -> tuple[dict[int, list[str]], dict[str, frozenset[str]]]:
         data = srsly.msgpack_loads(path.read_bytes())
     except (ImportError, OSError, StopIteration, ValueError):
         return {}, {}
-    lookup = {int(k): list(v) for k, v in data.get("lemma_lookup", {}).items()}
+    lookup = data.get("lemma_lookup", {})  # msgpack gives int keys and lists: no copy needed
+    if not all(type(k) is int for k in lookup):
+        lookup = {int(k): list(v) for k, v in lookup.items()}
     index = data.get("lemma_index", {})
     by_pos = {pos: frozenset(index.get(get_string_id(pos), ())) for pos in POS}
     return lookup, by_pos

@@ -372,3 +372,52 @@ def test_the_first_day_of_a_range_takes_the_month_of_the_last():
         ("3", "2024-03-03", "day", "absolute"), ("5 mars 2024", "2024-03-05", "day", "absolute")]
     assert dates("Les fouilles ont eu lieu entre le 1er et le 3 mai.")[0] == (
         "1er", "2023-05-01", "day", "relative")
+
+
+# Every kind of expression, one per line of a text written for this test, in both cases: scanning
+# only the lines that hold a pattern's words finds what a scan of the whole text finds (a word
+# missing from `_NEEDS` would lose its dates silently).
+_EVERY_KIND = {
+    "fr": ["le 17 novembre 2023", "le 17/11/2023", "le 2023-11-17", "le 3 mars", "le 1er oct.",
+           "le 2 déc. 2022", "du 3 au 5 mai", "entre le 3 et le 5 févr.",
+           "au premier semestre 2012",
+           "l’automne 2012", "l'été dernier", "en juin 2019", "EN JUIN", "juin dernier",
+           "depuis 2019", "il y a deux ans", "hier soir", "demain", "aujourd'hui", "ce matin",
+           "la semaine dernière", "le mois prochain", "l'an passé", "cette année", "ce week-end",
+           "à la fin de l'année", "vendredi", "MARDI prochain", "le lendemain", "la veille",
+           "ce mois-là", "cette année-là", "le même jour", "en janvier", "en février", "en avril",
+           "en juillet", "en août", "en septembre", "en octobre", "en novembre", "en décembre",
+           "le 4 AOÛT 2021", "le 5 Fevrier", "le 6 aout"],
+    "en": ["on November 17, 2023", "on 17 November 2023", "on 11/17/2023", "on 2023-11-17",
+           "on November 17", "on 17 of November", "in November 2023", "since November",
+           "in 2019", "three days ago", "yesterday", "this morning", "last week", "next year",
+           "this weekend", "on Friday", "last Monday", "the next day", "the day before",
+           "Sept 3", "Jan. 4, 2020", "on 5 February", "in March", "in April", "in May", "in June",
+           "in July", "in August", "in October", "in December"],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_scanning_only_the_lines_with_a_patterns_words_finds_every_date(language, monkeypatch):
+    from pipeline import events
+
+    text = "\n".join(f"Il en a parlé {e}, tout à fait." if language == "fr" else
+                     f"She said it {e}, quite plainly." for e in _EVERY_KIND[language])
+    published = date(2023, 11, 20)
+    filtered = list(find_dates(text, published=published, language=language))
+    monkeypatch.setattr(events._Lines, "spans", lambda self, needs: [(0, self.size)])
+    whole = list(find_dates(text, published=published, language=language))
+    assert filtered == whole
+    assert len(whole) >= len(_EVERY_KIND[language])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_month_table_reads_every_spelling_as_dateparser_does(language, monkeypatch):
+    from pipeline import events
+
+    spellings = [name for names in events._MONTH_NUMBERS[language].items() for name in names[:1]]
+    variants = {v for name in spellings for v in (name, name.title(), name.upper(), name + ".")}
+    table = {v: events._month_number(v, language) for v in variants}
+    monkeypatch.setattr(events, "_MONTH_NUMBERS", {})
+    assert table == {v: events._month_number(v, language) for v in variants}
+    assert sorted(set(table.values())) == list(range(1, 13))

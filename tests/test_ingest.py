@@ -11,6 +11,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import ftfy
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,7 @@ from pipeline.ingest import (
     drop_duplicates,
     ingest,
     is_furniture,
+    may_need_repair,
     parse_csv,
     same_title,
     split_title,
@@ -555,6 +557,36 @@ def test_clean_text_is_idempotent(text: str) -> None:
     once = clean_text(text)
     assert clean_text(once) == once
     assert "\r" not in once and "\n\n\n" not in once
+
+
+@pytest.mark.parametrize("broken, repaired", [
+    ("Le cafÃ© est servi.", "Le café est servi."),  # UTF-8 read as Latin-1
+    ("Titre\nÃ  la une ce matin", "Titre\nà la une ce matin"),  # "à" whose byte A0 became a space
+    ("Il dit : â€œouiâ€\x9d.", "Il dit : “oui”."),  # read as Windows-1252, with a C1 left over
+    ("Une Å“uvre", "Une œuvre"),
+    ("la ﬁn", "la fin"),  # a ligature, no mojibake
+    ("ligne\r\nsuivante", "ligne\nsuivante"),
+])
+def test_text_ftfy_would_change_is_not_skipped(broken: str, repaired: str) -> None:
+    assert may_need_repair(broken)
+    assert clean_text(broken) == repaired
+
+
+def test_plain_french_text_skips_the_repair() -> None:
+    assert not may_need_repair("L’été dernier, déjà, « les élèves » ont découvert l’œuvre.")
+
+
+# Characters ftfy's detector and fixers care about, mixed with plain ones.
+_REPAIR_ALPHABET = st.sampled_from(list(
+    "ab Z.,\n\t\r\x00\x1b\x80\x9dÃÂÎÐÅâ€™œŒ©®°²¨¸ƒ™«»“”‘’–—…\xa0\u202féèàçÉÀÙØ×ВГРСΒΓ√≈‚Äﬁ"))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_REPAIR_ALPHABET, max_size=40))
+def test_the_repair_is_skipped_only_when_ftfy_changes_nothing(text: str) -> None:
+    if not may_need_repair(text):
+        assert ftfy.fix_text(text, config=ftfy.TextFixerConfig(
+            unescape_html=False, uncurl_quotes=False, fix_character_width=False)) == text
 
 
 def test_article_id_ignores_case_spacing_and_composition() -> None:
