@@ -1586,6 +1586,7 @@ def _finish(frame: pd.DataFrame, *, language: str | None,
         date_source=["metadata" if pd.notna(p) else "unknown" for p in published],
         n_words=pd.Series([len(text.split()) for text in texts], dtype="int64"),
     )
+    del texts  # find_near_duplicates takes its own: one list of Python strings at a time
     frame["duplicate_of"] = find_near_duplicates(
         frame, memo=memo.signatures if memo and memo.folder else None)
     return schema.conform("articles", frame), report
