@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from filelock import FileLock
 
 from pipeline import schema, store
@@ -102,6 +103,9 @@ def build(
     """
     began = time.perf_counter()
     out = Path(out)
+    # Arrow's own allocator (mimalloc) keeps what a corpus-wide step frees for Arrow alone; from
+    # malloc, the next steps reuse it: ingest's peak grows 26 instead of 33 MiB per 1,000 articles
+    pa.set_memory_pool(pa.system_memory_pool())
     if options.engine not in ENGINES:
         raise BuildError(f"unknown engine {options.engine!r}: use {' or '.join(ENGINES)}")
     root = options.cache_dir or default_cache_dir(out)

@@ -41,7 +41,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -1459,33 +1459,53 @@ class _FileMemo:
         self._used[key] = self.parsed[key]
         return self.parsed[key]
 
-    def save(self, texts: Iterable[str]) -> None:
-        """Keep what this build used: its files, and the signatures of its final `texts`."""
+    def save_files(self) -> None:
+        """Keep what this build's files gave (written first, into a fresh folder), then forget
+        it: from here on the articles table alone holds the corpus' texts."""
         if self.folder is None:
             return
-        articles = pd.DataFrame(
-            [{"key": key, **asdict(a), "notes": json.dumps(a.notes)}
-             for key, (found, _) in self._used.items() for a in found],
-            columns=["key", *self._FIELDS])
-        articles["published"] = pd.to_datetime(articles["published"]).astype("datetime64[us]")
-        reports = pd.DataFrame([(key, *row) for key, (_, report) in self._used.items()
+        used = self._used
+        self._used, self.parsed = {}, {}
+        found = [(key, a) for key, (articles, _) in used.items() for a in articles]
+        columns: dict[str, pa.Array] = {"key": pa.array([key for key, _ in found], pa.string())}
+        for name in self._FIELDS:
+            values = [getattr(a, name) for _, a in found]
+            if name == "notes":
+                columns[name] = pa.array([json.dumps(v) for v in values], pa.string())
+            elif name == "published":
+                columns[name] = pa.array(pd.to_datetime(pd.Series(values, dtype="object"))
+                                         .astype("datetime64[us]"), pa.timestamp("us"))
+            else:
+                columns[name] = pa.array(values, pa.string())
+        del found
+        reports = pd.DataFrame([(key, *row) for key, (_, report) in used.items()
                                 for row in report], columns=["key", "origin", "reason"])
+        tmp = self._tmp()
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        pd.DataFrame({"key": list(used)}, dtype="str").to_parquet(tmp / "files.parquet")
+        pq.write_table(pa.table(columns), tmp / "articles.parquet")
+        reports.astype("str").to_parquet(tmp / "reports.parquet")
+
+    def save(self, texts: Iterable[str]) -> None:
+        """Add the signatures of this build's final `texts` to what `save_files` wrote, and put
+        the memo in place."""
+        if self.folder is None:
+            return
         kept = {k: self.signatures[k] for k in map(signature_key, texts) if k in self.signatures}
         signatures = pa.table({
             "key": pa.array(list(kept), pa.string()),
             "values": pa.array([None if v is None else v.tolist() for v in kept.values()],
                                pa.list_(pa.uint64()))})
-        tmp = self.folder.with_name(f".{self.folder.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        pd.DataFrame({"key": list(self._used)}, dtype="str").to_parquet(tmp / "files.parquet")
-        articles.astype({c: "str" for c in self._FIELDS if c != "published"}
-                        | {"key": "str"}).to_parquet(tmp / "articles.parquet")
-        reports.astype("str").to_parquet(tmp / "reports.parquet")
+        tmp = self._tmp()
         pq.write_table(signatures, tmp / "signatures.parquet")
         pd.DataFrame({"version": [self._version]}).to_parquet(tmp / "version.parquet")
         shutil.rmtree(self.folder, ignore_errors=True)
         os.replace(tmp, self.folder)
+
+    def _tmp(self) -> Path:
+        assert self.folder is not None
+        return self.folder.with_name(f".{self.folder.name}.tmp")
 
     def _load(self, folder: Path) -> None:
         if not (folder / "version.parquet").exists():
@@ -1550,19 +1570,29 @@ def ingest(
         reader.report += table.unused()
     for record in reader.articles:
         reader.report += record.notes
-    articles, report = _finish(reader.articles, language=language,
-                               detect=detect or detect_language, memo=memo)
+    frame = _records_frame(reader.articles)
+    memo.save_files()
+    reader.articles = []  # the frame holds the texts now: one copy of the corpus, not two
+    articles, report = _finish(frame, language=language, detect=detect or detect_language,
+                               memo=memo)
     memo.save(articles["text"])
     return Ingested(articles, _report_frame(reader.report + report))
 
 
-def _finish(records: list[_Article], *, language: str | None,
+def _records_frame(records: list[_Article]) -> pd.DataFrame:
+    """The records read as a frame (texts in one Arrow column: ~half the memory of Python
+    strings, which can then be freed)."""
+    columns = ["origin", "text", "title", "source", "url", "published", "language"]
+    frame = pd.DataFrame({c: pd.Series([getattr(r, c) for r in records], dtype="object")
+                          for c in columns}, columns=columns)
+    return frame.astype({"origin": "str", "text": "str"})
+
+
+def _finish(frame: pd.DataFrame, *, language: str | None,
             detect: Callable[[str], str] = detect_language,
             memo: _FileMemo | None = None) -> tuple[pd.DataFrame, _Report]:
-    """Return the articles table from the records read, and the records that fell out."""
-    columns = ["origin", "text", "title", "source", "url", "published", "language"]
-    frame = pd.DataFrame([[getattr(r, c) for c in columns] for r in records], columns=columns)
-    frame = frame.astype({"origin": "str", "text": "str"})
+    """Return the articles table from the records read (`_records_frame`), and the records
+    that fell out."""
     frame = strip_boilerplate(frame)
     report: _Report = []
     empty = frame["text"].str.strip() == ""
@@ -1592,6 +1622,7 @@ def _finish(records: list[_Article], *, language: str | None,
         date_source=["metadata" if pd.notna(p) else "unknown" for p in published],
         n_words=pd.Series([len(text.split()) for text in texts], dtype="int64"),
     )
+    del texts  # find_near_duplicates takes its own: one list of Python strings at a time
     frame["duplicate_of"] = find_near_duplicates(
         frame, memo=memo.signatures if memo and memo.folder else None)
     return schema.conform("articles", frame), report

@@ -12,6 +12,7 @@ spaCy models are loaded once per process and kept (`model`), so a worker pays fo
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Mapping
@@ -152,11 +153,14 @@ def _preload() -> None:
     any worker is forked, so every worker starts with them (loaded once, while the client ingests,
     instead of once per worker on the critical path; their pages are shared too).
     `pipeline.engine.prestart` sets the variable for the fork server alone."""
-    for name in filter(None, os.environ.get(PRELOAD_ENV, "").split(",")):
+    names = list(filter(None, os.environ.get(PRELOAD_ENV, "").split(",")))
+    for name in names:
         try:
             model(name)
         except Exception:
             _MODELS.pop(name, None)
+    if names:  # the fork server: what it holds now lives as long as every worker forked from it
+        gc.freeze()  # so workers' collections skip it and do not copy its pages by touching them
 
 
 _preload()
