@@ -202,13 +202,9 @@ def search_condition(query: search.Query, column: str = "text") -> str:
     return "(" + " AND ".join(needed) + f" AND {search.sql_condition(query, column)})"
 
 
-def _day_counts(db: Engine, f: Filters) -> str | None:
-    """Return a query of the view's entities with n_mentions, n_articles, n_sentences and
-    sentiment from the engine's per-day table, or None when a filter needs the mentions
-    themselves (search, sources, articles) or an entity has several types (the sums would not
-    be exact)."""
-    if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
-        return None
+def _day_conditions(db: Engine, f: Filters) -> list[str]:
+    """The view's dates, originals and types as conditions on the per-day and per-sentence
+    tables (`entity_days`, `entity_sentences`), which carry those columns."""
     kept = []
     if f.date_from is not None:
         kept.append(f"published >= {lit(f.date_from)}")
@@ -218,6 +214,17 @@ def _day_counts(db: Engine, f: Filters) -> str | None:
         kept.append("original")
     if f.labels:
         kept.append(_in("type", f.labels))
+    return kept
+
+
+def _day_counts(db: Engine, f: Filters) -> str | None:
+    """Return a query of the view's entities with n_mentions, n_articles, n_sentences and
+    sentiment from the engine's per-day table, or None when a filter needs the mentions
+    themselves (search, sources, articles) or an entity has several types (the sums would not
+    be exact)."""
+    if not db.entity_days or fold(f.search.strip()) or f.sources or f.articles:
+        return None
+    kept = _day_conditions(db, f)
     having = f" HAVING sum(n_mentions) >= {int(f.min_mentions)}" if f.min_mentions > 1 else ""
     return ("SELECT entity_id, sum(n_mentions)::BIGINT AS n_mentions, "
             "sum(n_articles)::BIGINT AS n_articles, sum(n_sentences)::BIGINT AS n_sentences, "
@@ -684,15 +691,7 @@ def _entity_rows(db: Engine, f: Filters, entity_id: str) -> tuple[str, str] | No
     `_day_counts`)."""
     if _day_counts(db, f) is None:
         return None
-    kept = [f"entity_id = {lit(entity_id)}"]
-    if f.date_from is not None:
-        kept.append(f"published >= {lit(f.date_from)}")
-    if f.date_to is not None:
-        kept.append(f"published < {lit(f.date_to)} + INTERVAL 1 DAY")
-    if not f.duplicates and db.has_duplicates:
-        kept.append("original")
-    if f.labels:
-        kept.append(_in("type", f.labels))
+    kept = [f"entity_id = {lit(entity_id)}", *_day_conditions(db, f)]
     where = " AND ".join(kept)
     check = "" if f.min_mentions <= 1 else (
         f" AND (SELECT sum(n_mentions) FROM entity_days WHERE {where}) >= {int(f.min_mentions)}")
