@@ -34,6 +34,7 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from pipeline import schema
+from pipeline.sentences import SentenceBounds
 
 DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
 ABSOLUTE, RELATIVE = "absolute", "relative"
@@ -745,26 +746,18 @@ def extract_events(articles: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFr
     An expression outside every sentence (a title line the splitter dropped) has no sentence to
     show it in and is left out, as are relative expressions of an undated article.
     """
-    by_article: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    ordered = sentences.sort_values(["article_id", "start"])
-    for aid, start, end, sid in zip(*(ordered[c].tolist() for c in
-                                      ("article_id", "start", "end", "sentence_id")), strict=True):
-        starts, ends, ids = by_article.setdefault(str(aid), ([], [], []))
-        starts.append(int(start))
-        ends.append(int(end))
-        ids.append(int(sid))
+    bounds = SentenceBounds(sentences)
     langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
     rows = []
     for aid, text, published, language in zip(articles["article_id"], articles["text"],
                                               articles["published"], langs, strict=True):
-        if aid not in by_article or not isinstance(text, str):
+        if aid not in bounds or not isinstance(text, str):
             continue
-        starts, ends, ids = by_article[aid]
         for f in find_dates(text, published=_as_date(published), language=str(language)):
-            k = bisect.bisect_right(starts, f.start) - 1
-            if k < 0 or f.start >= ends[k]:
+            sentence_id = bounds.sentence_at(aid, f.start)
+            if sentence_id is None:
                 continue
-            rows.append({"article_id": aid, "sentence_id": ids[k], "start": f.start,
+            rows.append({"article_id": aid, "sentence_id": sentence_id, "start": f.start,
                          "end": f.end, "expression": text[f.start : f.end],
                          "date": pd.Timestamp(f.day), "granularity": f.granularity,
                          "how": f.how})

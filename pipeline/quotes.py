@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pipeline import schema
+from pipeline.sentences import SentenceBounds
 
 MIN_WORDS = 3  # shorter spans are quotes only in guillemets and lower case (see find_quoted)
 AFTER_CHARS = 200  # how far after a quote its attribution may run
@@ -869,26 +870,18 @@ def extract_quotes(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd
     A quote whose first character lies outside every sentence has no sentence to be shown in and
     is left out.
     """
-    by_sentence: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    ordered = sentences.sort_values(["article_id", "start"])
-    for aid, start, end, sid in zip(*(ordered[c].tolist() for c in
-                                      ("article_id", "start", "end", "sentence_id")), strict=True):
-        starts, ends, ids = by_sentence.setdefault(str(aid), ([], [], []))
-        starts.append(int(start))
-        ends.append(int(end))
-        ids.append(int(sid))
+    bounds = SentenceBounds(sentences)
     by_mention = _mentions_by_article(mentions)
     langs = articles["language"] if "language" in articles else pd.Series("fr", articles.index)
     rows = []
     for aid, text, language in zip(articles["article_id"], articles["text"], langs, strict=True):
-        if aid not in by_sentence or not isinstance(text, str):
+        if aid not in bounds or not isinstance(text, str):
             continue
-        starts, ends, ids = by_sentence[aid]
         for q in quotes_in(text, by_mention.get(aid, []), language=str(language)):
-            k = bisect.bisect_right(starts, q.start) - 1
-            if k < 0 or q.start >= ends[k]:
+            sentence_id = bounds.sentence_at(aid, q.start)
+            if sentence_id is None:
                 continue
-            rows.append({"article_id": aid, "sentence_id": ids[k], "start": q.start,
+            rows.append({"article_id": aid, "sentence_id": sentence_id, "start": q.start,
                          "end": q.end, "quote": text[q.start : q.end], "speaker": q.speaker,
                          "speaker_id": q.speaker_id, "cue": q.cue})
     if not rows:
