@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and
                  Path(p).exists()), None)
-# as in tests/test_browser.py: nothing fetched, nothing synced, no GPU
+# nothing fetched, nothing synced, no GPU (the browser tests launch Chromium with these too)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 VIEWPORT = {"width": 1400, "height": 900}
@@ -102,39 +102,51 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def run_server(data: str) -> Iterator[tuple[str, int, Path]]:
+def run_server(data: str | Path, *, log: Path | None = None, env: dict[str, str] | None = None,
+               timeout: float = SERVER_TIMEOUT) -> Iterator[tuple[str, int, Path]]:
     """`streamlit run dashboard.py` with REVUE_DATA=`data` (how `make run` and the app pick a
-    dataset), on a free port; yields (url, pid, log). Stops the server's process group."""
+    dataset) and `env`, on a free port; yields (url, pid, log). Raises RuntimeError with the
+    server's log if it does not answer within `timeout` s. Stops the server's process group.
+    The browser tests start their servers through it too."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = Path(tempfile.mkdtemp(prefix="revue-bench-")) / "server.log"
-    env = {**os.environ, "REVUE_DATA": str(data), "PYTHONUNBUFFERED": "1"}
+    log = log or Path(tempfile.mkdtemp(prefix="revue-bench-")) / "server.log"
+    environment = {**os.environ, "REVUE_DATA": str(data), "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
                "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               # no reruns or "source changed" banners if a file is edited mid-run
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
+        deadline = time.monotonic() + timeout
         while not _healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; its log:\n"
+                why = (f"exited with {process.returncode}" if process.poll() is not None
+                       else f"did not answer {url}/_stcore/health within {timeout} s")
+                raise RuntimeError(f"streamlit {why}; its log:\n"
                                    f"{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.25)
         yield url, process.pid, log
     finally:
-        if process.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(process.pid, sig)  # the group this Popen started, nothing else
-                    process.wait(timeout=wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and anything it started (it leads its own process group)."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)  # the group this Popen started, nothing else
+            process.wait(timeout=wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class MemorySampler:

@@ -20,26 +20,21 @@ import csv
 import io
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from bench.appserver import run_server as start_dashboard
+
 pytestmark = pytest.mark.browser
 UPLOAD_CAP_MB = 0.05  # 52 kB: the over-limit file of the upload test is bigger
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and
-                 Path(p).exists()), None)
 if CHROMIUM is None:
     pytest.skip("Chromium is not installed (/usr/bin/chromium or `chromium` on PATH): the "
                 "browser tests need it (apt-get install chromium)", allow_module_level=True)
@@ -49,9 +44,6 @@ expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("REVUE_SCREENSHOTS") else None
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-VIEWPORT = {"width": 1400, "height": 900}
 SERVER_TIMEOUT = 60  # s, until /_stcore/health answers "ok"
 RUN_TIMEOUT = 45_000  # ms, for one page to finish running and draw its charts (the first is cold)
 
@@ -99,63 +91,19 @@ class Server:
         return f"{self.url}/{path}" + (f"?{query}" if query else "")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the server and anything it started (it leads its own process group)."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @contextmanager
 def run_server(data: Path, tmp_path_factory, **env_vars: str) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on the dataset `data`, on a free local port."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    """`streamlit run dashboard.py` on the dataset `data`, on a free local port (started as the
+    real-server benchmark starts it), with its own uploads folder."""
+    env = {"REVUE_UPLOADS": str(tmp_path_factory.mktemp("uploads")), **env_vars}
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "REVUE_DATA": str(data), "PYTHONUNBUFFERED": "1",
-           "REVUE_UPLOADS": str(tmp_path_factory.mktemp("uploads")), **env_vars}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
-               "--server.headless", "true", "--server.address", "127.0.0.1",
-               "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               # no reruns or "source changed" banners if a file is edited mid-run
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                why = (f"exited with {process.returncode}" if process.poll() is not None
-                       else f"did not answer {url}/_stcore/health within {SERVER_TIMEOUT} s")
-                pytest.fail(f"streamlit {why}; its log:\n{log.read_text(errors='replace')}")
-            time.sleep(0.25)
+    with ExitStack() as stack:
+        try:
+            url, _, log = stack.enter_context(
+                start_dashboard(data, log=log, env=env, timeout=SERVER_TIMEOUT))
+        except RuntimeError as error:  # it did not start: its log says why
+            pytest.fail(str(error))
         yield Server(url, log)
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="module")
