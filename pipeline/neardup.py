@@ -25,7 +25,6 @@ MIN_SHINGLES = 20  # shorter texts share stock phrases too easily to be compared
 _BATCH = 10_000  # shingles hashed at once: bounds memory on a very long text
 _WORD = re.compile(r"\w+")
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)  # its permutations, drawn once, serve every text
-_SCHEME = _TEMPLATE.scheme  # how `signature` hashes, to rebuild one
 _SENTENCE_END = tuple(".!?…:;»”\"')")
 
 
@@ -40,21 +39,14 @@ def signature(grams: set[bytes]) -> MinHash:
     """Return the MinHash of a shingle set, hashed in batches (linear time, bounded memory).
 
     The same values as `MinHash(num_perm=NUM_PERM, seed=1).update_batch(grams)`, cheaper: the
-    permutations are drawn once, and each shingle's SHA-1 (datasketch's `sha1_hash32`) is taken
-    here, without a function call per shingle.
+    permutations are drawn once, not for every text.
     """
     minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_TEMPLATE.permutations,
-                      hashfunc=_given, scheme=_SCHEME)
+                      scheme=_TEMPLATE.scheme)
     items = list(grams)
     for start in range(0, len(items), _BATCH):
-        minhash.update_batch([int.from_bytes(hashlib.sha1(gram).digest()[:4], "little")
-                              for gram in items[start : start + _BATCH]])
+        minhash.update_batch(items[start : start + _BATCH])
     return minhash
-
-
-def _given(value: int) -> int:
-    """The hash function of a MinHash fed hash values already computed."""
-    return value
 
 
 def noise(text: str, boilerplate: object) -> int:
