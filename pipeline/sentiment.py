@@ -268,23 +268,26 @@ def _only_a_noun(norm: str) -> bool:
 @lru_cache(maxsize=100_000)
 def _by_lemma(norm: str, language: str) -> float | None:
     """A French form VADER-FR lacks, looked up by its lemma in the French model's lemma table:
-    in VADER-FR first ("nuisent" → "nuire"), then among the verbs rated by synonym expansion
-    ("remportent" → "remporter"), then through a small suffix table for forms the table lacks."""
+    in VADER-FR first ("nuisent" → "nuire"), then among the verbs and then the adjectives rated
+    by synonym expansion ("remportent" → "remporter", "calamiteuses" → "calamiteux"), then
+    through a small suffix table for forms the table lacks."""
     words = load_lexicon(language).words
     lemmas = wordforms.lemmas(norm)
     for lemma in lemmas:
         if lemma in words:
             return words[lemma]
-    verbs = load_verbs(language)
-    for lemma in lemmas:
-        if lemma in verbs:
-            return verbs[lemma]
+    for rated in (load_verbs(language), load_adjectives(language)):
+        for lemma in lemmas:
+            if lemma in rated:
+                return rated[lemma]
     return _by_suffix(norm, language)
 
 
-# French verbs VADER-FR lacks, rated from their synonyms' VADER-FR valences and reviewed by hand
-# (pipeline/data/sentiment_fr_verbs.tsv, made by tools/sentiment_verbs.py; docs/sentiment.md).
+# French verbs and adjectives VADER-FR lacks, rated from their synonyms' VADER-FR valences and
+# reviewed by hand (pipeline/data/sentiment_fr_verbs.tsv and sentiment_fr_adjectives.tsv, made
+# by tools/sentiment_verbs.py; docs/sentiment.md).
 VERBS = {"fr": "sentiment_fr_verbs.tsv"}
+ADJECTIVES = {"fr": "sentiment_fr_adjectives.tsv"}
 
 
 @cache
@@ -293,14 +296,26 @@ def load_verbs(language: str) -> dict[str, float]:
 
     Only read for words VADER-FR lacks, so a news-domain override always wins over it.
     """
-    if language not in VERBS:
+    return _read_rated(VERBS.get(language))
+
+
+@cache
+def load_adjectives(language: str) -> dict[str, float]:
+    """Return {adjective lemma: valence on VADER's ±4 scale}; empty for a language without the
+    file. Read after VADER-FR, the overrides and the verbs, for the same reason."""
+    return _read_rated(ADJECTIVES.get(language))
+
+
+def _read_rated(name: str | None) -> dict[str, float]:
+    """A synonym-rated word list: `word<TAB>valence<TAB>voting synonyms`, '#' comments."""
+    if name is None:
         return {}
-    verbs: dict[str, float] = {}
-    for line in (DATA / VERBS[language]).read_text(encoding="utf-8").splitlines():
+    rated: dict[str, float] = {}
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            verb, value, *_ = line.split("\t")
-            verbs[verb] = float(value)
-    return verbs
+            word, value, *_ = line.split("\t")
+            rated[word] = float(value)
+    return rated
 
 
 @lru_cache(maxsize=100_000)

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import schema
+from pipeline import schema, sentiment
 from pipeline.evaluate_enrich import NEUTRAL_BAND, evaluate_sentiment, format_sentiment
 from pipeline.sentiment import (
     DATA,
+    load_adjectives,
     load_lexicon,
     load_verbs,
     score_articles,
@@ -248,6 +249,89 @@ def test_the_verb_lexicon_never_overrides_vader_fr_and_explains_each_value():
         encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert all(len(r) == 3 and len(r[2].split(", ")) >= 2 for r in rows)  # the synonyms behind it
     assert load_verbs("en") == {}
+
+
+def _rows(name: str) -> list[list[str]]:
+    return [line.split("\t") for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+
+
+@pytest.fixture
+def adjective_list(monkeypatch):
+    """Swap in another adjective list for one test; the per-word caches forget the old one."""
+    def clear() -> None:
+        sentiment._by_lemma.cache_clear()
+        sentiment._word_valence.cache_clear()
+
+    def use(table: dict[str, float]) -> None:
+        monkeypatch.setattr(sentiment, "load_adjectives",
+                            lambda language: table if language == "fr" else {})
+        clear()
+
+    yield use
+    monkeypatch.undo()
+    clear()
+
+
+@pytest.mark.parametrize(("sentence", "term"), [
+    ("Le bilan du ministre est calamiteux.", "calamiteux:-"),
+    ("Une gestion calamiteuse du chantier.", "calamiteuse:-"),  # feminine: the lemma table
+    ("Des décisions calamiteuses ont été prises.", "calamiteuses:-"),
+    ("Le ministre juge ces méthodes répréhensibles.", "répréhensibles:-"),
+    ("Les discussions ont été fructueuses.", "fructueuses:+"),
+    ("Des pompiers valeureux ont sauvé les habitants.", "valeureux:+"),
+    ("Une conduite irréprochable.", "irréprochable:+"),
+])
+def test_adjectives_vader_fr_lacks_are_rated_by_their_synonyms(sentence, term):
+    """The term shown is the word as written, whatever form the lemma table led from."""
+    scored = score_text(sentence)
+    assert scored.terms_text and scored.terms_text.startswith(term), scored.terms_text
+    assert (scored.score > 0) == term.endswith("+") and scored.score != 0
+
+
+def test_adjectives_keep_the_rules():
+    assert "calamiteux" not in load_lexicon("fr").words
+    assert fr("Le bilan n'est pas calamiteux.") > 0  # negated
+    assert fr("Un bilan très calamiteux.") < fr("Un bilan calamiteux.")  # intensified
+
+
+@pytest.mark.parametrize("sentence", [
+    "Les élus du conseil régional ont voté le budget.",  # a noun first ("élu": rejected)
+    "Le parti libéral présente son programme.",  # a political family, not generosity
+    "Une procédure civile est en cours.",  # a domain, not courtesy
+    "Ils visitent le centre historique de la ville.",  # classifies
+    "Une association caritative distribue des repas.",  # classifies, however kind
+    "L'objectif est fixé pour l'an prochain.",  # a noun first
+])
+def test_adjectives_rejected_on_review_do_not_move_a_score(sentence):
+    """Each of these was proposed by its synonyms and rejected: it classifies or is a noun."""
+    assert fr(sentence) == 0.0, score_text(sentence).terms_text
+
+
+def test_vader_fr_and_the_overrides_win_over_the_adjective_list(adjective_list):
+    """The list is read only for a lemma VADER-FR and the overrides do not rate."""
+    words = load_lexicon("fr").words
+    assert "affectueuses" not in words and words["affectueux"] > 0
+    assert "contraignants" not in words and words["contraignant"] == 0  # an override
+    adjective_list({"affectueux": -3.0, "contraignant": -3.0, "calamiteux": -2.5})
+    assert fr("Des voisines affectueuses.") > 0
+    assert fr("Ces textes sont juridiquement contraignants.") == 0.0
+    assert fr("Des choix calamiteux.") < 0  # the patched list is the one read
+
+
+def test_the_adjective_lexicon_is_reviewed_and_never_overrides_vader_fr():
+    adjectives, words, verbs = load_adjectives("fr"), load_lexicon("fr").words, load_verbs("fr")
+    assert len(adjectives) > 300
+    assert not set(adjectives) & (set(words) | set(verbs))
+    assert all(-4 <= v <= 4 and v for v in adjectives.values())
+    rows = _rows("sentiment_fr_adjectives.tsv")
+    assert all(len(r) == 3 and len(r[2].split(", ")) >= 2 for r in rows)
+    header = " ".join(line[2:] for line in (DATA / "sentiment_fr_adjectives.tsv").read_text(
+        encoding="utf-8").splitlines() if line.startswith("# "))
+    rejected = set(re.findall(r"[\w-]+", " ".join(re.findall(r"\d+: ([^.]+)\.", header))))
+    assert {"social", "récurrent", "droit", "civil", "élu"} <= rejected
+    assert not rejected & set(adjectives)  # a word is kept or rejected, never both
+    assert load_adjectives("en") == {}
 
 
 def test_score_articles_is_the_mean_of_scored_sentences():
